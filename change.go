@@ -1,0 +1,38 @@
+package tracker
+
+// ChangeKind says what happened to a designation between two snapshots.
+type ChangeKind string
+
+const (
+	Added   ChangeKind = "added"
+	Removed ChangeKind = "removed"
+	Amended ChangeKind = "amended"
+)
+
+// Change is one difference between two snapshots of a list.
+//
+// Programs are the entity's programmes after the change (before it, for a
+// removal). An amendment that changed the programmes has a "programs" entry
+// in Fields, which is how a regime filter tells a new designation under a
+// regime from an amendment.
+type Change struct {
+	Kind       ChangeKind    `json:"kind"`
+	List       string        `json:"list"`
+	ID         string        `json:"id"`
+	Name       string        `json:"name"`
+	EntityKind Kind          `json:"entity_kind,omitempty"`
+	Programs   []string      `json:"programs"`
+	Fields     []FieldChange `json:"fields,omitempty"`
+	Entity     *Entity       `json:"entity,omitempty"` // after the change; before it, for a removal
+}
+
+// FieldChange is one field's values before and after an amendment. Every
+// field is rendered as a list of strings (a scalar as one element, an empty
+// value as none); Added and Removed hold the elements only on one side.
+type FieldChange struct {
+	Field   string   `json:"field"`
+	Before  []string `json:"before"`
+	After   []string `json:"after"`
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
+}

@@ -1,0 +1,74 @@
+package fetch
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+var monthAbbrev = map[string]int{
+	"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+	"jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+
+// isoPartial formats a possibly partial date: month or day 0 means unknown.
+func isoPartial(y, m, d int) string {
+	switch {
+	case m == 0:
+		return fmt.Sprintf("%04d", y)
+	case d == 0:
+		return fmt.Sprintf("%04d-%02d", y, m)
+	default:
+		return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+	}
+}
+
+// DayMonthYear reads the UK form dd/mm/yyyy, where unknown parts are 00 or
+// letters ("00/00/1975", "dd/mm/1963", "00/06/1980"), and returns a partial ISO
+// date. Anything else is returned as it is, trimmed, so no information is lost.
+func DayMonthYear(s string) string {
+	s = strings.TrimSpace(s)
+	parts := strings.Split(s, "/")
+	if len(parts) != 3 || len(parts[2]) != 4 {
+		return s
+	}
+	y, err := strconv.Atoi(parts[2])
+	if err != nil || y == 0 {
+		return s
+	}
+	m, _ := strconv.Atoi(parts[1]) // "mm", "00" → 0: unknown
+	d, _ := strconv.Atoi(parts[0])
+	if m < 0 || m > 12 || d < 0 || d > 31 || (m == 0 && d != 0) {
+		return s
+	}
+	return isoPartial(y, m, d)
+}
+
+// DayMonAbbrevYear reads OFAC's "12 Nov 2012", "Nov 2012" and "2012" and
+// returns a partial ISO date; anything else ("circa 1962", "1960 to 1962") is
+// returned as it is, trimmed.
+func DayMonAbbrevYear(s string) string {
+	s = strings.TrimSpace(s)
+	f := strings.Fields(s)
+	var y, m, d int
+	var err error
+	switch len(f) {
+	case 1:
+		y, err = strconv.Atoi(f[0])
+	case 2:
+		m = monthAbbrev[strings.ToLower(f[0])]
+		y, err = strconv.Atoi(f[1])
+	case 3:
+		d, err = strconv.Atoi(f[0])
+		m = monthAbbrev[strings.ToLower(f[1])]
+		if err == nil {
+			y, err = strconv.Atoi(f[2])
+		}
+	default:
+		return s
+	}
+	if err != nil || y < 1000 || y > 9999 || (len(f) > 1 && m == 0) || d < 0 || d > 31 {
+		return s
+	}
+	return isoPartial(y, m, d)
+}

@@ -1,0 +1,72 @@
+// Package fetch gets sanctions lists: it downloads their published files and
+// parses each list format into tracker entities. One file per format holds
+// its parser; lists.go registers the lists.
+package fetch
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cybersanctions/tracker"
+)
+
+// RawFile is one published file, as downloaded or read from disk.
+type RawFile struct {
+	// Name is the file's base name ("sdn.csv", "2024-05-03.sdn.csv"); for
+	// formats published as several files it tells the parser each file's role.
+	Name string
+	// Origin is the URL or path the file came from.
+	Origin string
+	Data   []byte
+}
+
+// Publication is what a parser makes of the raw files of one publication.
+type Publication struct {
+	// PublishedAt is the date the list states for itself (ISO 8601, UTC
+	// date or date-time), or "" when the format carries none.
+	PublishedAt string
+	// Entities are canonicalized (tracker.Entity.Canonicalize), with unique IDs.
+	Entities []*tracker.Entity
+}
+
+// Parser turns the raw files of one publication into entities. It reads its
+// input as a stream of records; it never skips a record it cannot read: it
+// fails with a *ParseError naming the file and the position instead,
+// because a skipped record would be announced as a delisting.
+type Parser func(ctx context.Context, files []RawFile) (*Publication, error)
+
+// ParseError locates a parse failure: "parse sdn.csv line 812: ...".
+type ParseError struct {
+	File string // base name of the file
+	Pos  string // "line 812", "record 17 (uid 1234)", "offset 5120"; "" when the whole file is at fault
+	Err  error
+}
+
+func (e *ParseError) Error() string {
+	if e.Pos == "" {
+		return fmt.Sprintf("parse %s: %v", e.File, e.Err)
+	}
+	return fmt.Sprintf("parse %s %s: %v", e.File, e.Pos, e.Err)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// finish canonicalizes entities and rejects an empty publication or duplicate
+// IDs; every parser returns through it.
+func finish(file string, pub *Publication) (*Publication, error) {
+	if len(pub.Entities) == 0 {
+		return nil, &ParseError{File: file, Err: fmt.Errorf("no entries: not a list file, or an empty one")}
+	}
+	seen := make(map[string]struct{}, len(pub.Entities))
+	for _, e := range pub.Entities {
+		e.Canonicalize()
+		if e.ID == "" {
+			return nil, &ParseError{File: file, Err: fmt.Errorf("entry %q has no id", e.Name)}
+		}
+		if _, dup := seen[e.ID]; dup {
+			return nil, &ParseError{File: file, Err: fmt.Errorf("duplicate id %s", e.ID)}
+		}
+		seen[e.ID] = struct{}{}
+	}
+	return pub, nil
+}

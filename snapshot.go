@@ -1,0 +1,34 @@
+package tracker
+
+import (
+	"strconv"
+	"time"
+)
+
+// Snapshot is one stored publication of a list.
+type Snapshot struct {
+	ID            int64     `json:"id"`
+	List          string    `json:"list"`
+	FetchedAt     time.Time `json:"fetched_at"`             // when tracker fetched or imported it
+	PublishedAt   string    `json:"published_at,omitempty"` // the list's own date (ISO), when it states one
+	Source        string    `json:"source"`                 // URLs or file paths, space-separated
+	RawSHA256     string    `json:"raw_sha256"`             // over the raw published files, in order
+	ContentSHA256 string    `json:"content_sha256"`         // over the sorted (id, entity hash) pairs
+	EntityCount   int       `json:"entity_count"`
+	Status        string    `json:"status"`         // SnapshotActive or SnapshotQuarantined
+	Note          string    `json:"note,omitempty"` // why a snapshot was quarantined, or other remarks
+}
+
+const (
+	SnapshotActive      = "active"
+	SnapshotQuarantined = "quarantined"
+)
+
+// Label names a snapshot for people: its id and the list's own date.
+func (s Snapshot) Label() string {
+	d := s.PublishedAt
+	if d == "" {
+		d = s.FetchedAt.UTC().Format(time.RFC3339)
+	}
+	return "#" + strconv.FormatInt(s.ID, 10) + " " + s.List + " " + d
+}
