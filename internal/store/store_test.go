@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cybersanctions/tracker"
+)
+
+func openTest(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "tracker.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// ents builds canonical entities from "id=name/program" specs.
+func ents(specs ...string) []*tracker.Entity {
+	var out []*tracker.Entity
+	for _, sp := range specs {
+		p := strings.FieldsFunc(sp, func(r rune) bool { return r == '=' || r == '/' })
+		e := &tracker.Entity{ID: p[0], Name: p[1], Kind: tracker.KindEntity, Programs: []string{p[2]}}
+		e.Canonicalize()
+		out = append(out, e)
+	}
+	return out
+}
+
+func ids(es []*tracker.Entity) []string {
+	var out []string
+	for _, e := range es {
+		out = append(out, e.ID+"="+e.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func save(t *testing.T, s *Store, published string, es []*tracker.Entity) *SaveResult {
+	t.Helper()
+	res, err := s.SaveSnapshot(context.Background(), NewSnapshot{List: "ofac-sdn", Source: "test", PublishedAt: published, RawSHA256: published, Entities: es})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestSnapshotLifecycle(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+
+	v1 := ents("1=ALPHA/CYBER2", "2=BRAVO/SDGT", "3=CHARLIE/CUBA")
+	r1 := save(t, s, "2024-01-01", v1)
+	if !r1.Created || r1.Previous != nil || len(r1.Changes) != 0 {
+		t.Fatalf("first snapshot: created=%v previous=%v changes=%d; want a silent baseline", r1.Created, r1.Previous, len(r1.Changes))
+	}
+
+	// Same content again (different raw bytes): no new snapshot.
+	again := save(t, s, "2024-01-02", ents("3=CHARLIE/CUBA", "1=ALPHA/CYBER2", "2=BRAVO/SDGT"))
+	if again.Created || again.Snapshot.ID != r1.Snapshot.ID {
+		t.Fatalf("identical content stored again: %+v", again)
+	}
+
+	// 2 amended, 3 removed, 4 added.
+	v2 := ents("1=ALPHA/CYBER2", "2=BRAVO RENAMED/SDGT", "4=DELTA/CYBER4")
+	r2 := save(t, s, "2024-02-01", v2)
+	if !r2.Created || r2.Previous == nil || r2.Previous.ID != r1.Snapshot.ID {
+		t.Fatalf("second snapshot: %+v", r2)
+	}
+	var got []string
+	for _, c := range r2.Changes {
+		got = append(got, string(c.Kind)+" "+c.ID)
+	}
+	if want := []string{"amended 2", "removed 3", "added 4"}; !slices.Equal(got, want) {
+		t.Errorf("changes = %q, want %q", got, want)
+	}
+	stored, err := s.Changes(ctx, r2.Snapshot.ID)
+	if err != nil || len(stored) != 3 {
+		t.Fatalf("stored changes = %d, %v", len(stored), err)
+	}
+
+	// 3 comes back, unchanged from its old version: shares the stored version.
+	v3 := ents("1=ALPHA/CYBER2", "2=BRAVO RENAMED/SDGT", "3=CHARLIE/CUBA", "4=DELTA/CYBER4")
+	r3 := save(t, s, "2024-03-01", v3)
+
+	// Every snapshot reads back exactly as it was saved.
+	for _, tc := range []struct {
+		snap tracker.Snapshot
+		want []*tracker.Entity
+	}{{r1.Snapshot, v1}, {r2.Snapshot, v2}, {r3.Snapshot, v3}} {
+		es, err := s.Entities(ctx, &tc.snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ids(es), ids(tc.want)) {
+			t.Errorf("snapshot %d entities = %q, want %q", tc.snap.ID, ids(es), ids(tc.want))
+		}
+	}
+	var versions int
+	if err := s.r.QueryRow(`SELECT count(*) FROM entity_versions`).Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if versions != 5 { // ALPHA, BRAVO, CHARLIE, BRAVO RENAMED, DELTA
+		t.Errorf("entity versions = %d, want 5 (content-addressed)", versions)
+	}
+
+	// Lookups by date.
+	at, err := s.At(ctx, "ofac-sdn", "2024-02-15")
+	if err != nil || at.ID != r2.Snapshot.ID {
+		t.Errorf("At 2024-02-15 = %+v, %v; want snapshot %d", at, err, r2.Snapshot.ID)
+	}
+	if _, err := s.At(ctx, "ofac-sdn", "2023-12-31"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("At before the first snapshot: err = %v, want ErrNotFound", err)
+	}
+	prev, err := s.Before(ctx, &r3.Snapshot)
+	if err != nil || prev.ID != r2.Snapshot.ID {
+		t.Errorf("Before = %+v, %v", prev, err)
+	}
+
+	h, err := s.EntityHistory(ctx, "ofac-sdn", "3")
+	if err != nil || len(h) != 2 || h[0].Change.Kind != tracker.Removed || h[1].Change.Kind != tracker.Added {
+		t.Errorf("history of 3 = %+v, %v", h, err)
+	}
+}
+
+func TestOlderPublicationRejected(t *testing.T) {
+	s := openTest(t)
+	save(t, s, "2024-05-03", ents("1=ALPHA/CYBER2"))
+	_, err := s.SaveSnapshot(context.Background(), NewSnapshot{List: "ofac-sdn", PublishedAt: "2024-03-05", Entities: ents("1=ALPHA/CYBER2", "2=B/X")})
+	if err == nil {
+		t.Fatal("an older publication was stored after a newer one")
+	}
+	snaps, _ := s.Snapshots(context.Background(), "ofac-sdn")
+	if len(snaps) != 1 {
+		t.Errorf("snapshots = %d, want 1", len(snaps))
+	}
+}
+
+func TestAfterSaveFailureRollsBack(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	save(t, s, "2024-01-01", ents("1=ALPHA/CYBER2"))
+	boom := errors.New("outbox write failed")
+	_, err := s.SaveSnapshot(ctx, NewSnapshot{List: "ofac-sdn", PublishedAt: "2024-02-01", Entities: ents("1=ALPHA/CYBER2", "2=NEW/CYBER2"),
+		AfterSave: func(context.Context, *sql.Tx, *SaveResult) error { return boom }})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the hook's error", err)
+	}
+	latest, err := s.Latest(ctx, "ofac-sdn")
+	if err != nil || latest.EntityCount != 1 {
+		t.Fatalf("latest after a failed save = %+v, %v; want the old snapshot", latest, err)
+	}
+	es, err := s.Entities(ctx, latest)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("entities after rollback = %d, %v", len(es), err)
+	}
+}
+
+func TestReopenKeepsSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveSnapshot(ctx, NewSnapshot{List: "x", FetchedAt: time.Unix(0, 0), Entities: ents("1=A/B")}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	snaps, err := s.Snapshots(ctx, "")
+	if err != nil || len(snaps) != 1 || !snaps[0].FetchedAt.Equal(time.Unix(0, 0)) {
+		t.Fatalf("after reopen: %+v, %v", snaps, err)
+	}
+}
