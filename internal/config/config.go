@@ -1,0 +1,227 @@
+// Package config reads the tracker's YAML configuration.
+//
+// The order is litestream's: Default(), then the YAML on top, then $VAR
+// expansion. Expansion happens per scalar value of the parsed YAML, before
+// the value is typed: an environment value can never add YAML structure
+// (a ":" or "#" in a token stays part of the token), a value is expanded
+// exactly once (a "$" inside $SLACK_TOKEN is kept as is), and a duration
+// or a number may come from the environment. "$$" is a literal "$";
+// "${VAR:-default}" gives a default; a variable that is not set is an
+// error, so a missing secret never becomes an empty token. `expand_env:
+// false` at the top of the file, or the NoExpandEnv option, turns
+// expansion off.
+//
+// Every mistake is reported, not just the first, each as an *Error naming
+// the file, the line and the key path; Load returns them errors.Join-ed.
+package config
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	tracker "github.com/cybersanctions/tracker"
+)
+
+// Config is the whole configuration, with defaults applied.
+type Config struct {
+	// DB is the SQLite database path; a relative path is relative to the
+	// working directory.
+	DB     string    `json:"db"`
+	Log    LogConfig `json:"log"`
+	Listen string    `json:"listen"` // host:port of /healthz and /metrics; "" = off
+	// Schedule is the robfig/cron standard spec of every list without a
+	// schedule of its own.
+	Schedule string        `json:"schedule"`
+	Jitter   time.Duration `json:"jitter"`
+	// Regimes, when set, replaces every list's cyber regimes as the alert
+	// filter (a list's own Regimes still win).
+	Regimes    []string `json:"regimes,omitempty"`
+	AllRegimes bool     `json:"all_regimes"`
+	ExpandEnv  bool     `json:"expand_env"`
+	// Lists holds every known list, enabled or not, defaults applied.
+	Lists  map[string]ListConfig `json:"lists"`
+	Notify NotifyConfig          `json:"notify"`
+	// Slack is nil when the file has no slack section: alerts go to stdout.
+	Slack *SlackConfig `json:"slack,omitempty"`
+}
+
+// LogConfig selects slog's handler and level.
+type LogConfig struct {
+	Format string `json:"format"` // text | json
+	Level  string `json:"level"`  // debug | info | warn | error
+}
+
+// ListConfig is one list's settings.
+type ListConfig struct {
+	Name    string   `json:"name"`
+	Enabled bool     `json:"enabled"`
+	URLs    []string `json:"urls,omitempty"` // empty: the list's official URLs
+	// Schedule is "" when the list follows the global schedule.
+	Schedule string        `json:"schedule,omitempty"`
+	Timeout  time.Duration `json:"timeout"` // per download attempt
+	Retries  int           `json:"retries"`
+	MaxBytes int64         `json:"max_bytes"`
+	Regimes  []string      `json:"regimes,omitempty"` // empty: the global or the list's cyber regimes
+	Guards   Guards        `json:"guards"`
+}
+
+// Guards quarantine a snapshot that looks like a broken publication rather
+// than real change, so it is not announced as mass delistings.
+type Guards struct {
+	MinEntities     int     `json:"min_entities"`      // 0 = off
+	MaxRemovedShare float64 `json:"max_removed_share"` // 0..1
+}
+
+// NotifyConfig says what is announced and when to give up.
+type NotifyConfig struct {
+	Kinds []tracker.ChangeKind `json:"kinds"`
+	// MaxAge: a pending delivery older than this is dropped, so a notifier
+	// added later does not replay the whole history.
+	MaxAge time.Duration `json:"max_age"`
+	// FailureThreshold: consecutive failures of a list before operators
+	// are told.
+	FailureThreshold int `json:"failure_threshold"`
+}
+
+// SlackConfig is the Slack notifier. Exactly one of Token and WebhookURL
+// is set after Load.
+type SlackConfig struct {
+	Token      Secret `json:"token,omitempty"`
+	TokenFile  string `json:"token_file,omitempty"`
+	WebhookURL Secret `json:"webhook_url,omitempty"`
+	// CredentialSource says where the token or webhook URL came from
+	// ("slack.token", "slack.token_file /run/…", "$CREDENTIALS_DIRECTORY/slack-token"),
+	// for `tracker config check`; never the value.
+	CredentialSource string `json:"credential_source"`
+	Channel          string `json:"channel,omitempty"`
+	// Channels overrides Channel per list name or per regime name.
+	Channels map[string]string `json:"channels,omitempty"`
+	// OperatorChannel receives failure and quarantine notices; Load sets
+	// it to Channel when the file does not.
+	OperatorChannel string `json:"operator_channel,omitempty"`
+	APIURL          string `json:"api_url,omitempty"` // "" = Slack's
+}
+
+// WebhookMode reports whether alerts go to an incoming webhook rather than
+// through chat.postMessage with a bot token.
+func (s *SlackConfig) WebhookMode() bool { return s.WebhookURL != "" }
+
+// Defaults that are not per list.
+const (
+	DefaultDB               = "./tracker.db"
+	DefaultSchedule         = "@every 1h"
+	DefaultJitter           = 30 * time.Second
+	DefaultTimeout          = 2 * time.Minute
+	DefaultRetries          = 3
+	DefaultMaxBytes         = 512 << 20
+	DefaultMaxRemovedShare  = 0.05
+	DefaultMaxAge           = 72 * time.Hour
+	DefaultFailureThreshold = 3
+)
+
+// defaultEnabled are the lists checked when the file says nothing: the
+// three primary lists. ofac-consolidated is off because its cyber content
+// is rare and an operator should opt in to a fourth download.
+var defaultEnabled = map[string]bool{
+	"ofac-sdn":          true,
+	"eu-fsf":            true,
+	"uk-sanctions-list": true,
+}
+
+// defaultTimeouts are per-list exceptions to DefaultTimeout: the EU's
+// server is slow to produce its full XML.
+var defaultTimeouts = map[string]time.Duration{
+	"eu-fsf": 10 * time.Minute,
+}
+
+// Default returns the configuration used without a file: ofac-sdn, eu-fsf
+// and uk-sanctions-list enabled, ofac-consolidated known but off, stdout
+// alerts.
+func Default() *Config {
+	c := &Config{
+		DB:        DefaultDB,
+		Log:       LogConfig{Format: "text", Level: "info"},
+		Schedule:  DefaultSchedule,
+		Jitter:    DefaultJitter,
+		ExpandEnv: true,
+		Lists:     map[string]ListConfig{},
+		Notify: NotifyConfig{
+			Kinds:            []tracker.ChangeKind{tracker.Added, tracker.Removed, tracker.Amended},
+			MaxAge:           DefaultMaxAge,
+			FailureThreshold: DefaultFailureThreshold,
+		},
+	}
+	for _, name := range []string{"ofac-sdn", "ofac-consolidated", "eu-fsf", "uk-sanctions-list"} {
+		c.Lists[name] = defaultList(name)
+	}
+	return c
+}
+
+func defaultList(name string) ListConfig {
+	l := ListConfig{
+		Name:     name,
+		Enabled:  defaultEnabled[name],
+		Timeout:  DefaultTimeout,
+		Retries:  DefaultRetries,
+		MaxBytes: DefaultMaxBytes,
+		Guards:   Guards{MaxRemovedShare: DefaultMaxRemovedShare},
+	}
+	if t, ok := defaultTimeouts[name]; ok {
+		l.Timeout = t
+	}
+	return l
+}
+
+// List returns a list's settings, defaults applied; a list the
+// configuration does not hold gets the defaults, disabled.
+func (c *Config) List(name string) ListConfig {
+	if l, ok := c.Lists[name]; ok {
+		return l
+	}
+	l := defaultList(name)
+	l.Enabled = false
+	return l
+}
+
+// EnabledLists returns the names of the enabled lists, sorted.
+func (c *Config) EnabledLists() []string {
+	var out []string
+	for name, l := range c.Lists {
+		if l.Enabled {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ChannelFor returns the Slack channel of an alert about list whose entity
+// has the given regimes: the first regime with a channel of its own
+// (regimes are matched case-insensitively, like the alert filter), else the
+// list's channel, else the default channel. A regime wins over the list
+// because it is the narrower audience ("CYBER2 goes to the cyber desk,
+// whatever the list"). It returns "" without Slack or in webhook mode,
+// where the webhook decides.
+func (c *Config) ChannelFor(list string, regimes []string) string {
+	s := c.Slack
+	if s == nil || s.WebhookMode() {
+		return ""
+	}
+	for _, r := range regimes {
+		for k, ch := range s.Channels {
+			if strings.EqualFold(k, r) {
+				return ch
+			}
+		}
+	}
+	if ch, ok := s.Channels[list]; ok {
+		return ch
+	}
+	return s.Channel
+}
+
+// NotifyKind reports whether changes of kind k are announced.
+func (c *Config) NotifyKind(k tracker.ChangeKind) bool {
+	return slices.Contains(c.Notify.Kinds, k)
+}
