@@ -1,0 +1,391 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cybersanctions/tracker"
+)
+
+// ofacRole is what a file of a legacy CSV set holds.
+type ofacRole int
+
+const (
+	ofacPrimary  ofacRole = iota // sdn.csv, cons_prim.csv: one row per entry
+	ofacComments                 // sdn_comments.csv: the rest of remarks longer than the column
+	ofacAdd                      // add.csv: addresses
+	ofacAlt                      // alt.csv: strong aliases
+	ofacRoles
+)
+
+// ofacCSVRoles names the files of both CSV sets and their column counts.
+// The files have no header, so the column count is the only check that a
+// file is the one its name says.
+var ofacCSVRoles = []struct {
+	family string
+	role   ofacRole
+	base   string
+	fields int
+}{
+	{"SDN", ofacPrimary, "sdn.csv", 12},
+	{"SDN", ofacComments, "sdn_comments.csv", 2},
+	{"SDN", ofacAdd, "add.csv", 6},
+	{"SDN", ofacAlt, "alt.csv", 5},
+	{"Consolidated", ofacPrimary, "cons_prim.csv", 12},
+	{"Consolidated", ofacComments, "cons_comments.csv", 2},
+	{"Consolidated", ofacAdd, "cons_add.csv", 6},
+	{"Consolidated", ofacAlt, "cons_alt.csv", 5},
+}
+
+type ofacCSVFile struct {
+	name   string
+	data   []byte
+	fields int
+}
+
+type ofacCSVSet struct {
+	family string
+	files  [ofacRoles]*ofacCSVFile
+}
+
+// ofacCSVSetOf assigns each file its role by name. A name it does not know
+// is an error, not a file to ignore: a set that is not what the caller
+// thinks it is must not pass for a complete publication.
+func ofacCSVSetOf(files []RawFile, names []string) (*ofacCSVSet, error) {
+	set := &ofacCSVSet{}
+	for i, f := range files {
+		lower := strings.ToLower(names[i])
+		found := false
+		for _, r := range ofacCSVRoles {
+			if lower != r.base && !strings.HasSuffix(lower, "."+r.base) {
+				continue
+			}
+			found = true
+			if set.family != "" && set.family != r.family {
+				return nil, &ParseError{File: names[i], Err: fmt.Errorf("a %s list file in a set of %s list files", r.family, set.family)}
+			}
+			set.family = r.family
+			if prev := set.files[r.role]; prev != nil {
+				return nil, &ParseError{File: names[i], Err: fmt.Errorf("given twice: %s and %s", prev.name, names[i])}
+			}
+			set.files[r.role] = &ofacCSVFile{name: names[i], data: f.Data, fields: r.fields}
+			break
+		}
+		if !found {
+			return nil, &ParseError{File: names[i], Err: errors.New("not an OFAC file name: want sdn.xml, consolidated.xml (any name, by content), " +
+				"or a CSV set: sdn.csv with add.csv, alt.csv, sdn_comments.csv, or cons_prim.csv with cons_add.csv, cons_alt.csv, cons_comments.csv")}
+		}
+	}
+	if set.files[ofacPrimary] == nil {
+		want := "sdn.csv"
+		if set.family == "Consolidated" {
+			want = "cons_prim.csv"
+		}
+		return nil, &ParseError{File: names[0], Err: fmt.Errorf("a CSV set without its main file %s", want)}
+	}
+	return set, nil
+}
+
+// ofacCSVEntry is an entry of the main file while the set is read: its
+// remarks stay raw until sdn_comments.csv has added their continuation.
+type ofacCSVEntry struct {
+	e         *tracker.Entity
+	remarks   string
+	line      int
+	continued bool     // sdn_comments.csv had a row for it
+	extra     []string // remarks of its alt.csv and add.csv rows
+}
+
+// ofacRemarksMax is the length, in characters, at which the main file cuts
+// remarks; the rest goes to sdn_comments.csv.
+const ofacRemarksMax = 1000
+
+func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*Publication, error) {
+	prim := set.files[ofacPrimary]
+	// About 260 bytes a row in the real files.
+	entries := make([]*ofacCSVEntry, 0, len(prim.data)/200)
+	byID := make(map[string]*ofacCSVEntry, len(prim.data)/200)
+	n := 0
+	tick := func() error {
+		if n++; n%ofacCtxEvery == 0 {
+			return ctx.Err()
+		}
+		return nil
+	}
+
+	err := ofacReadCSV(prim, func(rec []string, line int) error {
+		if err := tick(); err != nil {
+			return err
+		}
+		id, err := ofacEntNum(rec[0])
+		if err != nil {
+			return err
+		}
+		if prev, dup := byID[id]; dup {
+			return fmt.Errorf("ent_num %s again (first on line %d)", id, prev.line)
+		}
+		name := ofacVal(rec[1])
+		if name == "" {
+			return fmt.Errorf("ent_num %s has no name", id)
+		}
+		e := &tracker.Entity{ID: id, Name: name, Kind: ofacKind(ofacVal(rec[2]))}
+		e.Programs = ofacPrograms(ofacVal(rec[3]))
+		e.Positions = ofacPositions(ofacVal(rec[4]))
+		ofacVessel(e, ofacVal(rec[5]), ofacVal(rec[6]), ofacVal(rec[7]), ofacVal(rec[8]), ofacVal(rec[9]), ofacVal(rec[10]))
+		ent := &ofacCSVEntry{e: e, remarks: ofacRawRemarks(rec[11]), line: line}
+		entries = append(entries, ent)
+		byID[id] = ent
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	lookup := func(raw string) (*ofacCSVEntry, error) {
+		id, err := ofacEntNum(raw)
+		if err != nil {
+			return nil, err
+		}
+		ent, ok := byID[id]
+		if !ok {
+			return nil, fmt.Errorf("ent_num %s is not in %s", id, prim.name)
+		}
+		return ent, nil
+	}
+
+	if f := set.files[ofacComments]; f != nil {
+		err := ofacReadCSV(f, func(rec []string, _ int) error {
+			if err := tick(); err != nil {
+				return err
+			}
+			ent, err := lookup(rec[0])
+			if err != nil {
+				return err
+			}
+			// The main file cuts remarks at 1000 characters, mid-word;
+			// the comment row holds the rest, to be joined as it is.
+			ent.remarks += ofacRawRemarks(rec[1])
+			ent.continued = true
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, ent := range entries {
+		cut := !ent.continued && len(ent.remarks) >= ofacRemarksMax && utf8.RuneCountInString(ent.remarks) >= ofacRemarksMax
+		ofacRemarks(ent.e, ent.remarks, cut)
+	}
+
+	if f := set.files[ofacAdd]; f != nil {
+		err := ofacReadCSV(f, func(rec []string, _ int) error {
+			if err := tick(); err != nil {
+				return err
+			}
+			ent, err := lookup(rec[0])
+			if err != nil {
+				return err
+			}
+			if _, err := ofacNumber("add_num", rec[1]); err != nil {
+				return err
+			}
+			// OFAC writes city, state or province and postal code into
+			// one column ("St. Petersburg, Russia 197229") that cannot
+			// be split back reliably, so it is kept whole as the city.
+			ent.e.Addresses = append(ent.e.Addresses, tracker.Address{
+				Street:  ofacVal(rec[2]),
+				City:    ofacVal(rec[3]),
+				Country: ofacVal(rec[4]),
+			})
+			if r := ofacVal(rec[5]); r != "" {
+				ent.extra = append(ent.extra, r)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	if f := set.files[ofacAlt]; f != nil {
+		err := ofacReadCSV(f, func(rec []string, _ int) error {
+			if err := tick(); err != nil {
+				return err
+			}
+			ent, err := lookup(rec[0])
+			if err != nil {
+				return err
+			}
+			if _, err := ofacNumber("alt_num", rec[1]); err != nil {
+				return err
+			}
+			name := ofacVal(rec[3])
+			if name == "" {
+				return fmt.Errorf("alias %s of ent_num %s has no name", strings.TrimSpace(rec[1]), ent.e.ID)
+			}
+			// alt.csv lists the aliases sdn.xml marks "strong"; the weak
+			// ones are only in the remarks (see ofacRemarks).
+			ent.e.Aliases = append(ent.e.Aliases, tracker.Alias{Name: name, Type: ofacAliasType(ofacVal(rec[2])), Strength: "strong"})
+			if r := ofacVal(rec[4]); r != "" {
+				ent.extra = append(ent.extra, r)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	pub := &Publication{Entities: make([]*tracker.Entity, len(entries))}
+	for i, ent := range entries {
+		if len(ent.extra) > 0 {
+			ent.e.Remarks = strings.Join(append(ofacNonEmpty(ent.e.Remarks), ent.extra...), "; ")
+		}
+		pub.Entities[i] = ent.e
+	}
+	return pub, nil
+}
+
+func ofacNonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+// ofacReadCSV reads every record of one file of the set, checking its
+// column count, and calls fn with the record and its line. An error from
+// fn is located at that record.
+func ofacReadCSV(f *ofacCSVFile, fn func(rec []string, line int) error) error {
+	data, err := ofacCSVData(f)
+	if err != nil {
+		return err
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = f.fields
+	r.ReuseRecord = true
+	// A file whose last line has no line break may have lost its last
+	// bytes. The real archive copy of the 2019 add.csv ends in "-0"
+	// instead of "-0- " that way; only an empty-value marker can be cut
+	// so without a CSV error, and nothing is lost by reading it as empty.
+	unterminated := len(data) > 0 && data[len(data)-1] != '\n'
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return ofacCSVError(f, data, rec, err)
+		}
+		line, _ := r.FieldPos(0)
+		if unterminated && r.InputOffset() == int64(len(data)) {
+			if last := rec[len(rec)-1]; last != "" && strings.HasPrefix("-0- ", last) {
+				rec[len(rec)-1] = "-0-"
+			}
+		}
+		if err := fn(rec, line); err != nil {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return fmt.Errorf("parse %s: %w", f.name, err)
+			}
+			return &ParseError{File: f.name, Pos: fmt.Sprintf("line %d", line), Err: err}
+		}
+	}
+}
+
+// ofacCSVData strips what surrounds the records: a byte order mark, and
+// the DOS end-of-file byte 0x1A that OFAC's files end with. That byte is
+// accepted only at the very end: anywhere else it means a damaged or
+// spliced file.
+func ofacCSVData(f *ofacCSVFile) ([]byte, error) {
+	data := bytes.TrimPrefix(f.data, []byte("\xef\xbb\xbf"))
+	data = bytes.TrimRight(data, "\x1a")
+	if i := bytes.IndexByte(data, 0x1a); i >= 0 {
+		line := bytes.Count(data[:i], []byte("\n")) + 1
+		return nil, &ParseError{File: f.name, Pos: fmt.Sprintf("line %d (offset %d)", line, i), Err: errors.New("DOS end-of-file byte 0x1A before the end of the file: damaged or spliced")}
+	}
+	return data, nil
+}
+
+func ofacCSVError(f *ofacCSVFile, data []byte, rec []string, err error) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return &ParseError{File: f.name, Err: err}
+	}
+	switch {
+	case errors.Is(pe.Err, csv.ErrFieldCount):
+		return &ParseError{File: f.name, Pos: fmt.Sprintf("line %d", pe.StartLine),
+			Err: fmt.Errorf("%d fields, want %d: a record cut short, or not an OFAC %s", len(rec), f.fields, ofacBase(f.name))}
+	case errors.Is(pe.Err, csv.ErrQuote) && data[len(data)-1] != '\n' && pe.Line == bytes.Count(data, []byte("\n"))+1:
+		return &ParseError{File: f.name, Pos: fmt.Sprintf("line %d", pe.StartLine),
+			Err: errors.New("file ends inside a quoted field: truncated")}
+	default:
+		return &ParseError{File: f.name, Pos: fmt.Sprintf("line %d col %d", pe.Line, pe.Column), Err: pe.Err}
+	}
+}
+
+// ofacBase is the role part of a file name: "2024-05-03.sdn.csv" → "sdn.csv".
+func ofacBase(name string) string {
+	lower := strings.ToLower(name)
+	for _, r := range ofacCSVRoles {
+		if lower == r.base || strings.HasSuffix(lower, "."+r.base) {
+			return r.base
+		}
+	}
+	return name
+}
+
+// ofacVal reads a CSV value: "-0-", often with a trailing space, is OFAC's
+// empty value.
+func ofacVal(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "-0-" {
+		return ""
+	}
+	return s
+}
+
+// ofacRawRemarks keeps remarks untrimmed: a remark cut at the column's
+// length may end in the space its continuation needs.
+func ofacRawRemarks(s string) string {
+	if strings.TrimSpace(s) == "-0-" {
+		return ""
+	}
+	return s
+}
+
+func ofacEntNum(s string) (string, error) { return ofacNumber("ent_num", s) }
+
+// ofacNumber checks a key column: OFAC's keys are numbers, and anything
+// else there means the file is not what its name says.
+func ofacNumber(col, s string) (string, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return "", fmt.Errorf("empty %s", col)
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] < '0' || t[i] > '9' {
+			return "", fmt.Errorf("%s %q is not a number", col, t)
+		}
+	}
+	return t, nil
+}
+
+// ofacPrograms splits "CYBER2] [NPWMD": the column is the bracketed list
+// of the PDF list with its outer brackets dropped.
+func ofacPrograms(s string) []string {
+	if s == "" {
+		return nil
+	}
+	var out []string
+	for p := range strings.SplitSeq(s, "] [") {
+		if p = strings.TrimSpace(strings.Trim(p, "[] ")); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,516 @@
+package fetch
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/cybersanctions/tracker"
+)
+
+// The legacy CSV has no columns for birth dates, nationalities, documents
+// or weak aliases: OFAC writes them into the Remarks column as items
+// separated by "; ", in the same words its XML uses for element values and
+// idType, and ends the whole text with a period:
+//
+//	DOB 05 Jun 1950; nationality Pakistan; Gender Male; Digital Currency Address - XBT 12ud...;
+//	Passport BE5978421 (Pakistan) issued 14 Nov 2007 expires 12 Nov 2012; alt. Passport ...;
+//	a.k.a. 'HAFIZ SAHIB'; Linked To: X.
+//
+// ofacRemarks reads these items back into typed fields, so that the CSV
+// and the XML of one publication give the same entity. Only items it
+// recognises move; every other item stays in Remarks, in its order, so
+// nothing published is lost.
+//
+// The remarks' "a.k.a. 'X'" items are the XML's weak aliases (category
+// "weak"), which alt.csv never lists: alt.csv holds the strong ones. So
+// they are aliases with Strength "weak" whether or not alt.csv was given,
+// and the two sources never repeat each other.
+//
+// cut says the text is the main file's, cut at the column's length with no
+// continuation to join: its last item may be a fragment ("alt. Digital
+// Currency Address - XBT 1B64QRxf"), which is kept as it is rather than
+// read into a wrong value.
+func ofacRemarks(e *tracker.Entity, remarks string, cut bool) {
+	remarks = strings.TrimSpace(remarks)
+	// OFAC closes the whole text with a period unless its last item
+	// already ends with one, so a final period is either punctuation or
+	// the last item's own. It is taken for punctuation, except after an
+	// abbreviation that is left in the remarks ("Linked To: X CO., LTD.").
+	text, closed := strings.CutSuffix(remarks, ".")
+	if remarks == "" {
+		return
+	}
+	var fragment string
+	if cut {
+		text, closed = remarks, false
+		if i := strings.LastIndex(text, "; "); i >= 0 {
+			text, fragment = text[:i], strings.TrimSpace(text[i+2:])
+		} else {
+			text, fragment = "", text
+		}
+	}
+	var kept []string
+	keptLast := false
+	for item := range strings.SplitSeq(text, "; ") {
+		item = strings.TrimSpace(item)
+		keptLast = false
+		if item == "" {
+			continue
+		}
+		// The Title column's items are repeated in the remarks; the
+		// XML has them in <title> only.
+		if slices.Contains(e.Positions, item) {
+			continue
+		}
+		if !ofacRemarkItem(e, item) {
+			kept = append(kept, item)
+			keptLast = true
+		}
+	}
+	if closed && keptLast && ofacEndsWithAbbrev(kept[len(kept)-1]) {
+		kept[len(kept)-1] += "."
+	}
+	if fragment != "" {
+		kept = append(kept, fragment)
+	}
+	e.Remarks = strings.Join(kept, "; ")
+}
+
+// ofacEndsWithAbbrev reports whether s ends with an abbreviation that
+// takes a period: a company form ("LTD", "S.A", "C.V") or "JR".
+func ofacEndsWithAbbrev(s string) bool {
+	w := s[strings.LastIndexByte(s, ' ')+1:]
+	if len(w) > 8 || strings.ContainsAny(w, "/:@") {
+		return false
+	}
+	if _, ok := ofacAbbrevs[strings.ToUpper(w)]; ok {
+		return true
+	}
+	// "S.A", "S.R.L", "P.J.S.C": letters with inner periods.
+	dotted := false
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c == '.':
+			dotted = true
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
+		default:
+			return false
+		}
+	}
+	return dotted
+}
+
+var ofacAbbrevs = map[string]struct{}{
+	"LTD": {}, "CO": {}, "INC": {}, "CORP": {}, "LTDA": {}, "BHD": {}, "CIA": {}, "JR": {}, "SR": {}, "NO": {},
+}
+
+// ofacRemarkItem moves one remarks item into its field and reports whether
+// it did. "alt." marks a second value of the same kind ("alt. DOB",
+// "alt. Passport"); the XML lists those as more elements, with no marker.
+func ofacRemarkItem(e *tracker.Entity, item string) bool {
+	body := strings.TrimPrefix(item, "alt. ")
+	if rest, ok := strings.CutPrefix(body, "DOB "); ok {
+		e.BirthDates = append(e.BirthDates, DayMonAbbrevYear(rest))
+		return true
+	}
+	if rest, ok := strings.CutPrefix(body, "POB "); ok {
+		e.BirthPlaces = append(e.BirthPlaces, rest)
+		return true
+	}
+	if rest, ok := strings.CutPrefix(body, "nationality "); ok {
+		e.Nationalities = append(e.Nationalities, rest)
+		return true
+	}
+	if rest, ok := strings.CutPrefix(body, "citizen "); ok {
+		e.Nationalities = append(e.Nationalities, rest)
+		return true
+	}
+	for _, p := range [...]string{"a.k.a. ", "f.k.a. ", "n.k.a. "} {
+		if rest, ok := strings.CutPrefix(body, p); ok {
+			// A name cut off by the 1000-character limit of the column
+			// has lost its closing quote; it stays in the remarks as
+			// it is rather than become a wrong alias.
+			if len(rest) < 3 || rest[0] != '\'' || rest[len(rest)-1] != '\'' {
+				return false
+			}
+			e.Aliases = append(e.Aliases, tracker.Alias{Name: rest[1 : len(rest)-1], Type: ofacAliasType(p), Strength: "weak"})
+			return true
+		}
+	}
+	label, rest, ok := ofacIDLabel(body)
+	if !ok {
+		return false
+	}
+	id := ofacCSVIdentifier(label, rest)
+	if id.Value == "" {
+		return false
+	}
+	e.Identifiers = append(e.Identifiers, id)
+	return true
+}
+
+// ofacCSVIdentifier splits the text after an identifier's label the way
+// OFAC renders an idList entry: "NUMBER[ (COUNTRY)][ issued DATE][ expires DATE]".
+func ofacCSVIdentifier(label, rest string) tracker.Identifier {
+	value := rest
+	var issued, expires string
+	if v, d, ok := ofacCutDate(value, " expires "); ok {
+		value, expires = v, d
+	}
+	if v, d, ok := ofacCutDate(value, " issued "); ok {
+		value, issued = v, d
+	}
+	value, country := ofacCutCountry(value)
+	return ofacIdentifier(label, value, country, issued, expires)
+}
+
+// ofacCutCountry cuts a trailing " (COUNTRY)" off an identifier's number.
+func ofacCutCountry(s string) (number, country string) {
+	if !strings.HasSuffix(s, ")") {
+		return s, ""
+	}
+	i := strings.LastIndex(s, " (")
+	if i <= 0 {
+		return s, ""
+	}
+	if c := s[i+2 : len(s)-1]; ofacLooksLikeCountry(c) {
+		return strings.TrimSpace(s[:i]), c
+	}
+	return s, ""
+}
+
+// ofacIdentifier builds an identifier from an idList entry's parts, as
+// either format gives them.
+func ofacIdentifier(idType, number, country, issued, expires string) tracker.Identifier {
+	var note []string
+	if d := strings.TrimSpace(issued); d != "" {
+		note = append(note, "issued "+DayMonAbbrevYear(d))
+	}
+	if d := strings.TrimSpace(expires); d != "" {
+		note = append(note, "expires "+DayMonAbbrevYear(d))
+	}
+	return tracker.Identifier{
+		Type:    ofacIDType(idType),
+		Value:   strings.TrimSpace(number),
+		Country: strings.TrimSpace(country),
+		Note:    strings.Join(note, "; "),
+	}
+}
+
+// ofacIDType drops the punctuation some idTypes end with
+// ("Secondary sanctions risk:", "Executive Order 13662 Directive
+// Determination -"): it joins the label to its value in the remarks and
+// means nothing on its own.
+func ofacIDType(t string) string {
+	t = strings.TrimSpace(t)
+	for {
+		switch {
+		case strings.HasSuffix(t, ":"):
+			t = strings.TrimSpace(t[:len(t)-1])
+		case strings.HasSuffix(t, " -"):
+			t = strings.TrimSpace(t[:len(t)-2])
+		default:
+			return t
+		}
+	}
+}
+
+// ofacCutDate cuts a trailing "<sep>DATE" off s, where DATE is OFAC's
+// "12 Nov 2012", "Nov 2012" or "2012".
+func ofacCutDate(s, sep string) (before, date string, ok bool) {
+	i := strings.LastIndex(s, sep)
+	if i <= 0 {
+		return s, "", false
+	}
+	d := s[i+len(sep):]
+	if !ofacIsISO(DayMonAbbrevYear(d)) {
+		return s, "", false
+	}
+	return s[:i], d, true
+}
+
+// ofacIsISO reports whether s is a (partial) ISO date: DayMonAbbrevYear
+// returns what it cannot read as it was, and that is never in this form.
+func ofacIsISO(s string) bool {
+	if len(s) != 4 && len(s) != 7 && len(s) != 10 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if i == 4 || i == 7 {
+			if s[i] != '-' {
+				return false
+			}
+		} else if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ofacLooksLikeCountry tells an idCountry ("Russia", "Korea, North",
+// "Congo, Democratic Republic of the") from a parenthesis that is part of
+// the number ("(EO 14024 Directive 2)"): countries have no digits.
+func ofacLooksLikeCountry(s string) bool {
+	if s == "" || strings.ContainsAny(s, "()") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ofacIDLabel finds the identifier label an item starts with, the longest
+// that fits, and returns the rest after the space that follows it.
+func ofacIDLabel(item string) (label, rest string, ok bool) {
+	best := -1
+	limit := min(len(item), ofacIDLabelMax+1)
+	for i := 1; i < limit; i++ {
+		if item[i] == ' ' && ofacIDLabelLens[i] {
+			if _, known := ofacIDLabels[item[:i]]; known {
+				best = i
+			}
+		}
+	}
+	if best > 0 {
+		if rest = strings.TrimSpace(item[best+1:]); rest != "" {
+			return item[:best], rest, true
+		}
+		return "", "", false
+	}
+	return ofacIDLabelPattern(item)
+}
+
+// ofacIDLabelPattern recognises the labels with a variable part: a digital
+// currency's code, an executive order's number, a directive in parentheses.
+func ofacIDLabelPattern(item string) (label, rest string, ok bool) {
+	split := func(n int) (string, string, bool) {
+		if n >= len(item) || item[n] != ' ' {
+			return "", "", false
+		}
+		r := strings.TrimSpace(item[n+1:])
+		return item[:n], r, r != ""
+	}
+	if r, found := strings.CutPrefix(item, "Digital Currency Address - "); found {
+		n := 0
+		for n < len(r) && n < 16 && (r[n] >= 'A' && r[n] <= 'Z' || r[n] >= 'a' && r[n] <= 'z' || r[n] >= '0' && r[n] <= '9') {
+			n++
+		}
+		if n == 0 {
+			return "", "", false
+		}
+		return split(len(item) - len(r) + n)
+	}
+	if r, found := strings.CutPrefix(item, "Executive Order "); found {
+		n := 0
+		for n < len(r) && r[n] >= '0' && r[n] <= '9' {
+			n++
+		}
+		if n == 0 || n == len(r) || r[n] != ' ' {
+			return "", "", false
+		}
+		tail := r[n+1:]
+		for _, s := range ofacEOLabelTails {
+			if strings.HasPrefix(tail, s) {
+				return split(len(item) - len(tail) + len(s))
+			}
+		}
+		return "", "", false
+	}
+	for _, stem := range ofacDatedLabelStems {
+		r, found := strings.CutPrefix(item, stem+" (")
+		if !found {
+			continue
+		}
+		end := strings.IndexByte(r, ')')
+		if end < 0 {
+			return "", "", false
+		}
+		n := len(item) - len(r) + end + 1
+		if n < len(item) && item[n] == ':' {
+			n++
+		}
+		return split(n)
+	}
+	return "", "", false
+}
+
+// ofacEOLabelTails follow "Executive Order NNNNN " in idTypes, longest
+// first where one is a prefix of another.
+var ofacEOLabelTails = []string{
+	"Directive Determination -",
+	"Directive Information -",
+	"Directive Information:",
+	"Directive Information",
+	"information:",
+	"Information:",
+}
+
+// ofacDatedLabelStems are idTypes followed by a programme or directive in
+// parentheses: "Listing Date (EO 14024 Directive 2):", "Effective Date (CMIC)".
+var ofacDatedLabelStems = []string{
+	"Listing Date",
+	"Effective Date",
+	"Purchase/Sales For Divestment Date",
+}
+
+// ofacIDLabels are OFAC idTypes as they are spelled in sdn.xml and in the
+// CSV remarks, collected from the real files of both formats (2019-2025).
+// An idType missing here is not lost: its item stays in the remarks.
+var ofacIDLabels = func() map[string]struct{} {
+	m := make(map[string]struct{}, len(ofacIDLabelList))
+	for _, l := range ofacIDLabelList {
+		m[l] = struct{}{}
+	}
+	return m
+}()
+
+var ofacIDLabelMax = func() int {
+	n := 0
+	for _, l := range ofacIDLabelList {
+		n = max(n, len(l))
+	}
+	return n
+}()
+
+// ofacIDLabelLens marks the lengths labels have, so that most prefixes of
+// an item are ruled out without hashing them.
+var ofacIDLabelLens = func() []bool {
+	lens := make([]bool, ofacIDLabelMax+1)
+	for _, l := range ofacIDLabelList {
+		lens[len(l)] = true
+	}
+	return lens
+}()
+
+var ofacIDLabelList = []string{
+	// Sanctions information OFAC publishes as idList entries.
+	"Additional Sanctions Information -",
+	"Secondary sanctions risk:",
+	"Transactions Prohibited For Persons Owned or Controlled By U.S. Financial Institutions:",
+	"CAATSA Section 235 Information:",
+	"IFCA Determination -",
+	"Target Type",
+	"Organization Established Date",
+	"Organization Type:",
+	"Nationality of Registration",
+	"Gender",
+
+	// Contact and online.
+	"Website",
+	"Email Address",
+	"Phone Number",
+	"Telephone No.",
+	"Fax No.",
+
+	// Personal documents.
+	"Passport",
+	"Diplomatic Passport",
+	"Stateless Person Passport",
+	"National ID No.",
+	"National Foreign ID Number",
+	"Personal ID Card",
+	"Cedula No.",
+	"C.U.R.P.",
+	"C.U.R.P. #",
+	"CURP #",
+	"R.F.C.",
+	"R.F.C. #",
+	"RFC",
+	"D.N.I.",
+	"SSN",
+	"Driver's License No.",
+	"Birth Certificate Number",
+	"Electoral Registry No.",
+	"Credencial electoral",
+	"Cartilla de Servicio Militar Nacional",
+	"Residency Number",
+	"Refugee ID Card",
+	"Travel Document Number",
+	"Numero de Identidad",
+	"Turkish Identification Number",
+	"Turkish Identificiation Number",
+	"Citizen's Card Number",
+	"Tazkira National ID Card",
+	"Kenyan ID No.",
+	"Immigration No.",
+	"VisaNumberID",
+	"SRE Permit No.",
+	"I.F.E.",
+	"Military Registration Number",
+	"Identification Number",
+
+	// Company and tax registrations.
+	"Tax ID No.",
+	"Registration Number",
+	"Registration ID",
+	"Business Registration Number",
+	"Business Registration Document #",
+	"Business Number",
+	"Company Number",
+	"UK Company Number",
+	"Public Registration Number",
+	"Government Gazette Number",
+	"Legal Entity Number",
+	"LE Number",
+	"Unified Social Credit Code (USCC)",
+	"United Social Credit Code Certificate (USCCC)",
+	"Commercial Registry Number",
+	"Chamber of Commerce Number",
+	"Istanbul Chamber of Comm. No.",
+	"Dubai Chamber of Commerce Membership No.",
+	"Central Registration System Number",
+	"Economic Register Number (CBLS)",
+	"Certificate of Incorporation Number",
+	"Enterprise Number",
+	"Branch Unit Number",
+	"Organization Code",
+	"Registered Charity No.",
+	"Trade License No.",
+	"License",
+	"Permit Number",
+	"File Number",
+	"C.R. No.",
+	"Romanian C.R.",
+	"Folio Mercantil No.",
+	"Matricula Mercantil No",
+	"V.A.T. Number",
+	"NIT #",
+	"RUC #",
+	"RIF #",
+	"RTN",
+	"C.U.I.",
+	"C.U.I.T.",
+	"C.U.I.P.",
+	"C.I.F.",
+	"US FEIN",
+	"D-U-N-S Number",
+	"Chinese Commercial Code",
+	"Paraguayan tax identification number",
+	"Numero Unico de Identificacao Tributaria (NUIT)",
+	"Afghan Money Service Provider License Number",
+	"SWIFT/BIC",
+	"BIK (RU)",
+	"ISIN",
+	"Equity Ticker",
+	"Issuer Name",
+
+	// Vessels and aircraft.
+	"Vessel Registration Identification",
+	"MMSI",
+	"Former Vessel Flag",
+	"Other Vessel Flag",
+	"Other Vessel Call Sign",
+	"Other Vessel Type",
+	"Vessel Year of Build",
+	"Aircraft Construction Number (also called L/N or S/N or F/N)",
+	"Aircraft Manufacturer's Serial Number (MSN)",
+	"Aircraft Manufacture Date",
+	"Aircraft Mode S Transponder Code",
+	"Aircraft Model",
+	"Aircraft Operator",
+	"Aircraft Tail Number",
+	"Previous Aircraft Tail Number",
+}

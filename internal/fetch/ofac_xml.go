@@ -1,0 +1,391 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cybersanctions/tracker"
+)
+
+// The elements of sdn.xml (and consolidated.xml, same schema) that are
+// read. Tags name local names only: OFAC moved the file to a new namespace
+// in 2025 (http://tempuri.org/sdnList.xsd became
+// https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/XML)
+// and may move it again without changing an element.
+type ofacXMLEntry struct {
+	UID           string           `xml:"uid"`
+	FirstName     string           `xml:"firstName"`
+	LastName      string           `xml:"lastName"`
+	Title         string           `xml:"title"`
+	SDNType       string           `xml:"sdnType"`
+	Remarks       string           `xml:"remarks"`
+	Programs      []string         `xml:"programList>program"`
+	IDs           []ofacXMLID      `xml:"idList>id"`
+	AKAs          []ofacXMLAKA     `xml:"akaList>aka"`
+	Addresses     []ofacXMLAddress `xml:"addressList>address"`
+	Nationalities []ofacXMLCountry `xml:"nationalityList>nationality"`
+	Citizenships  []ofacXMLCountry `xml:"citizenshipList>citizenship"`
+	BirthDates    []string         `xml:"dateOfBirthList>dateOfBirthItem>dateOfBirth"`
+	BirthPlaces   []string         `xml:"placeOfBirthList>placeOfBirthItem>placeOfBirth"`
+	Vessel        *ofacXMLVessel   `xml:"vesselInfo"`
+}
+
+type ofacXMLID struct {
+	Type       string `xml:"idType"`
+	Number     string `xml:"idNumber"`
+	Country    string `xml:"idCountry"`
+	IssueDate  string `xml:"issueDate"`
+	Expiration string `xml:"expirationDate"`
+}
+
+type ofacXMLAKA struct {
+	Type      string `xml:"type"`
+	Category  string `xml:"category"`
+	FirstName string `xml:"firstName"`
+	LastName  string `xml:"lastName"`
+}
+
+type ofacXMLAddress struct {
+	Address1   string `xml:"address1"`
+	Address2   string `xml:"address2"`
+	Address3   string `xml:"address3"`
+	City       string `xml:"city"`
+	State      string `xml:"stateOrProvince"`
+	PostalCode string `xml:"postalCode"`
+	Country    string `xml:"country"`
+}
+
+type ofacXMLCountry struct {
+	Country string `xml:"country"`
+}
+
+type ofacXMLVessel struct {
+	CallSign    string `xml:"callSign"`
+	VesselType  string `xml:"vesselType"`
+	VesselFlag  string `xml:"vesselFlag"`
+	VesselOwner string `xml:"vesselOwner"`
+	Tonnage     string `xml:"tonnage"`
+	GRT         string `xml:"grossRegisteredTonnage"`
+}
+
+type ofacXMLInfo struct {
+	PublishDate string `xml:"Publish_Date"`
+	RecordCount string `xml:"Record_Count"`
+}
+
+// ofacXML streams one sdn.xml: a token loop over the children of the root,
+// and one sdnEntry at a time decoded and turned into an entity, so memory
+// holds the entities and never a document tree. Token (not RawToken) is
+// used because it checks that end tags match their start, which is what
+// catches a file cut short or spliced.
+type ofacXML struct {
+	d    *xml.Decoder
+	file string
+}
+
+func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	p := &ofacXML{d: xml.NewDecoder(bytes.NewReader(data)), file: file}
+	if err := p.root(); err != nil {
+		return nil, err
+	}
+	pub := &Publication{Entities: make([]*tracker.Entity, 0, len(data)/1500)}
+	var (
+		info     *ofacXMLInfo
+		infoPos  string
+		scratch  ofacXMLEntry
+		recordNo int
+	)
+	for {
+		tok, err := p.d.Token()
+		if err != nil {
+			return nil, p.syntaxErr(err, "<sdnList>")
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "publshInformation":
+				if info != nil {
+					return nil, p.errAt(errors.New("a second <publshInformation>"))
+				}
+				info, infoPos = &ofacXMLInfo{}, p.pos()
+				if err := p.d.DecodeElement(info, &t); err != nil {
+					return nil, p.syntaxErr(err, "<publshInformation>")
+				}
+				if pub.PublishedAt, err = ofacPublishDate(info.PublishDate); err != nil {
+					return nil, &ParseError{File: file, Pos: infoPos, Err: err}
+				}
+			case "sdnEntry":
+				if recordNo++; recordNo%ofacCtxEvery == 0 {
+					if err := ctx.Err(); err != nil {
+						return nil, fmt.Errorf("parse %s: %w", file, err)
+					}
+				}
+				line, _ := p.d.InputPos()
+				scratch.reset()
+				if err := p.d.DecodeElement(&scratch, &t); err != nil {
+					return nil, p.syntaxErr(err, "<sdnEntry>")
+				}
+				e, err := scratch.entity()
+				if err != nil {
+					pos := fmt.Sprintf("line %d, record %d", line, recordNo)
+					if u := strings.TrimSpace(scratch.UID); u != "" {
+						pos += " (uid " + u + ")"
+					}
+					return nil, &ParseError{File: file, Pos: pos, Err: err}
+				}
+				pub.Entities = append(pub.Entities, e)
+			default:
+				if err := p.d.Skip(); err != nil {
+					return nil, p.syntaxErr(err, "<"+t.Name.Local+">")
+				}
+			}
+		case xml.EndElement:
+			if err := p.trailer(); err != nil {
+				return nil, err
+			}
+			return pub, ofacCheckCount(file, info, infoPos, len(pub.Entities))
+		}
+	}
+}
+
+// ofacCheckCount compares the entries read with the count the file states
+// for itself. An XML file cut between two entries and closed again, or an
+// excerpt, is well-formed: the count is what tells it from the full list,
+// and a missing entry would be announced as a delisting.
+func ofacCheckCount(file string, info *ofacXMLInfo, pos string, n int) error {
+	if info == nil {
+		return &ParseError{File: file, Err: errors.New("no <publshInformation> with a Record_Count: cannot tell the full list from a part of it")}
+	}
+	want, err := strconv.Atoi(strings.TrimSpace(info.RecordCount))
+	if err != nil || want < 0 {
+		return &ParseError{File: file, Pos: pos, Err: fmt.Errorf("Record_Count %q is not a number", info.RecordCount)}
+	}
+	if want != n {
+		return &ParseError{File: file, Pos: pos, Err: fmt.Errorf("Record_Count is %d but the file holds %d sdnEntry elements: an excerpt or a damaged file, not the full list", want, n)}
+	}
+	return nil
+}
+
+// ofacPublishDate reads Publish_Date, which OFAC writes MM/DD/YYYY.
+func ofacPublishDate(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	t, err := time.Parse("01/02/2006", s)
+	if err != nil {
+		return "", fmt.Errorf("Publish_Date %q is not MM/DD/YYYY", s)
+	}
+	return t.Format(time.DateOnly), nil
+}
+
+// root checks that the file is an sdnList. An HTML page is named as such:
+// it is what a server sends in place of the list when something is wrong.
+func (p *ofacXML) root() error {
+	for {
+		tok, err := p.d.Token()
+		if err == io.EOF {
+			return p.errAt(errors.New("not an OFAC list file: no root element"))
+		}
+		if err != nil {
+			return p.syntaxErr(err, "the XML header, before the root element")
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch name := t.Name.Local; {
+			case name == "sdnList":
+				return nil
+			case strings.EqualFold(name, "html"):
+				return p.errAt(errors.New("not an OFAC list file: an HTML page"))
+			default:
+				return p.errAt(fmt.Errorf("not an OFAC list file: root element <%s>, want <sdnList>", name))
+			}
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return p.errAt(errors.New("not an OFAC list file: text before the root element"))
+			}
+		case xml.Directive:
+			if bytes.HasPrefix(bytes.ToLower(t), []byte("doctype html")) {
+				return p.errAt(errors.New("not an OFAC list file: an HTML page"))
+			}
+		}
+	}
+}
+
+// trailer rejects anything but white space, comments and processing
+// instructions after </sdnList>: a second document glued to the first
+// means the download is not what it claims to be.
+func (p *ofacXML) trailer() error {
+	for {
+		tok, err := p.d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return p.syntaxErr(err, "the end of the document")
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return p.errAt(fmt.Errorf("element <%s> after the end of <sdnList>", t.Name.Local))
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return p.errAt(errors.New("text after the end of <sdnList>"))
+			}
+		}
+	}
+}
+
+func (p *ofacXML) pos() string {
+	line, col := p.d.InputPos()
+	return fmt.Sprintf("line %d col %d (offset %d)", line, col, p.d.InputOffset())
+}
+
+func (p *ofacXML) errAt(err error) error {
+	return &ParseError{File: p.file, Pos: p.pos(), Err: err}
+}
+
+// syntaxErr turns a decoder error into a ParseError. A file that ends
+// inside an element is called truncated, since that is what it almost
+// always is: a download cut short.
+func (p *ofacXML) syntaxErr(err error, inside string) error {
+	pos := p.pos()
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	var se *xml.SyntaxError
+	switch {
+	case errors.As(err, &se) && se.Msg == "unexpected EOF", errors.Is(err, io.ErrUnexpectedEOF):
+		err = fmt.Errorf("file ends inside %s: truncated", inside)
+	case errors.As(err, &se):
+		err = fmt.Errorf("XML syntax error: %s", se.Msg)
+	}
+	return &ParseError{File: p.file, Pos: pos, Err: err}
+}
+
+// reset empties the entry for the next one, keeping its slices' storage:
+// the entity built from it copies what it keeps. The storage is zeroed,
+// because the decoder extends a slice over its old elements and sets only
+// the fields the new element has: a stale idCountry would otherwise pass
+// to the next entry's id that has none.
+func (x *ofacXMLEntry) reset() {
+	*x = ofacXMLEntry{
+		Programs:      ofacZeroed(x.Programs),
+		IDs:           ofacZeroed(x.IDs),
+		AKAs:          ofacZeroed(x.AKAs),
+		Addresses:     ofacZeroed(x.Addresses),
+		Nationalities: ofacZeroed(x.Nationalities),
+		Citizenships:  ofacZeroed(x.Citizenships),
+		BirthDates:    ofacZeroed(x.BirthDates),
+		BirthPlaces:   ofacZeroed(x.BirthPlaces),
+	}
+}
+
+func ofacZeroed[T any](s []T) []T {
+	s = s[:cap(s)]
+	clear(s)
+	return s[:0]
+}
+
+func (x *ofacXMLEntry) entity() (*tracker.Entity, error) {
+	id, err := ofacNumber("uid", x.UID)
+	if err != nil {
+		return nil, err
+	}
+	e := &tracker.Entity{ID: id, Name: ofacName(x.FirstName, x.LastName), Kind: ofacKind(x.SDNType)}
+	if e.Name == "" {
+		return nil, fmt.Errorf("uid %s has no name", id)
+	}
+	e.Remarks = ofacXMLRemarks(x.Remarks)
+	e.Positions = ofacPositions(x.Title)
+	for _, p := range x.Programs {
+		if p = strings.TrimSpace(p); p != "" {
+			e.Programs = append(e.Programs, p)
+		}
+	}
+	if len(x.AKAs) > 0 {
+		e.Aliases = make([]tracker.Alias, 0, len(x.AKAs))
+	}
+	for _, a := range x.AKAs {
+		e.Aliases = append(e.Aliases, tracker.Alias{
+			Name:     ofacName(a.FirstName, a.LastName),
+			Type:     ofacAliasType(a.Type),
+			Strength: strings.ToLower(strings.TrimSpace(a.Category)),
+		})
+	}
+	for _, a := range x.Addresses {
+		e.Addresses = append(e.Addresses, tracker.Address{
+			Street:     ofacJoin(", ", a.Address1, a.Address2, a.Address3),
+			City:       a.City,
+			Region:     a.State,
+			PostalCode: a.PostalCode,
+			Country:    a.Country,
+		})
+	}
+	if len(x.IDs) > 0 {
+		e.Identifiers = make([]tracker.Identifier, 0, len(x.IDs))
+	}
+	for _, i := range x.IDs {
+		number, country := strings.TrimSpace(i.Number), strings.TrimSpace(i.Country)
+		if country == "" {
+			// Some numbers carry their country in parentheses instead
+			// of in idCountry; the CSV cannot tell the two apart, so
+			// both formats read them as a country.
+			number, country = ofacCutCountry(number)
+		}
+		e.Identifiers = append(e.Identifiers, ofacIdentifier(i.Type, number, country, i.IssueDate, i.Expiration))
+	}
+	for _, d := range x.BirthDates {
+		e.BirthDates = append(e.BirthDates, DayMonAbbrevYear(d))
+	}
+	for _, pl := range x.BirthPlaces {
+		e.BirthPlaces = append(e.BirthPlaces, strings.TrimSpace(pl))
+	}
+	for _, c := range x.Nationalities {
+		e.Nationalities = append(e.Nationalities, strings.TrimSpace(c.Country))
+	}
+	for _, c := range x.Citizenships {
+		e.Nationalities = append(e.Nationalities, strings.TrimSpace(c.Country))
+	}
+	if v := x.Vessel; v != nil {
+		ofacVessel(e, v.CallSign, v.VesselType, v.Tonnage, v.GRT, v.VesselFlag, v.VesselOwner)
+	}
+	return e, nil
+}
+
+// ofacXMLRemarks writes the XML's "(Linked To: X)" the way the CSV does,
+// "Linked To: X", so both formats give the same remarks.
+func ofacXMLRemarks(s string) string {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "(Linked To: ") {
+		return s
+	}
+	items := strings.Split(s, "; ")
+	for i, it := range items {
+		if strings.HasPrefix(it, "(Linked To: ") && strings.HasSuffix(it, ")") {
+			items[i] = it[1 : len(it)-1]
+		}
+	}
+	return strings.Join(items, "; ")
+}
+
+func ofacJoin(sep string, parts ...string) string {
+	var sb strings.Builder
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if sb.Len() > 0 {
+			sb.WriteString(sep)
+		}
+		sb.WriteString(p)
+	}
+	return sb.String()
+}
