@@ -1,0 +1,809 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cybersanctions/tracker"
+)
+
+func init() {
+	register(List{
+		Name:      "eu-fsf",
+		Publisher: "EU (Financial Sanctions Files)",
+		// The token is a public constant the FSF site puts in every download
+		// link; it is not a credential.
+		URLs:         []string{"https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw"},
+		Parse:        ParseEU,
+		CyberRegimes: []string{"CYB"},
+	})
+}
+
+// Attribute keys of EU entities.
+const (
+	euAttrRef     = "eu_reference_number"
+	euAttrUNID    = "un_id"
+	euAttrDetails = "designation_details"
+	euAttrGender  = "gender"
+	euAttrTitle   = "title"
+)
+
+// ParseEU reads the EU Financial Sanctions Files consolidated list, either
+// as xmlFullSanctionsList_1_1 or as csvFullSanctionsList_1_1; it tells them
+// apart by content, since the download URL names neither.
+func ParseEU(ctx context.Context, files []RawFile) (*Publication, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("parse eu-fsf: %w", err)
+	}
+	if len(files) != 1 {
+		return nil, &ParseError{File: "eu-fsf", Err: fmt.Errorf("want the one FSF file, got %d files", len(files))}
+	}
+	f := files[0]
+	name := euFileName(f)
+	data := bytes.TrimPrefix(f.Data, []byte("\xef\xbb\xbf"))
+	head := bytes.TrimLeft(data[:min(len(data), 4096)], " \t\r\n")
+	var (
+		pub *Publication
+		err error
+	)
+	switch {
+	case len(head) == 0:
+		return nil, &ParseError{File: name, Err: errors.New("empty file: not an EU FSF file")}
+	case euLooksLikeHTML(head):
+		msg := "not an EU FSF file: an HTML page"
+		if t := euHTMLTitle(head); t != "" {
+			msg += " titled " + strconv.Quote(t)
+		}
+		return nil, &ParseError{File: name, Pos: "line 1", Err: errors.New(msg)}
+	case head[0] == '<':
+		pub, err = parseEUXML(ctx, name, data)
+	case euIsCSVHeader(head):
+		pub, err = parseEUCSV(ctx, name, data)
+	default:
+		return nil, &ParseError{File: name, Pos: "line 1", Err: errors.New("not an EU FSF file: neither XML nor the FSF CSV header")}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return finish(name, pub)
+}
+
+func euFileName(f RawFile) string {
+	if f.Name != "" {
+		return f.Name
+	}
+	if f.Origin != "" {
+		if b := path.Base(strings.SplitN(f.Origin, "?", 2)[0]); b != "." && b != "/" {
+			return b
+		}
+	}
+	return "eu-fsf"
+}
+
+func euLooksLikeHTML(head []byte) bool {
+	for _, p := range []string{"<!doctype html", "<html"} {
+		if len(head) >= len(p) && bytes.EqualFold(head[:len(p)], []byte(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// euHTMLTitle returns an error page's title, which usually says what went
+// wrong on the server ("500 Internal Server Error").
+func euHTMLTitle(head []byte) string {
+	lower := bytes.ToLower(head)
+	i := bytes.Index(lower, []byte("<title>"))
+	if i < 0 {
+		return ""
+	}
+	rest := head[i+len("<title>"):]
+	j := bytes.Index(bytes.ToLower(rest), []byte("</title>"))
+	if j < 0 {
+		return ""
+	}
+	t := []rune(tracker.CleanSpace(string(rest[:j])))
+	if len(t) > 120 {
+		t = append(t[:120], '…')
+	}
+	return string(t)
+}
+
+// euXML reads one xmlFullSanctionsList_1_1 file. It streams: a token loop
+// over the whole file, and one sanctionEntity at a time built straight into
+// a tracker.Entity, so memory holds the entities and never a document tree.
+// Token (not RawToken) is used because it checks that every end tag matches
+// its start, which is what catches a file cut short or spliced.
+type euXML struct {
+	d    *xml.Decoder
+	file string
+}
+
+func parseEUXML(ctx context.Context, file string, data []byte) (*Publication, error) {
+	p := &euXML{d: xml.NewDecoder(bytes.NewReader(data)), file: file}
+	root, err := p.root()
+	if err != nil {
+		return nil, err
+	}
+	pub := &Publication{}
+	if gd := euAttr(root, "generationDate"); gd != "" {
+		if pub.PublishedAt, err = euGenerationDate(gd); err != nil {
+			return nil, p.errAt(err)
+		}
+	}
+	for n := 0; ; {
+		tok, err := p.d.Token()
+		if err != nil {
+			return nil, p.syntaxErr(err, "<export>")
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local != "sanctionEntity" {
+				if err := p.skip(t); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if n++; n%256 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, fmt.Errorf("parse %s: %w", file, err)
+				}
+			}
+			e, err := p.entity(t)
+			if err != nil {
+				return nil, err
+			}
+			pub.Entities = append(pub.Entities, e)
+		case xml.EndElement:
+			if err := p.trailer(); err != nil {
+				return nil, err
+			}
+			return pub, nil
+		}
+	}
+}
+
+// root finds the root element and checks that it is an FSF export. Only
+// local names are compared: the namespace URI has no version in it, and a
+// file that is an FSF export in all but its xmlns is still one.
+func (p *euXML) root() (xml.StartElement, error) {
+	for {
+		tok, err := p.d.Token()
+		if err == io.EOF {
+			return xml.StartElement{}, p.errAt(errors.New("not an EU FSF file: no root element"))
+		}
+		if err != nil {
+			return xml.StartElement{}, p.syntaxErr(err, "the XML header, before the root element")
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local != "export" {
+				return xml.StartElement{}, p.errAt(fmt.Errorf("not an EU FSF file: root element <%s>, want <export>", t.Name.Local))
+			}
+			return t, nil
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return xml.StartElement{}, p.errAt(errors.New("not an EU FSF file: text before the root element"))
+			}
+		}
+	}
+}
+
+// trailer rejects anything but white space, comments and processing
+// instructions after </export>: a second document glued to the first means
+// the download is not what it claims to be.
+func (p *euXML) trailer() error {
+	for {
+		tok, err := p.d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return p.syntaxErr(err, "the end of the document")
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return p.errAt(fmt.Errorf("element <%s> after the end of <export>", t.Name.Local))
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return p.errAt(errors.New("text after the end of <export>"))
+			}
+		}
+	}
+}
+
+func (p *euXML) pos() string {
+	line, col := p.d.InputPos()
+	return fmt.Sprintf("line %d col %d (offset %d)", line, col, p.d.InputOffset())
+}
+
+func (p *euXML) errAt(err error) error {
+	return &ParseError{File: p.file, Pos: p.pos(), Err: err}
+}
+
+// syntaxErr turns a decoder error into a ParseError. A file that ends
+// inside an element is called truncated, since that is what it almost
+// always is: a download cut short.
+func (p *euXML) syntaxErr(err error, inside string) error {
+	pos := p.pos()
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	var se *xml.SyntaxError
+	switch {
+	case errors.As(err, &se) && se.Msg == "unexpected EOF", errors.Is(err, io.ErrUnexpectedEOF):
+		err = fmt.Errorf("file ends inside %s: truncated", inside)
+	case errors.As(err, &se):
+		err = fmt.Errorf("XML syntax error: %s", se.Msg)
+	}
+	return &ParseError{File: p.file, Pos: pos, Err: err}
+}
+
+// each calls fn for every child element of the element just started and
+// returns after that element's end tag. fn must consume the child it is
+// given, with each, text or skip.
+func (p *euXML) each(inside string, fn func(xml.StartElement) error) error {
+	for {
+		tok, err := p.d.Token()
+		if err != nil {
+			return p.syntaxErr(err, inside)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if err := fn(t); err != nil {
+				return err
+			}
+		case xml.EndElement:
+			return nil
+		}
+	}
+}
+
+// text returns the character data of the element just started.
+func (p *euXML) text(start xml.StartElement) (string, error) {
+	var sb strings.Builder
+	for {
+		tok, err := p.d.Token()
+		if err != nil {
+			return "", p.syntaxErr(err, "<"+start.Name.Local+">")
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			sb.Write(t)
+		case xml.StartElement:
+			if err := p.skip(t); err != nil {
+				return "", err
+			}
+		case xml.EndElement:
+			return sb.String(), nil
+		}
+	}
+}
+
+func (p *euXML) skip(start xml.StartElement) error {
+	if err := p.d.Skip(); err != nil {
+		return p.syntaxErr(err, "<"+start.Name.Local+">")
+	}
+	return nil
+}
+
+// euDetail is what the children of a nameAlias, citizenship, birthdate,
+// identification or address carry besides their attributes.
+type euDetail struct {
+	remarks  []string
+	contacts [][2]string // address contactInfo key, value
+}
+
+// details reads the children of a detail element: regulationSummary
+// elements become notices of the entity, so that an amending regulation
+// shows as a change even when the amended value looks the same.
+func (p *euXML) details(start xml.StartElement, b *euBuilder) (euDetail, error) {
+	var d euDetail
+	err := p.each("<"+start.Name.Local+">", func(c xml.StartElement) error {
+		switch c.Name.Local {
+		case "regulationSummary":
+			b.notice(tracker.Notice{
+				Title: euAttr(c, "numberTitle"),
+				Date:  euAttr(c, "publicationDate"),
+				URL:   euAttr(c, "publicationUrl"),
+			})
+			return p.skip(c)
+		case "remark":
+			s, err := p.text(c)
+			d.remarks = append(d.remarks, s)
+			return err
+		case "contactInfo":
+			d.contacts = append(d.contacts, [2]string{euAttr(c, "key"), euAttr(c, "value")})
+			return p.skip(c)
+		default:
+			return p.skip(c)
+		}
+	})
+	return d, err
+}
+
+func (p *euXML) entity(start xml.StartElement) (*tracker.Entity, error) {
+	line, _ := p.d.InputPos()
+	b := newEUBuilder(line)
+	b.e.ID = euAttr(start, "logicalId")
+	b.attr(euAttrRef, euAttr(start, "euReferenceNumber"))
+	b.attr(euAttrUNID, euAttr(start, "unitedNationId"))
+	b.attr(euAttrDetails, euAttr(start, "designationDetails"))
+	b.designationDate = euAttr(start, "designationDate")
+
+	err := p.each("<sanctionEntity>", func(c xml.StartElement) error {
+		switch c.Name.Local {
+		case "remark":
+			s, err := p.text(c)
+			b.remark(s)
+			return err
+		case "regulation":
+			n := tracker.Notice{Title: euAttr(c, "numberTitle"), Date: euAttr(c, "publicationDate")}
+			err := p.each("<regulation>", func(cc xml.StartElement) error {
+				if cc.Name.Local != "publicationUrl" {
+					return p.skip(cc)
+				}
+				var err error
+				n.URL, err = p.text(cc)
+				return err
+			})
+			b.regulation(euAttr(c, "programme"), euAttr(c, "entryIntoForceDate"), n)
+			return err
+		case "subjectType":
+			b.kind(euAttr(c, "code"), euAttr(c, "classificationCode"))
+			return p.skip(c)
+		case "nameAlias":
+			d, err := p.details(c, b)
+			b.alias(euName{
+				whole: euAttr(c, "wholeName"), first: euAttr(c, "firstName"),
+				middle: euAttr(c, "middleName"), last: euAttr(c, "lastName"),
+				lang: euAttr(c, "nameLanguage"), strong: euAttr(c, "strong"),
+				function: euAttr(c, "function"), gender: euAttr(c, "gender"), title: euAttr(c, "title"),
+			})
+			b.remark(d.remarks...)
+			return err
+		case "citizenship":
+			d, err := p.details(c, b)
+			b.citizenship(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code"), euAttr(c, "region"))
+			b.remark(d.remarks...)
+			return err
+		case "birthdate":
+			d, err := p.details(c, b)
+			b.birth(euBirth{
+				full: euAttr(c, "birthdate"), day: euAttr(c, "dayOfMonth"), month: euAttr(c, "monthOfYear"),
+				year: euAttr(c, "year"), from: euAttr(c, "yearRangeFrom"), to: euAttr(c, "yearRangeTo"),
+				circa: euAttr(c, "circa"), calendar: euAttr(c, "calendarType"),
+				place: euAttr(c, "place"), city: euAttr(c, "city"), zip: euAttr(c, "zipCode"), region: euAttr(c, "region"),
+				country: euCountry(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code")),
+			})
+			b.remark(d.remarks...)
+			return err
+		case "identification":
+			d, err := p.details(c, b)
+			issued := euAttr(c, "issuedDate")
+			if issued == "" {
+				issued = euAttr(c, "issueDate")
+			}
+			b.identification(euIdent{
+				number: euAttr(c, "number"), latin: euAttr(c, "latinNumber"),
+				typeCode: euAttr(c, "identificationTypeCode"), typeDesc: euAttr(c, "identificationTypeDescription"),
+				country: euCountry(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code")), region: euAttr(c, "region"),
+				issuedBy: euAttr(c, "issuedBy"), issued: issued, validFrom: euAttr(c, "validFrom"), validTo: euAttr(c, "validTo"),
+				nameOnDoc:  euAttr(c, "nameOnDocument"),
+				diplomatic: euAttr(c, "diplomatic"), knownExpired: euAttr(c, "knownExpired"), knownFalse: euAttr(c, "knownFalse"),
+				reportedLost: euAttr(c, "reportedLost"), revoked: euAttr(c, "revokedByIssuer"),
+				remarks: d.remarks,
+			})
+			return err
+		case "address":
+			d, err := p.details(c, b)
+			b.address(euAddr{
+				street: euAttr(c, "street"), poBox: euAttr(c, "poBox"), city: euAttr(c, "city"),
+				zip: euAttr(c, "zipCode"), region: euAttr(c, "region"), place: euAttr(c, "place"),
+				country: euCountry(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code")),
+			})
+			for _, kv := range d.contacts {
+				b.contact(kv[0], kv[1])
+			}
+			b.remark(d.remarks...)
+			return err
+		default:
+			return p.skip(c)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b.build(p.file, fmt.Sprintf("line %d", line))
+}
+
+func euAttr(se xml.StartElement, local string) string {
+	for _, a := range se.Attr {
+		if a.Name.Local == local {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// euGenerationDate keeps the date part of generationDate as written, not
+// converted to UTC: the FSF CSV states only that (local) date, and the XML
+// and the CSV of one publication must get the same PublishedAt, since the
+// store refuses a publication dated before the latest one.
+func euGenerationDate(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02Z07:00", time.DateOnly} {
+		if _, err := time.Parse(layout, s); err == nil {
+			return s[:len(time.DateOnly)], nil
+		}
+	}
+	return "", fmt.Errorf("generationDate %q is not an ISO date", s)
+}
+
+// euBuilder accumulates one EU entity from the pieces either format spreads
+// it over: the children of a sanctionEntity element, or CSV rows that each
+// carry one detail. Canonicalize (in finish) sorts and de-duplicates.
+type euBuilder struct {
+	e               tracker.Entity
+	line            int
+	designationDate string
+	earliestForce   string
+	names           []tracker.Alias
+	genders, titles []string
+	remarks         []string
+}
+
+func newEUBuilder(line int) *euBuilder {
+	return &euBuilder{line: line}
+}
+
+func (b *euBuilder) attr(k, v string) {
+	if v = strings.TrimSpace(v); v == "" {
+		return
+	}
+	if b.e.Attrs == nil {
+		b.e.Attrs = make(map[string]string, 4)
+	}
+	b.e.Attrs[k] = v
+}
+
+func (b *euBuilder) remark(rs ...string) {
+	for _, r := range rs {
+		if r = tracker.CleanSpace(r); r != "" && !slices.Contains(b.remarks, r) {
+			b.remarks = append(b.remarks, r)
+		}
+	}
+}
+
+// regulation records one regulation the entity is listed under: its
+// programme, and the act as a notice with its Official Journal link.
+func (b *euBuilder) regulation(programme, entryIntoForce string, n tracker.Notice) {
+	if programme = strings.TrimSpace(programme); programme != "" {
+		b.e.Programs = append(b.e.Programs, programme)
+	}
+	if f := strings.TrimSpace(entryIntoForce); f != "" && (b.earliestForce == "" || f < b.earliestForce) {
+		b.earliestForce = f
+	}
+	b.notice(n)
+}
+
+func (b *euBuilder) notice(n tracker.Notice) {
+	if n != (tracker.Notice{}) {
+		b.e.Notices = append(b.e.Notices, n)
+	}
+}
+
+func (b *euBuilder) kind(code, classification string) {
+	b.e.Kind = euKind(code, classification)
+}
+
+// euKind maps the FSF subject type. The CSV swaps the XML's code and
+// classificationCode columns, so both spellings are accepted in either.
+func euKind(code, classification string) tracker.Kind {
+	for _, s := range []string{code, classification} {
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "person", "p":
+			return tracker.KindPerson
+		case "enterprise", "e":
+			return tracker.KindEntity
+		}
+	}
+	// A subject type the EU adds later is kept as published rather than
+	// guessed, so it shows up in the entity instead of vanishing.
+	if s := strings.TrimSpace(code); s != "" {
+		return tracker.Kind(strings.ToLower(s))
+	}
+	return tracker.Kind(strings.ToLower(strings.TrimSpace(classification)))
+}
+
+type euName struct {
+	whole, first, middle, last string
+	lang, strong               string
+	function, gender, title    string
+}
+
+func (b *euBuilder) alias(n euName) {
+	name := tracker.CleanSpace(n.whole)
+	if name == "" {
+		name = tracker.CleanSpace(strings.Join([]string{n.first, n.middle, n.last}, " "))
+	}
+	a := tracker.Alias{Name: name, Lang: strings.TrimSpace(n.lang)}
+	switch strings.ToLower(strings.TrimSpace(n.strong)) {
+	case "true", "yes":
+		a.Strength = "strong"
+	case "false", "no":
+		a.Strength = "weak"
+	}
+	b.names = append(b.names, a)
+	if f := strings.TrimSpace(n.function); f != "" {
+		b.e.Positions = append(b.e.Positions, f)
+	}
+	if g := tracker.CleanSpace(n.gender); g != "" && !slices.Contains(b.genders, g) {
+		b.genders = append(b.genders, g)
+	}
+	if t := tracker.CleanSpace(n.title); t != "" && !slices.Contains(b.titles, t) {
+		b.titles = append(b.titles, t)
+	}
+}
+
+func (b *euBuilder) citizenship(desc, iso2, region string) {
+	c := euCountry(desc, iso2)
+	if r := tracker.CleanSpace(region); r != "" {
+		c = euJoin(" ", c, "("+r+")")
+	}
+	if c != "" {
+		b.e.Nationalities = append(b.e.Nationalities, c)
+	}
+}
+
+type euBirth struct {
+	full, day, month, year, from, to, circa, calendar string
+	place, city, zip, region, country                 string
+}
+
+func (b *euBuilder) birth(x euBirth) {
+	if d := euBirthDate(x); d != "" {
+		b.e.BirthDates = append(b.e.BirthDates, d)
+	}
+	if pl := euJoin(", ", x.place, x.city, x.zip, x.region, x.country); pl != "" {
+		b.e.BirthPlaces = append(b.e.BirthPlaces, pl)
+	}
+}
+
+// euBirthDate renders an FSF birth date as a (partial) ISO date: the full
+// date when given, else year, month and day as far as they are known, else
+// a year range as an ISO interval. What cannot be read is kept verbatim.
+func euBirthDate(x euBirth) string {
+	var d string
+	full := strings.TrimSpace(x.full)
+	switch {
+	case full != "":
+		d = full
+		if t, err := time.Parse(time.DateOnly, full); err == nil {
+			d = t.Format(time.DateOnly)
+		}
+	case strings.TrimSpace(x.year) != "":
+		d = euPartialDate(strings.TrimSpace(x.year), strings.TrimSpace(x.month), strings.TrimSpace(x.day))
+	case strings.TrimSpace(x.from) != "" || strings.TrimSpace(x.to) != "":
+		from, to := strings.TrimSpace(x.from), strings.TrimSpace(x.to)
+		if from == "" {
+			from = ".."
+		}
+		if to == "" {
+			to = ".."
+		}
+		d = from + "/" + to
+	default:
+		return ""
+	}
+	if euBool(x.circa) {
+		d = "circa " + d
+	}
+	if cal := strings.TrimSpace(x.calendar); cal != "" && !strings.EqualFold(cal, "GREGORIAN") {
+		d += " (" + strings.ToLower(cal) + " calendar)"
+	}
+	return d
+}
+
+func euPartialDate(year, month, day string) string {
+	verbatim := euJoin("-", year, month, day)
+	y, err := strconv.Atoi(year)
+	if err != nil || y < 1 || y > 9999 {
+		return verbatim
+	}
+	var m, d int
+	if month != "" {
+		if m, err = strconv.Atoi(month); err != nil || m < 1 || m > 12 {
+			return verbatim
+		}
+	}
+	if day != "" {
+		if d, err = strconv.Atoi(day); err != nil || d < 1 || d > 31 || m == 0 {
+			return verbatim
+		}
+	}
+	return isoPartial(y, m, d)
+}
+
+type euIdent struct {
+	number, latin, typeCode, typeDesc, country, region string
+	issuedBy, issued, validFrom, validTo, nameOnDoc    string
+	diplomatic, knownExpired, knownFalse               string
+	reportedLost, revoked                              string
+	remarks                                            []string
+}
+
+func (b *euBuilder) identification(x euIdent) {
+	id := tracker.Identifier{
+		Type:    tracker.CleanSpace(x.typeDesc),
+		Value:   tracker.CleanSpace(x.number),
+		Country: x.country,
+	}
+	if id.Type == "" {
+		id.Type = tracker.CleanSpace(x.typeCode)
+	}
+	if r := tracker.CleanSpace(x.region); r != "" {
+		id.Country = euJoin(" ", id.Country, "("+r+")")
+	}
+	latin := tracker.CleanSpace(x.latin)
+	if id.Value == "" {
+		id.Value, latin = latin, ""
+	}
+	var note []string
+	add := func(label, v string) {
+		if v = tracker.CleanSpace(v); v != "" {
+			note = append(note, label+v)
+		}
+	}
+	flag := func(label, v string) {
+		if euBool(v) {
+			note = append(note, label)
+		}
+	}
+	if latin != id.Value {
+		add("latin number ", latin)
+	}
+	add("issued by ", x.issuedBy)
+	add("issued ", x.issued)
+	add("valid from ", x.validFrom)
+	add("valid to ", x.validTo)
+	add("name on document: ", x.nameOnDoc)
+	flag("diplomatic", x.diplomatic)
+	flag("known expired", x.knownExpired)
+	flag("known false", x.knownFalse)
+	flag("reported lost", x.reportedLost)
+	flag("revoked by issuer", x.revoked)
+	for _, r := range x.remarks {
+		add("", r)
+	}
+	id.Note = strings.Join(note, "; ")
+	if id.Value == "" {
+		// A document published without a number still says something
+		// (its type, issuer, remarks); Canonicalize would drop it.
+		id.Value = "(no number)"
+	}
+	b.e.Identifiers = append(b.e.Identifiers, id)
+}
+
+type euAddr struct {
+	street, poBox, city, zip, region, place, country string
+}
+
+func (b *euBuilder) address(x euAddr) {
+	box := tracker.CleanSpace(x.poBox)
+	if box != "" && !strings.Contains(strings.ToLower(box), "box") {
+		box = "P.O. Box " + box
+	}
+	b.e.Addresses = append(b.e.Addresses, tracker.Address{
+		Street:     euJoin(", ", x.street, box),
+		City:       x.city,
+		Region:     euJoin(", ", x.place, x.region),
+		PostalCode: x.zip,
+		Country:    x.country,
+	})
+}
+
+// contact records an address's contactInfo (phone, e-mail, website) as an
+// identifier: it identifies the subject, not a place.
+func (b *euBuilder) contact(key, value string) {
+	if value = tracker.CleanSpace(value); value == "" {
+		return
+	}
+	typ := tracker.CleanSpace(key)
+	if typ == "" {
+		typ = "contact"
+	}
+	b.e.Identifiers = append(b.e.Identifiers, tracker.Identifier{Type: typ, Value: value})
+}
+
+// build finishes the entity. Its name is the first nameAlias, as the EU
+// lists it; every other name is an alias.
+func (b *euBuilder) build(file, pos string) (*tracker.Entity, error) {
+	e := &b.e
+	if strings.TrimSpace(e.ID) == "" {
+		return nil, &ParseError{File: file, Pos: pos, Err: errors.New("entity without logicalId")}
+	}
+	for i, a := range b.names {
+		if a.Name != "" {
+			e.Name = a.Name
+			b.names = b.names[i+1:]
+			break
+		}
+	}
+	if e.Name == "" {
+		return nil, &ParseError{File: file, Pos: pos + " (logicalId " + e.ID + ")", Err: errors.New("entity without a name (no nameAlias with a wholeName)")}
+	}
+	for _, a := range b.names {
+		if a.Name != "" && a.Name != e.Name {
+			e.Aliases = append(e.Aliases, a)
+		}
+	}
+	e.Designated = strings.TrimSpace(b.designationDate)
+	if e.Designated == "" {
+		e.Designated = b.earliestForce
+	}
+	e.Remarks = euJoinSentences(b.remarks)
+	b.attr(euAttrGender, strings.Join(b.genders, ", "))
+	b.attr(euAttrTitle, strings.Join(b.titles, "; "))
+	return e, nil
+}
+
+// euCountry prefers the country's name; "UNKNOWN" (code "00") is the FSF's
+// way of saying nothing.
+func euCountry(desc, iso2 string) string {
+	if d := tracker.CleanSpace(desc); d != "" && !strings.EqualFold(d, "UNKNOWN") {
+		return d
+	}
+	if c := strings.TrimSpace(iso2); c != "" && c != "00" {
+		return c
+	}
+	return ""
+}
+
+func euBool(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "yes", "y", "1":
+		return true
+	}
+	return false
+}
+
+func euJoin(sep string, parts ...string) string {
+	var sb strings.Builder
+	for _, p := range parts {
+		if p = tracker.CleanSpace(p); p == "" {
+			continue
+		}
+		if sb.Len() > 0 {
+			sb.WriteString(sep)
+		}
+		sb.WriteString(p)
+	}
+	return sb.String()
+}
+
+// euJoinSentences joins remarks into one text, with "; " where a remark
+// does not already end a sentence.
+func euJoinSentences(rs []string) string {
+	var sb strings.Builder
+	for _, r := range rs {
+		if sb.Len() > 0 {
+			if s := sb.String(); strings.ContainsAny(s[len(s)-1:], ".!?;") {
+				sb.WriteString(" ")
+			} else {
+				sb.WriteString("; ")
+			}
+		}
+		sb.WriteString(r)
+	}
+	return sb.String()
+}

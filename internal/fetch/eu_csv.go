@@ -1,0 +1,279 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cybersanctions/tracker"
+)
+
+// The csvFullSanctionsList_1_1 has one row per detail of an entity: a name,
+// an address, a birth date, an identification or a citizenship, each row
+// repeating the entity's own columns and its regulation. Columns are found
+// by name; these must be there for the file to be read at all.
+var euCSVRequired = []string{"Entity_LogicalId", "Entity_Regulation_Programme", "NameAlias_WholeName"}
+
+// The detail sections of a row, by column prefix.
+var euCSVSections = []string{"NameAlias", "Address", "BirthDate", "Identification", "Citizenship"}
+
+func euIsCSVHeader(head []byte) bool {
+	line, _, _ := bytes.Cut(head, []byte("\n"))
+	return bytes.Contains(bytes.ToLower(line), []byte("entity_logicalid")) && bytes.IndexByte(line, ';') >= 0
+}
+
+type euCSVCols struct {
+	// idx maps each column name, as written and lower-cased, to its index:
+	// names are matched case-insensitively, without a ToLower per lookup.
+	idx      map[string]int
+	sections map[string][]int // section prefix → its columns
+	// intern holds every value read so far. encoding/csv slices a row's
+	// fields out of one string, so keeping a field would keep its whole
+	// row alive; interning copies it once, and shares the values that
+	// repeat on every row (regulations, URLs, countries).
+	intern map[string]string
+}
+
+func newEUCSVCols(header []string) (*euCSVCols, error) {
+	c := &euCSVCols{
+		idx:      make(map[string]int, 2*len(header)),
+		sections: make(map[string][]int, len(euCSVSections)),
+		intern:   make(map[string]string, 1024),
+	}
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		lower := strings.ToLower(h)
+		if _, dup := c.idx[lower]; dup {
+			return nil, fmt.Errorf("column %q appears twice in the header", header[i])
+		}
+		c.idx[lower], c.idx[h] = i, i
+		for _, s := range euCSVSections {
+			if strings.HasPrefix(lower, strings.ToLower(s)+"_") {
+				c.sections[s] = append(c.sections[s], i)
+			}
+		}
+	}
+	var missing []string
+	for _, r := range euCSVRequired {
+		if _, ok := c.idx[strings.ToLower(r)]; !ok {
+			missing = append(missing, r)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("not an EU FSF CSV: the header lacks %s", strings.Join(missing, ", "))
+	}
+	return c, nil
+}
+
+// euCSVRow reads one row's columns by name; a column the file lacks reads
+// as empty.
+type euCSVRow struct {
+	c   *euCSVCols
+	row []string
+}
+
+func (r euCSVRow) get(name string) string {
+	i, ok := r.c.idx[name]
+	if !ok {
+		i, ok = r.c.idx[strings.ToLower(name)]
+	}
+	if !ok || i >= len(r.row) || r.row[i] == "" {
+		return ""
+	}
+	v, ok := r.c.intern[r.row[i]]
+	if !ok {
+		v = strings.Clone(r.row[i])
+		r.c.intern[v] = v
+	}
+	return v
+}
+
+// has reports whether the row carries a detail of the section.
+func (r euCSVRow) has(section string) bool {
+	for _, i := range r.c.sections[section] {
+		if i < len(r.row) && strings.TrimSpace(r.row[i]) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (r euCSVRow) notice(prefix string) tracker.Notice {
+	return tracker.Notice{
+		Title: r.get(prefix + "_Regulation_NumberTitle"),
+		Date:  r.get(prefix + "_Regulation_PublicationDate"),
+		URL:   r.get(prefix + "_Regulation_PublicationUrl"),
+	}
+}
+
+func parseEUCSV(ctx context.Context, file string, data []byte) (*Publication, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = ';'
+	// Free text (remarks, functions) holds quote characters inside
+	// unquoted fields; the field count per row still catches a broken row.
+	r.LazyQuotes = true
+	r.ReuseRecord = true
+	header, err := r.Read()
+	if err != nil {
+		return nil, euCSVErr(file, err, 0)
+	}
+	cols, err := newEUCSVCols(header)
+	if err != nil {
+		return nil, &ParseError{File: file, Pos: "line 1", Err: err}
+	}
+	nCols := len(header)
+
+	pub := &Publication{}
+	byID := make(map[string]*euBuilder)
+	var order []*euBuilder
+	seen := make(map[string]struct{}) // entity id + section + detail logicalId
+	for n := 1; ; n++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, euCSVErr(file, err, nCols)
+		}
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("parse %s: %w", file, err)
+			}
+		}
+		line, _ := r.FieldPos(0)
+		row := euCSVRow{c: cols, row: rec}
+
+		if pub.PublishedAt == "" {
+			if d := strings.TrimSpace(row.get("fileGenerationDate")); d != "" {
+				iso := DayMonthYear(d)
+				if _, err := euGenerationDate(iso); err != nil {
+					return nil, &ParseError{File: file, Pos: fmt.Sprintf("line %d", line), Err: fmt.Errorf("fileGenerationDate %q is not a date", d)}
+				}
+				pub.PublishedAt = iso
+			}
+		}
+
+		id := strings.TrimSpace(row.get("Entity_LogicalId"))
+		if id == "" {
+			return nil, &ParseError{File: file, Pos: fmt.Sprintf("line %d", line), Err: errors.New("row without Entity_LogicalId")}
+		}
+		b := byID[id]
+		if b == nil {
+			b = newEUBuilder(line)
+			b.e.ID = id
+			byID[id] = b
+			order = append(order, b)
+		}
+		euCSVEntityRow(b, row)
+
+		for _, s := range euCSVSections {
+			if !row.has(s) {
+				continue
+			}
+			// Rows repeat when an entity has several regulations; a detail
+			// is taken once, by its own logicalId.
+			if lid := strings.TrimSpace(row.get(s + "_LogicalId")); lid != "" {
+				key := id + "\x00" + s + "\x00" + lid
+				if _, dup := seen[key]; dup {
+					continue
+				}
+				seen[key] = struct{}{}
+			}
+			euCSVDetail(b, s, row)
+		}
+	}
+
+	pub.Entities = make([]*tracker.Entity, 0, len(order))
+	for _, b := range order {
+		e, err := b.build(file, fmt.Sprintf("line %d", b.line))
+		if err != nil {
+			return nil, err
+		}
+		pub.Entities = append(pub.Entities, e)
+	}
+	return pub, nil
+}
+
+// euCSVEntityRow takes the entity's own columns, which every row repeats.
+func euCSVEntityRow(b *euBuilder, row euCSVRow) {
+	b.attr(euAttrRef, row.get("Entity_EU_ReferenceNumber"))
+	b.attr(euAttrUNID, row.get("Entity_UnitedNationId"))
+	b.attr(euAttrDetails, row.get("Entity_DesignationDetails"))
+	if d := strings.TrimSpace(row.get("Entity_DesignationDate")); d != "" {
+		b.designationDate = d
+	}
+	b.remark(row.get("Entity_Remark"))
+	if k := euKind(row.get("Entity_SubjectType"), row.get("Entity_SubjectType_ClassificationCode")); k != "" {
+		b.e.Kind = k
+	}
+	b.regulation(row.get("Entity_Regulation_Programme"), row.get("Entity_Regulation_EntryIntoForceDate"), row.notice("Entity"))
+}
+
+func euCSVDetail(b *euBuilder, section string, row euCSVRow) {
+	get := func(col string) string { return row.get(section + "_" + col) }
+	b.notice(row.notice(section))
+	switch section {
+	case "NameAlias":
+		b.alias(euName{
+			whole: get("WholeName"), first: get("FirstName"), middle: get("MiddleName"), last: get("LastName"),
+			lang: get("NameLanguage"), strong: get("Strong"),
+			function: get("Function"), gender: get("Gender"), title: get("Title"),
+		})
+		b.remark(get("Remark"))
+	case "Address":
+		b.address(euAddr{
+			street: get("Street"), poBox: get("PoBox"), city: get("City"), zip: get("ZipCode"),
+			region: get("Region"), place: get("Place"),
+			country: euCountry(get("CountryDescription"), get("CountryIso2Code")),
+		})
+		// The CSV flattens contactInfo into one column whose layout the
+		// EU does not document; it is kept whole.
+		b.contact("contact info", get("ContactInfo"))
+		b.remark(get("Remark"))
+	case "BirthDate":
+		b.birth(euBirth{
+			full: get("BirthDate"), day: get("Day"), month: get("Month"), year: get("Year"),
+			from: get("YearRangeFrom"), to: get("YearRangeTo"), circa: get("Circa"), calendar: get("CalendarType"),
+			place: get("Place"), city: get("City"), zip: get("ZipCode"), region: get("Region"),
+			country: euCountry(get("CountryDescription"), get("CountryIso2Code")),
+		})
+		b.remark(get("Remark"))
+	case "Identification":
+		var remarks []string
+		if r := get("Remark"); r != "" {
+			remarks = []string{r}
+		}
+		b.identification(euIdent{
+			number: get("Number"), latin: get("LatinNumber"),
+			typeCode: get("TypeCode"), typeDesc: get("TypeDescription"),
+			country: euCountry(get("CountryDescription"), get("CountryIso2Code")), region: get("Region"),
+			issuedBy: get("IssuedBy"), issued: get("IssuedDate"), validFrom: get("ValidFrom"), validTo: get("ValidTo"),
+			nameOnDoc:  get("NameOnDocument"),
+			diplomatic: get("Diplomatic"), knownExpired: get("KnownExpired"), knownFalse: get("KnownFalse"),
+			reportedLost: get("ReportedLost"), revoked: get("RevokedByIssuer"),
+			remarks: remarks,
+		})
+	case "Citizenship":
+		b.citizenship(get("CountryDescription"), get("CountryIso2Code"), get("Region"))
+		b.remark(get("Remark"))
+	}
+}
+
+func euCSVErr(file string, err error, nCols int) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		e := pe.Err
+		if errors.Is(e, csv.ErrFieldCount) {
+			e = fmt.Errorf("%w (the header has %d): a broken row, or the file is cut short", e, nCols)
+		}
+		return &ParseError{File: file, Pos: fmt.Sprintf("line %d", pe.Line), Err: e}
+	}
+	if err == io.EOF {
+		return &ParseError{File: file, Err: errors.New("empty file: not an EU FSF file")}
+	}
+	return &ParseError{File: file, Err: err}
+}
