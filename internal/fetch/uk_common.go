@@ -1,0 +1,475 @@
+package fetch
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cybersanctions/tracker"
+)
+
+// Identifier types shared by the two UK lists, so that the OFSI history and
+// the FCDO list describe the same document the same way.
+const (
+	ukIDPassport   = "Passport"
+	ukIDNationalID = "National ID"
+	ukIDBusinessNo = "Business Registration Number"
+	ukIDPhone      = "Phone"
+	ukIDFax        = "Fax"
+	ukIDEmail      = "Email"
+	ukIDWebsite    = "Website"
+	ukIDIMO        = "IMO"
+	ukIDHIN        = "HIN"
+)
+
+// Attribute keys shared by the two UK lists.
+const (
+	ukAttrRef             = "uk_ref"
+	ukAttrGroupID         = "ofsi_group_id"
+	ukAttrUNRef           = "un_ref"
+	ukAttrLastUpdated     = "last_updated"
+	ukAttrSanctions       = "sanctions_imposed"
+	ukAttrSource          = "designation_source"
+	ukAttrReasons         = "statement_of_reasons"
+	ukAttrOtherInfo       = "other_information"
+	ukAttrTitle           = "title"
+	ukAttrGender          = "gender"
+	ukAttrEntityType      = "type_of_entity"
+	ukAttrParent          = "parent_company"
+	ukAttrSubsidiaries    = "subsidiaries"
+	ukAttrOwners          = "current_owners"
+	ukAttrPreviousOwners  = "previous_owners"
+	ukAttrFlag            = "flag"
+	ukAttrPreviousFlags   = "previous_flags"
+	ukAttrShipType        = "ship_type"
+	ukAttrTonnage         = "tonnage"
+	ukAttrLength          = "length"
+	ukAttrYearBuilt       = "year_built"
+	ukAttrListedOn        = "listed_on"
+	ukAttrGroupRefs       = "ofsi_group_refs"
+	ukAliasNameVariation  = "name variation"
+	ukAliasOtherPrimary   = "primary name"
+	ukAliasNonLatinScript = "non-latin script"
+)
+
+// ukBuilder accumulates one designation from the pieces the UK formats spread
+// it over: one XML element, or several CSV rows that each repeat some values.
+// Everything is collected as a set; Canonicalize (in finish) sorts and
+// de-duplicates, which is what makes the XML and the CSV of one publication
+// give the same entity.
+type ukBuilder struct {
+	e        tracker.Entity
+	line     int // first line of the designation, for errors
+	names    []ukName
+	attrs    map[string][]string
+	kindRaw  string
+	warnKind bool
+	dates    ukDates
+}
+
+// ukDates memoizes DayMonthYear over one parse: OFSI repeats a handful of
+// dates on every row of a group.
+type ukDates map[string]string
+
+func (d ukDates) iso(s string) string {
+	if d == nil {
+		return DayMonthYear(s)
+	}
+	v, ok := d[s]
+	if !ok {
+		v = DayMonthYear(s)
+		d[s] = v
+	}
+	return v
+}
+
+type ukName struct {
+	name, typ, strength string
+	primary             bool
+}
+
+func newUKBuilder(line int, dates ukDates) *ukBuilder {
+	return &ukBuilder{line: line, attrs: make(map[string][]string, 12), dates: dates}
+}
+
+// ukJoinName builds a display name: the given names (Name1…Name5) then the
+// family name (Name6), as the UK lists print them: "Mikhail Vadimovich CHERNOV".
+func ukJoinName(parts []string) string { return ukJoin(" ", parts...) }
+
+// addName records one published name. nameType is the FCDO NameType or the
+// OFSI Alias Type; strength the FCDO AliasStrength or OFSI Alias Quality.
+func (b *ukBuilder) addName(name, nameType, strength string) {
+	name = tracker.CleanSpace(name)
+	if name == "" {
+		return
+	}
+	n := ukName{name: name}
+	is := func(words ...string) bool {
+		t := tracker.CleanSpace(nameType)
+		for _, w := range words {
+			if strings.EqualFold(t, w) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case is("primary name", "prime alias", ""):
+		// OFSI's 2020 layout called the primary name "Prime Alias"; an
+		// untyped name is taken as primary, as OpenSanctions does.
+		n.primary = true
+	case is("primary name variation"):
+		n.typ = ukAliasNameVariation
+	case is("alias", "aka", "a.k.a", "a.k.a."):
+		n.typ = "aka"
+	case is("fka", "f.k.a", "f.k.a."):
+		n.typ = "fka"
+	default:
+		n.typ = strings.ToLower(tracker.CleanSpace(nameType))
+	}
+	switch s := tracker.CleanSpace(strength); {
+	case s == "":
+	case len(s) >= 4 && strings.EqualFold(s[:4], "good"):
+		n.strength = "strong"
+	case len(s) >= 3 && strings.EqualFold(s[:3], "low"):
+		n.strength = "weak"
+	default:
+		n.strength = strings.ToLower(s)
+	}
+	b.names = append(b.names, n)
+}
+
+func (b *ukBuilder) addNonLatin(name, script, lang string) {
+	name = tracker.CleanSpace(name)
+	if name == "" {
+		return
+	}
+	// The language says more than the script ("Russian" vs "Cyrillic"); the
+	// script stands in when no language is given.
+	if strings.TrimSpace(lang) == "" {
+		lang = script
+	}
+	b.e.Aliases = append(b.e.Aliases, tracker.Alias{Name: name, Type: ukAliasNonLatinScript, Lang: lang})
+}
+
+// attr adds a value to an attribute; CSV rows repeat most values, so a
+// repeat of the last one is dropped at once.
+func (b *ukBuilder) attr(key, value string) {
+	if value = strings.TrimSpace(value); value != "" {
+		vs := b.attrs[key]
+		if len(vs) > 0 && vs[len(vs)-1] == value {
+			return
+		}
+		b.attrs[key] = append(vs, value)
+	}
+}
+
+func (b *ukBuilder) dateAttr(key, value string) {
+	if value = strings.TrimSpace(value); value != "" {
+		b.attr(key, b.dates.iso(value))
+	}
+}
+
+// ukAddTo appends v to a set kept as a short slice; rows repeat values.
+func ukAddTo(set *[]string, v string) {
+	if v = strings.TrimSpace(v); v != "" && !slices.Contains(*set, v) {
+		*set = append(*set, v)
+	}
+}
+
+func (b *ukBuilder) program(p string) { ukAddTo(&b.e.Programs, p) }
+
+func (b *ukBuilder) kind(raw string) {
+	if raw = strings.TrimSpace(raw); raw != "" && b.kindRaw == "" {
+		b.kindRaw = raw
+	}
+}
+
+func (b *ukBuilder) designated(d string) {
+	if d = strings.TrimSpace(d); d != "" && b.e.Designated == "" {
+		b.e.Designated = b.dates.iso(d)
+	}
+}
+
+func (b *ukBuilder) dob(d string) {
+	if d = strings.TrimSpace(d); d != "" {
+		if iso := b.dates.iso(d); !slices.Contains(b.e.BirthDates, iso) {
+			b.e.BirthDates = append(b.e.BirthDates, iso)
+		}
+	}
+}
+
+// birthPlace joins town and country as one place: the formats pair them per
+// location (XML) or per row (CSV).
+func (b *ukBuilder) birthPlace(town, country string) {
+	ukAddTo(&b.e.BirthPlaces, ukJoin(", ", town, country))
+}
+
+func (b *ukBuilder) nationality(n string) { ukAddTo(&b.e.Nationalities, n) }
+
+func (b *ukBuilder) position(p string) { ukAddTo(&b.e.Positions, p) }
+
+// address takes the six free-form address lines the UK publishes, which hold
+// streets, districts and cities in no fixed order, as one line of text.
+func (b *ukBuilder) address(lines []string, postcode, country string) {
+	a := tracker.Address{Text: ukJoin(", ", lines...), PostalCode: strings.TrimSpace(postcode), Country: strings.TrimSpace(country)}
+	if a != (tracker.Address{}) {
+		b.e.Addresses = append(b.e.Addresses, a)
+	}
+}
+
+func (b *ukBuilder) ident(typ, value, note string) {
+	if value = strings.TrimSpace(value); value != "" {
+		b.e.Identifiers = append(b.e.Identifiers, tracker.Identifier{Type: typ, Value: value, Note: strings.TrimSpace(note)})
+	}
+}
+
+// build finishes the entity. file and pos locate it for errors.
+func (b *ukBuilder) build(file, pos string) (*tracker.Entity, error) {
+	e := &b.e
+	if e.ID == "" {
+		return nil, &ParseError{File: file, Pos: pos, Err: errors.New("designation without an id")}
+	}
+	switch strings.ToLower(b.kindRaw) {
+	case "individual":
+		e.Kind = tracker.KindPerson
+	case "entity":
+		e.Kind = tracker.KindEntity
+	case "ship":
+		e.Kind = tracker.KindVessel
+	case "":
+	default:
+		// A new kind of designation is kept as published, not dropped.
+		e.Kind = tracker.Kind(strings.ToLower(b.kindRaw))
+		b.warnKind = true
+	}
+
+	// The first primary name is the name; a designation without one (OFSI
+	// has a few) is named by its first name of any type.
+	pick := -1
+	for i, n := range b.names {
+		if n.primary {
+			pick = i
+			break
+		}
+	}
+	if pick < 0 && len(b.names) > 0 {
+		pick = 0
+	}
+	if pick >= 0 {
+		e.Name = b.names[pick].name
+	}
+	for i, n := range b.names {
+		if i == pick || n.name == e.Name {
+			continue
+		}
+		typ := n.typ
+		if n.primary {
+			typ = ukAliasOtherPrimary
+		}
+		e.Aliases = append(e.Aliases, tracker.Alias{Name: n.name, Type: typ, Strength: n.strength})
+	}
+	if e.Name == "" {
+		return nil, &ParseError{File: file, Pos: pos, Err: fmt.Errorf("designation %s has no name", e.ID)}
+	}
+
+	if len(b.attrs) > 0 {
+		e.Attrs = make(map[string]string, len(b.attrs))
+		for k, vs := range b.attrs {
+			e.Attrs[k] = ukJoinSet(vs)
+		}
+	}
+	return e, nil
+}
+
+// ukJoinSet joins distinct values in sorted order: a value the formats
+// repeat (CSV rows) or order differently (XML vs CSV) reads the same.
+func ukJoinSet(vs []string) string {
+	if len(vs) == 1 {
+		return vs[0]
+	}
+	vs = slices.Clone(vs)
+	for i := range vs {
+		vs[i] = tracker.CleanSpace(vs[i])
+	}
+	slices.Sort(vs)
+	vs = slices.Compact(vs)
+	return strings.Join(vs, "; ")
+}
+
+func ukJoin(sep string, parts ...string) string {
+	// Most joins have one part or none: no allocation for those.
+	only, n := "", 0
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			only = p
+			n++
+		}
+	}
+	if n <= 1 {
+		return only
+	}
+	var b strings.Builder
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// ukText prepares CSV bytes: it drops a UTF-8 byte order mark and converts
+// Windows-1252, which OFSI's older ConList.csv files are written in (curly
+// quotes as 0x92), to UTF-8. Newer files are UTF-8 and pass unchanged.
+func ukText(data []byte) []byte {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if utf8.Valid(data) {
+		return data
+	}
+	out := make([]byte, 0, len(data)+len(data)/16)
+	for _, c := range data {
+		switch {
+		case c < 0x80:
+			out = append(out, c)
+		case c < 0xa0:
+			out = utf8.AppendRune(out, ukCP1252[c-0x80])
+		default:
+			out = utf8.AppendRune(out, rune(c)) // Latin-1 and Windows-1252 agree from 0xA0
+		}
+	}
+	return out
+}
+
+// ukCP1252 maps the bytes 0x80–0x9F of Windows-1252; the five it leaves
+// undefined become U+FFFD.
+var ukCP1252 = [32]rune{
+	'€', '\ufffd', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\ufffd', 'Ž', '\ufffd',
+	'\ufffd', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\ufffd', 'ž', 'Ÿ',
+}
+
+// ukMissing words a list of missing columns for an error.
+func ukMissing(names []string) string {
+	word := "column"
+	if len(names) > 1 {
+		word = "columns"
+	}
+	q := make([]string, 0, 6)
+	for i, n := range names {
+		if i == 5 {
+			q = append(q, fmt.Sprintf("and %d more", len(names)-5))
+			break
+		}
+		q = append(q, fmt.Sprintf("%q", n))
+	}
+	return "missing " + word + " " + strings.Join(q, ", ")
+}
+
+// ukLooksLikeHTML spots the error or maintenance page a server returns in
+// place of a list.
+func ukLooksLikeHTML(data []byte) bool {
+	head := data[:min(len(data), 512)]
+	head = bytes.ToLower(bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n"))
+	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html")) ||
+		bytes.HasPrefix(head, []byte("<head")) || bytes.HasPrefix(head, []byte("<body"))
+}
+
+var errUKHTML = errors.New("got an HTML page, not the list (an error or maintenance page?)")
+
+// ukColumns maps a CSV header by column name. Names are matched without
+// regard to case or runs of spaces, so a cosmetic respelling of a header is
+// not a format change; a missing column is.
+type ukColumns struct {
+	idx     map[string]int
+	unknown []string
+}
+
+func ukColumnKey(name string) string {
+	return strings.ToLower(tracker.CleanSpace(strings.TrimPrefix(name, "\ufeff")))
+}
+
+// newUKColumns indexes header and returns the columns of want it lacks;
+// header columns not in want are kept as unknown.
+func newUKColumns(header, want []string) (*ukColumns, []string, error) {
+	c := &ukColumns{idx: make(map[string]int, len(header))}
+	known := make(map[string]bool, len(want))
+	for _, w := range want {
+		known[ukColumnKey(w)] = true
+	}
+	for i, h := range header {
+		k := ukColumnKey(h)
+		if k == "" {
+			continue
+		}
+		if _, dup := c.idx[k]; dup {
+			return nil, nil, fmt.Errorf("column %q appears twice in the header", strings.TrimSpace(h))
+		}
+		c.idx[k] = i
+		if !known[k] {
+			c.unknown = append(c.unknown, strings.TrimSpace(h))
+		}
+	}
+	var missing []string
+	for _, w := range want {
+		if _, ok := c.idx[ukColumnKey(w)]; !ok {
+			missing = append(missing, w)
+		}
+	}
+	return c, missing, nil
+}
+
+// col returns the index of a column, or -1 when the header lacks it (only
+// optional columns may be absent).
+func (c *ukColumns) col(name string) int {
+	if i, ok := c.idx[ukColumnKey(name)]; ok {
+		return i
+	}
+	return -1
+}
+
+// ukField returns row[i], or "" for a column the file does not have.
+func ukField(row []string, i int) string {
+	if i < 0 {
+		return ""
+	}
+	return row[i]
+}
+
+// ukCSVError turns an encoding/csv error into a ParseError at its line.
+func ukCSVError(file string, err error) error {
+	if errors.Is(err, io.EOF) {
+		return &ParseError{File: file, Err: errors.New("file ends before its header")}
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &ParseError{File: file, Pos: fmt.Sprintf("line %d", pe.Line), Err: pe.Err}
+	}
+	return &ParseError{File: file, Err: err}
+}
+
+// ukWarner logs each new column or element once per parse: a format change
+// the parser does not understand yet is visible without failing the list.
+type ukWarner struct {
+	list, file string
+	seen       map[string]bool
+}
+
+func (w *ukWarner) warn(msg, key, name string) {
+	if w.seen == nil {
+		w.seen = map[string]bool{}
+	}
+	if w.seen[key+"\x00"+name] {
+		return
+	}
+	w.seen[key+"\x00"+name] = true
+	slog.Warn(msg, "list", w.list, "file", w.file, key, name)
+}
