@@ -1,0 +1,1019 @@
+package fetch
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Defaults for a zero Downloader field.
+const (
+	DefaultMaxBytes     = 512 << 20
+	DefaultTimeout      = 2 * time.Minute
+	DefaultRetries      = 3
+	DefaultBackoff      = 2 * time.Second
+	DefaultMaxRedirects = 5
+
+	// maxBackoff caps both the exponential backoff and a server's
+	// Retry-After: a list fetched hourly gains nothing from waiting longer
+	// inside one run.
+	maxBackoff = time.Minute
+)
+
+// Errors a download can be tested for with errors.Is.
+var (
+	// ErrTooLarge: the body, or a file, exceeds MaxBytes (after gzip
+	// decompression, or on the wire).
+	ErrTooLarge = errors.New("too large")
+	// ErrHTMLPage: the server answered 200 with a web page (a login,
+	// maintenance or error page) instead of the list.
+	ErrHTMLPage = errors.New("got an HTML page, not a list file")
+	// ErrEmpty: the body or file has no bytes.
+	ErrEmpty = errors.New("empty")
+)
+
+// Downloader gets list files over HTTP(S) or from disk. Its zero value is
+// ready to use. A Downloader is safe for concurrent use; do not change its
+// fields once it is in use.
+type Downloader struct {
+	// Client is shared by every request. nil uses a package-wide client
+	// with dial, TLS and idle timeouts and the environment's proxy. The
+	// Downloader follows redirects through a copy of Client made once per
+	// Client (same Transport, so the same connection pool) whose
+	// CheckRedirect enforces MaxRedirects, then calls Client's own.
+	Client *http.Client
+	// UserAgent names the tracker to publishers.
+	UserAgent string
+	// MaxBytes caps the body as stored, after gzip decompression; the bytes
+	// on the wire are capped at the same figure. 0 means DefaultMaxBytes.
+	MaxBytes int64
+	// Timeout bounds one attempt, body included. 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Retries is the number of extra attempts after a retryable failure
+	// (5xx, 429, 408, a timeout, a connection error, a body cut short).
+	// 0 means DefaultRetries; negative means none.
+	Retries int
+	// Backoff is the base of the exponential backoff with full jitter
+	// between attempts, capped at one minute. 0 means DefaultBackoff.
+	Backoff time.Duration
+	// MaxRedirects is how many redirects one attempt follows. 0 means
+	// DefaultMaxRedirects; negative means none.
+	MaxRedirects int
+	// Sleep waits between attempts; nil waits on a timer and returns
+	// ctx.Err() if ctx ends first. Tests record the waits instead.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Validators are the HTTP cache validators kept per list between runs.
+type Validators struct{ ETag, LastModified string }
+
+// Download is one fetched file.
+type Download struct {
+	// File.Name is the base name of the final URL's path when it looks like
+	// a file name (has an extension), else the Content-Disposition
+	// filename, else the base of the configured URL's path when that looks
+	// like one, else the final path's base. ".gz" is dropped from a body
+	// that was a gzip file. Origin is RedactURL of the configured URL.
+	File RawFile
+	// NotModified: the server answered 304 to our validators; File.Data is
+	// nil.
+	NotModified bool
+	// Validators come from this response (a 304 may carry none), to send on
+	// the next run. Local files have none.
+	Validators Validators
+}
+
+// Get downloads rawURL: http(s)://, file:// or a plain path.
+//
+// A request is conditional on v. Gzip is handled in the Downloader, not the
+// Transport, so that the decompressed size is capped while it streams: a
+// response with Content-Encoding gzip is decoded, and a body that is itself
+// a gzip file (magic bytes 1f 8b — no list format starts with them) is
+// decompressed too, both within MaxBytes.
+//
+// Retryable failures are retried Retries times; a 200 with an HTML page or
+// an empty body is not, as the publisher will not fix it within seconds.
+// Errors read "download <RedactURL(rawURL)>: …" and never hold userinfo or
+// secret query values.
+func (d *Downloader) Get(ctx context.Context, rawURL string, v Validators) (*Download, error) {
+	g := &getCall{d: d, raw: rawURL, redacted: RedactURL(rawURL), secrets: urlSecrets(rawURL)}
+	dl, err := g.run(ctx, v)
+	if err != nil {
+		return nil, &downloadError{url: g.redacted, err: err, secrets: g.secrets}
+	}
+	dl.File.Origin = g.redacted
+	return dl, nil
+}
+
+// downloadError scrubs the URL's secrets from the whole message: a cause
+// from below (a server's error page echoing the query, a library quoting
+// the URL) may hold them even though nothing here puts them in.
+type downloadError struct {
+	url     string
+	err     error
+	secrets []string
+}
+
+func (e *downloadError) Error() string {
+	return scrubSecrets("download "+e.url+": "+e.err.Error(), e.secrets)
+}
+
+func (e *downloadError) Unwrap() error { return e.err }
+
+// StatusError is a response that is neither 2xx nor 304.
+type StatusError struct {
+	StatusCode int
+	Status     string // "404 Not Found"
+	Snippet    string // the start of the body, one line, tags stripped
+}
+
+func (e *StatusError) Error() string {
+	if e.Snippet == "" {
+		return e.Status
+	}
+	return fmt.Sprintf("%s: %q", e.Status, e.Snippet)
+}
+
+// getCall is the state of one Get call.
+type getCall struct {
+	d        *Downloader
+	raw      string
+	redacted string
+	secrets  []string
+}
+
+func (g *getCall) run(ctx context.Context, v Validators) (*Download, error) {
+	u, err := url.Parse(g.raw)
+	if err != nil || u.Scheme == "" {
+		if !strings.Contains(g.raw, "://") && g.raw != "" {
+			return g.d.readFile(ctx, g.raw)
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // ue quotes the whole URL
+		}
+		return nil, fmt.Errorf("invalid URL: %v", err)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "file":
+		if u.Host != "" && u.Host != "localhost" {
+			return nil, fmt.Errorf("file URL with host %q: only local files can be read", u.Host)
+		}
+		p := u.Path
+		if u.Opaque != "" { // file:relative/path
+			p = u.Opaque
+		}
+		return g.d.readFile(ctx, p)
+	case "http", "https":
+		if u.Host == "" {
+			return nil, errors.New("invalid URL: no host")
+		}
+		return g.fetch(ctx, u, v)
+	default:
+		return nil, fmt.Errorf("unsupported URL scheme %q (want http, https or file)", u.Scheme)
+	}
+}
+
+// retryHint says whether and when a failed attempt may be tried again.
+type retryHint struct {
+	ok    bool
+	after time.Duration // a server's Retry-After; 0 = use the backoff
+}
+
+func (g *getCall) fetch(ctx context.Context, u *url.URL, v Validators) (*Download, error) {
+	d := g.d
+	attempts := 1 + d.retries()
+	client := d.client()
+	var last error
+	var hint retryHint
+	for i := 0; i < attempts; i++ {
+		if i > 0 {
+			wait := hint.after
+			if wait <= 0 {
+				wait = d.backoff(i)
+			}
+			if err := d.sleep(ctx, wait); err != nil {
+				return nil, fmt.Errorf("%w (gave up after %s, last: %v)", preferCtxErr(ctx, err), attemptsWord(i, "attempt"), last)
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			if last == nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w (gave up after %s, last: %v)", err, attemptsWord(i, "attempt"), last)
+		}
+		dl, h, err := g.attempt(ctx, client, u, v)
+		if err == nil {
+			return dl, nil
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			// The caller gave up: say so, not whatever the aborted read
+			// reported.
+			return nil, fmt.Errorf("%w (during attempt %d)", cerr, i+1)
+		}
+		if !h.ok {
+			if i > 0 {
+				return nil, fmt.Errorf("attempt %d: %w", i+1, err)
+			}
+			return nil, err
+		}
+		last, hint = err, h
+	}
+	if attempts == 1 {
+		return nil, last
+	}
+	return nil, fmt.Errorf("after %d attempts: %w", attempts, last)
+}
+
+func attemptsWord(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+// preferCtxErr prefers ctx.Err() over what a Sleep returned, so that callers can
+// test for context.Canceled whatever the Sleep wraps.
+func preferCtxErr(ctx context.Context, err error) error {
+	if e := ctx.Err(); e != nil {
+		return e
+	}
+	return err
+}
+
+type redirectLimitKey struct{}
+
+// attempt makes one request. Its error is not wrapped with the URL.
+func (g *getCall) attempt(ctx context.Context, client *http.Client, u *url.URL, v Validators) (*Download, retryHint, error) {
+	d := g.d
+	timeout := d.timeout()
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	actx = context.WithValue(actx, redirectLimitKey{}, d.maxRedirects())
+
+	req, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, retryHint{}, fmt.Errorf("building request: %v", unwrapURLError(err))
+	}
+	if d.UserAgent != "" {
+		req.Header.Set("User-Agent", d.UserAgent)
+	}
+	req.Header.Set("Accept", "*/*")
+	// Setting it ourselves turns off the Transport's transparent gzip, so
+	// that readBody can cap the decompressed size.
+	req.Header.Set("Accept-Encoding", "gzip")
+	if v.ETag != "" {
+		req.Header.Set("If-None-Match", v.ETag)
+	}
+	if v.LastModified != "" {
+		req.Header.Set("If-Modified-Since", v.LastModified)
+	}
+
+	resp, err := client.Do(req)
+	if err != nil {
+		h, err := g.transportError(ctx, actx, timeout, err)
+		return nil, h, err
+	}
+	defer resp.Body.Close()
+
+	got := Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
+	switch code := resp.StatusCode; {
+	case code == http.StatusNotModified:
+		drainBody(resp.Body)
+		return &Download{NotModified: true, Validators: got, File: RawFile{Name: g.name(u, resp, false)}}, retryHint{}, nil
+	case code >= 200 && code < 300:
+	default:
+		serr := &StatusError{StatusCode: code, Status: resp.Status, Snippet: bodySnippet(resp)}
+		drainBody(resp.Body)
+		if code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500 {
+			return nil, retryHint{ok: true, after: retryAfter(resp.Header.Get("Retry-After"), time.Now())}, serr
+		}
+		return nil, retryHint{}, serr
+	}
+
+	if ct := resp.Header.Get("Content-Type"); isHTMLType(ct) {
+		return nil, retryHint{}, htmlError(ct, bodySnippet(resp))
+	}
+	limit := d.maxBytes()
+	if resp.ContentLength > limit {
+		return nil, retryHint{}, fmt.Errorf("response body %w (Content-Length %d > limit %d bytes)", ErrTooLarge, resp.ContentLength, limit)
+	}
+	var enc string
+	switch ce := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); ce {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		enc = "gzip"
+	default:
+		return nil, retryHint{}, fmt.Errorf("unsupported Content-Encoding %q", ce)
+	}
+	data, gunzipped, n, err := readBody(resp.Body, enc, resp.ContentLength, limit, "response body")
+	if err != nil {
+		if actx.Err() != nil && ctx.Err() == nil {
+			return nil, retryHint{ok: true}, timeoutError(timeout)
+		}
+		r := retryHint{ok: retryableBodyError(err)}
+		if !errors.Is(err, ErrTooLarge) {
+			err = fmt.Errorf("reading body: %w (after %s)", err, readSoFar(n, resp.ContentLength, enc))
+		}
+		return nil, r, err
+	}
+	if err := checkListContent(data, "response body"); err != nil {
+		return nil, retryHint{}, err
+	}
+	return &Download{
+		File:       RawFile{Name: g.name(u, resp, gunzipped), Data: data},
+		Validators: got,
+	}, retryHint{}, nil
+}
+
+func readSoFar(n, contentLength int64, enc string) string {
+	if contentLength >= 0 && enc == "" {
+		return fmt.Sprintf("%d of %d bytes", n, contentLength)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// transportError classifies a client.Do failure.
+func (g *getCall) transportError(ctx, actx context.Context, timeout time.Duration, err error) (retryHint, error) {
+	if ctx.Err() != nil {
+		return retryHint{}, ctx.Err()
+	}
+	if actx.Err() != nil {
+		return retryHint{ok: true}, timeoutError(timeout)
+	}
+	cause := unwrapURLError(err)
+	var rerr *redirectError
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var uaErr x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invErr x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &rerr):
+		return retryHint{}, rerr
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return retryHint{}, cause
+	case errors.As(err, &certErr), errors.As(err, &uaErr), errors.As(err, &hostErr), errors.As(err, &invErr):
+		return retryHint{}, cause
+	}
+	// Resets, refusals, EOF before the response, a Client.Timeout: the next
+	// attempt may fare better.
+	return retryHint{ok: true}, cause
+}
+
+// unwrapURLError drops *url.Error, whose message quotes the URL with its
+// query; what is left names the cause only.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+type timeoutErr struct{ after time.Duration }
+
+func (e *timeoutErr) Error() string {
+	return fmt.Sprintf("attempt timed out after %v", e.after)
+}
+
+// Is lets callers treat a per-attempt timeout as a deadline.
+func (e *timeoutErr) Is(target error) bool { return target == context.DeadlineExceeded }
+
+func timeoutError(d time.Duration) error { return &timeoutErr{after: d} }
+
+// retryableBodyError: a body cut short or a connection lost mid-body is
+// worth another attempt; a body too large or a corrupt gzip stream will be
+// the same next time.
+func retryableBodyError(err error) bool {
+	var ce flate.CorruptInputError
+	switch {
+	case errors.Is(err, ErrTooLarge), errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.As(err, &ce):
+		return false
+	}
+	return true
+}
+
+// retryAfter parses Retry-After (delay-seconds or an HTTP-date), capped at
+// maxBackoff; 0 when absent or unreadable.
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(h, 10, 64); err == nil {
+		if secs < 0 {
+			return 0
+		}
+		if secs > int64(maxBackoff/time.Second) {
+			return maxBackoff
+		}
+		d = time.Duration(secs) * time.Second
+	} else if t, err := http.ParseTime(h); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), maxBackoff)
+}
+
+// readBody reads r within limit bytes on the wire and limit bytes decoded. It
+// reports whether a gzip file (not a Content-Encoding) was decompressed and
+// how many decoded bytes it read.
+func readBody(r io.Reader, contentEncoding string, contentLength, limit int64, what string) ([]byte, bool, int64, error) {
+	r = &capReader{r: r, left: limit, err: fmt.Errorf("%s %w (more than %d bytes)", what, ErrTooLarge, limit)}
+	hint := contentLength
+	if contentEncoding == "gzip" {
+		zr, err := gzip.NewReader(r)
+		if err == io.EOF {
+			return nil, false, 0, nil // no body at all: checkListContent says "empty"
+		}
+		if err != nil {
+			return nil, false, 0, fmt.Errorf("Content-Encoding gzip: %w", gzipNoEOF(err))
+		}
+		defer zr.Close()
+		r, hint = zr, -1
+	}
+	head, err := readHeadBytes(r, 2)
+	if err != nil {
+		return nil, false, int64(len(head)), err
+	}
+	r = io.MultiReader(bytes.NewReader(head), r)
+	gunzipped := len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b
+	if gunzipped {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, false, 0, fmt.Errorf("gzip file: %w", gzipNoEOF(err))
+		}
+		defer zr.Close()
+		r, hint = zr, -1
+	}
+	if contentEncoding != "" || gunzipped {
+		r = &capReader{r: r, left: limit, err: fmt.Errorf("%s %w (more than %d bytes after gzip decompression)", what, ErrTooLarge, limit)}
+	}
+	data, err := readAllCapped(r, hint, limit)
+	return data, gunzipped, int64(len(data)), err
+}
+
+// gzipNoEOF: a gzip header cut short is a truncated body, not a clean end.
+func gzipNoEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// readHeadBytes reads up to n bytes; a body shorter than n is no error.
+func readHeadBytes(r io.Reader, n int) ([]byte, error) {
+	buf := make([]byte, 0, n)
+	for len(buf) < n {
+		m, err := r.Read(buf[len(buf):n])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
+
+// readAllCapped is io.ReadAll that starts at the expected size, so a body with a
+// Content-Length is read into one allocation, and never grows past
+// limit+1, the most a capReader lets through plus room to see the end.
+func readAllCapped(r io.Reader, hint, limit int64) ([]byte, error) {
+	size := int64(32 << 10)
+	if hint >= 0 {
+		size = hint + 1
+	}
+	b := make([]byte, 0, min(size, limit+1))
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = slices.Grow(b, int(max(1, min(int64(cap(b)), limit+1-int64(len(b))))))
+		}
+	}
+}
+
+// capReader fails with err, rather than ending early as io.LimitReader
+// does, once its source holds more than left bytes: a silently truncated
+// list would parse as mass delistings.
+type capReader struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		n, err := c.r.Read(one[:])
+		if n > 0 {
+			return 0, c.err
+		}
+		return 0, err
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+// ctxReader lets a cancelled context stop a local read between chunks.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// checkListContent rejects what is certainly not a list file.
+func checkListContent(data []byte, what string) error {
+	if len(data) == 0 {
+		return fmt.Errorf("%w %s", ErrEmpty, what)
+	}
+	if looksLikeHTML(data) {
+		return htmlError("", sanitizeSnippet(data))
+	}
+	return nil
+}
+
+func htmlError(contentType, text string) error {
+	var details []string
+	if contentType != "" {
+		details = append(details, "Content-Type "+contentType)
+	}
+	if text != "" {
+		details = append(details, strconv.Quote(text))
+	}
+	if len(details) == 0 {
+		return ErrHTMLPage
+	}
+	return fmt.Errorf("%w (%s)", ErrHTMLPage, strings.Join(details, ", "))
+}
+
+func isHTMLType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "text/html" || mt == "application/xhtml+xml")
+}
+
+// looksLikeHTML: the document starts, after a BOM and white space, with a
+// doctype or html tag. XHTML starting with <?xml is left to the parsers.
+func looksLikeHTML(data []byte) bool {
+	head := data[:min(len(data), 1024)]
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	head = bytes.TrimLeftFunc(head, unicode.IsSpace)
+	for _, p := range []string{"<!doctype html", "<html"} {
+		if len(head) >= len(p) && bytes.EqualFold(head[:len(p)], []byte(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// bodySnippet reads the start of an error or HTML response for the message.
+func bodySnippet(resp *http.Response) string {
+	var r io.Reader = io.LimitReader(resp.Body, 4<<10)
+	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return ""
+		}
+		r = io.LimitReader(zr, 4<<10)
+	}
+	b, _ := io.ReadAll(r)
+	return sanitizeSnippet(b)
+}
+
+// sanitizeSnippet makes one short line of a body: the <title> of a page or its
+// text without tags, control characters and invalid UTF-8 dropped.
+func sanitizeSnippet(b []byte) string {
+	s := string(b)
+	lower := strings.ToLower(s)
+	if i := strings.Index(lower, "<title"); i >= 0 {
+		if j := strings.Index(lower[i:], ">"); j >= 0 {
+			rest := s[i+j+1:]
+			if k := strings.Index(strings.ToLower(rest), "</title"); k >= 0 {
+				s = rest[:k]
+			}
+		}
+	}
+	var sb strings.Builder
+	inTag, space := false, false
+	n := 0
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			continue
+		case r == '<':
+			inTag = true
+			continue
+		case r == '>' && inTag:
+			inTag = false
+			space = true
+			continue
+		case inTag:
+			continue
+		case unicode.IsSpace(r) || !unicode.IsPrint(r):
+			space = true
+			continue
+		}
+		if space && sb.Len() > 0 {
+			sb.WriteByte(' ')
+			n++
+		}
+		space = false
+		if n >= 160 {
+			sb.WriteString("…")
+			break
+		}
+		sb.WriteRune(r)
+		n++
+	}
+	return sb.String()
+}
+
+// drainBody reads a little of what is left so the connection can be reused;
+// a large body is cheaper to abandon with its connection.
+func drainBody(r io.Reader) { _, _ = io.CopyN(io.Discard, r, 64<<10) }
+
+// name picks File.Name; see Download.
+func (g *getCall) name(configured *url.URL, resp *http.Response, gunzipped bool) string {
+	final := configured
+	if resp.Request != nil && resp.Request.URL != nil {
+		final = resp.Request.URL
+	}
+	name := ""
+	if b := path.Base(final.Path); looksLikeFileName(b) {
+		name = b
+	} else if cd := contentDispositionName(resp.Header.Get("Content-Disposition")); cd != "" {
+		name = cd
+	} else if b := path.Base(configured.Path); looksLikeFileName(b) {
+		name = b
+	} else if b := path.Base(final.Path); b != "/" && b != "." && b != "" {
+		name = b
+	} else {
+		name = "download"
+	}
+	if gunzipped {
+		name = strings.TrimSuffix(name, ".gz")
+	}
+	return name
+}
+
+func looksLikeFileName(b string) bool {
+	ext := path.Ext(b)
+	return ext != "" && ext != b && b != "/"
+}
+
+func contentDispositionName(cd string) string {
+	if cd == "" {
+		return ""
+	}
+	_, params, err := mime.ParseMediaType(cd)
+	if err != nil {
+		return ""
+	}
+	// A server-supplied name is only ever a base name.
+	n := path.Base(strings.ReplaceAll(params["filename"], `\`, "/"))
+	if n == "." || n == "/" || n == ".." {
+		return ""
+	}
+	return n
+}
+
+// readFile reads a local file under the same cap and content checks as a
+// download.
+func (d *Downloader) readFile(ctx context.Context, p string) (*Download, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", p)
+	}
+	limit := d.maxBytes()
+	if st.Size() > limit {
+		return nil, fmt.Errorf("file %w (%d bytes > limit %d bytes)", ErrTooLarge, st.Size(), limit)
+	}
+	data, gunzipped, _, err := readBody(ctxReader{ctx, f}, "", st.Size(), limit, "file")
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", p, err)
+	}
+	if err := checkListContent(data, "file"); err != nil {
+		return nil, err
+	}
+	name := filepath.Base(p)
+	if gunzipped {
+		name = strings.TrimSuffix(name, ".gz")
+	}
+	return &Download{File: RawFile{Name: name, Data: data}}, nil
+}
+
+func (d *Downloader) maxBytes() int64 {
+	if d.MaxBytes > 0 {
+		return d.MaxBytes
+	}
+	return DefaultMaxBytes
+}
+
+func (d *Downloader) timeout() time.Duration {
+	if d.Timeout > 0 {
+		return d.Timeout
+	}
+	return DefaultTimeout
+}
+
+func (d *Downloader) retries() int {
+	switch {
+	case d.Retries < 0:
+		return 0
+	case d.Retries == 0:
+		return DefaultRetries
+	}
+	return d.Retries
+}
+
+func (d *Downloader) maxRedirects() int {
+	switch {
+	case d.MaxRedirects < 0:
+		return 0
+	case d.MaxRedirects == 0:
+		return DefaultMaxRedirects
+	}
+	return d.MaxRedirects
+}
+
+// backoff is the wait before retry n (1-based): full jitter over
+// [0, min(maxBackoff, Backoff·2^(n-1))], so that many trackers restarted
+// together do not retry in step.
+func (d *Downloader) backoff(n int) time.Duration {
+	base := d.Backoff
+	if base <= 0 {
+		base = DefaultBackoff
+	}
+	ceil := maxBackoff
+	if n-1 < 32 && base<<(n-1) > 0 && base<<(n-1) < maxBackoff {
+		ceil = base << (n - 1)
+	}
+	return rand.N(ceil + 1)
+}
+
+func (d *Downloader) sleep(ctx context.Context, dur time.Duration) error {
+	if d.Sleep != nil {
+		return d.Sleep(ctx, dur)
+	}
+	t := time.NewTimer(dur)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// defaultClient serves every Downloader without a Client. Its transport
+// bounds connecting and TLS; Downloader.Timeout bounds the rest, since the
+// EU's server takes minutes to produce its file.
+var defaultClient = &http.Client{
+	Transport: &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   30 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:     true,
+		TLSHandshakeTimeout:   15 * time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		MaxIdleConnsPerHost:   2,
+	},
+	CheckRedirect: checkRedirect(nil),
+}
+
+// clients holds, per caller-supplied *http.Client, the one copy of it with
+// our CheckRedirect: made once, so connections are pooled as the caller's.
+var clients sync.Map // *http.Client → *http.Client
+
+func (d *Downloader) client() *http.Client {
+	if d.Client == nil {
+		return defaultClient
+	}
+	if c, ok := clients.Load(d.Client); ok {
+		return c.(*http.Client)
+	}
+	c := *d.Client
+	c.CheckRedirect = checkRedirect(d.Client.CheckRedirect)
+	got, _ := clients.LoadOrStore(d.Client, &c)
+	return got.(*http.Client)
+}
+
+type redirectError struct{ msg string }
+
+func (e *redirectError) Error() string { return e.msg }
+
+// checkRedirect enforces the limit the attempt put in the request context
+// and refuses to leave https for http, then defers to next.
+func checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		limit, _ := req.Context().Value(redirectLimitKey{}).(int)
+		if len(via) > limit {
+			return &redirectError{fmt.Sprintf("stopped after %d redirects (limit %d), next was %s", len(via)-1, limit, RedactURL(req.URL.String()))}
+		}
+		if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+			return &redirectError{fmt.Sprintf("refusing redirect from https to %s", RedactURL(req.URL.String()))}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+}
+
+// RedactURL returns raw fit for logs, errors and storage: without userinfo
+// or fragment, with the values of secret-looking query parameters (token,
+// key, secret, signature, password, auth, credential, session…) replaced by
+// REDACTED, and with a Slack webhook's path hidden. Parameter order and
+// every other byte are kept. A plain path comes back unchanged.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return redactUnparsable(raw)
+	}
+	if u.User == nil && u.RawQuery == "" && u.Fragment == "" && !isSlackWebhook(u) {
+		return raw
+	}
+	u.User = nil
+	u.Fragment, u.RawFragment = "", ""
+	if isSlackWebhook(u) {
+		u.Path, u.RawPath = "/services/REDACTED", ""
+	}
+	if u.RawQuery != "" {
+		parts := strings.Split(u.RawQuery, "&")
+		for i, p := range parts {
+			k, v, _ := strings.Cut(p, "=")
+			if v != "" && secretKey(k) {
+				parts[i] = k + "=REDACTED"
+			}
+		}
+		u.RawQuery = strings.Join(parts, "&")
+	}
+	return u.String()
+}
+
+// redactUnparsable keeps scheme, host and path of a URL url.Parse refuses.
+func redactUnparsable(raw string) string {
+	s, hadQuery := raw, false
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s, hadQuery = s[:i], true
+	}
+	if i := strings.Index(s, "://"); i >= 0 {
+		rest := s[i+3:]
+		hostEnd := strings.IndexByte(rest, '/')
+		if hostEnd < 0 {
+			hostEnd = len(rest)
+		}
+		if at := strings.LastIndexByte(rest[:hostEnd], '@'); at >= 0 {
+			s = s[:i+3] + rest[at+1:]
+		}
+	}
+	if hadQuery {
+		s += "?REDACTED"
+	}
+	return s
+}
+
+func isSlackWebhook(u *url.URL) bool {
+	return strings.EqualFold(u.Hostname(), "hooks.slack.com") && strings.HasPrefix(u.Path, "/services/")
+}
+
+func secretKey(k string) bool {
+	if uk, err := url.QueryUnescape(k); err == nil {
+		k = uk
+	}
+	k = strings.ToLower(k)
+	for _, s := range []string{"token", "key", "secret", "sig", "pass", "pwd", "auth", "credential", "session"} {
+		if strings.Contains(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// urlSecrets lists what RedactURL hides, in raw and decoded form, for
+// scrubSecrets. Values shorter than 4 bytes are left out: scrubbing them would
+// mangle messages and they protect nothing.
+func urlSecrets(raw string) []string {
+	var out []string
+	add := func(s string) {
+		for _, v := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+			if len(v) >= 4 {
+				out = append(out, v)
+			}
+		}
+		if dec, err := url.QueryUnescape(s); err == nil && len(dec) >= 4 {
+			out = append(out, dec)
+		}
+	}
+	query := ""
+	if u, err := url.Parse(raw); err == nil {
+		if u.User != nil {
+			add(u.User.Username())
+			if p, ok := u.User.Password(); ok {
+				add(p)
+			}
+		}
+		if isSlackWebhook(u) {
+			add(strings.TrimPrefix(u.Path, "/services/"))
+		}
+		query = u.RawQuery
+		for _, p := range strings.Split(query, "&") {
+			if k, v, _ := strings.Cut(p, "="); v != "" && secretKey(k) {
+				add(v)
+			}
+		}
+		return out
+	}
+	// Unparsable: treat all userinfo and every query value as secret.
+	if i := strings.Index(raw, "://"); i >= 0 {
+		rest := raw[i+3:]
+		if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+			rest = rest[:end]
+		}
+		if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+			user, pass, _ := strings.Cut(rest[:at], ":")
+			add(user)
+			add(pass)
+		}
+	}
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		query, _, _ = strings.Cut(raw[i+1:], "#")
+		for _, p := range strings.Split(query, "&") {
+			if _, v, _ := strings.Cut(p, "="); v != "" {
+				add(v)
+			}
+		}
+	}
+	return out
+}
+
+func scrubSecrets(s string, secrets []string) string {
+	for _, sec := range secrets {
+		s = strings.ReplaceAll(s, sec, "REDACTED")
+	}
+	return s
+}
+
+// ExactRetries converts a retry count where 0 means "no retries" (as a
+// config file says it) into the Downloader's convention, where 0 means
+// DefaultRetries and a negative count means none.
+func ExactRetries(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
