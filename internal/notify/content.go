@@ -1,0 +1,513 @@
+package notify
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cybersanctions/tracker"
+)
+
+// Caps on what one designation shows, in runes or items. An alert names
+// what changed and gives an analyst enough to act on (screen a wallet,
+// match a passport, open the notice); the full record is in the official
+// notice and in `tracker show`. Slack and stdout show the same content.
+const (
+	capName        = 200
+	capValue       = 120 // a date, a nationality, a programme
+	capAlias       = 120
+	capAliases     = 5
+	capValues      = 6
+	capIdentifiers = 20
+	capIdentValue  = 150 // wallet addresses run to ~100 characters: never cut them
+	capReasons     = 600
+	capRemarks     = 300
+	capAddress     = 200
+	capAddresses   = 2
+	capPositions   = 3
+	capNotices     = 3
+	capNoticeTitle = 150
+	capFieldSide   = 80 // one side of an amendment's before → after
+	capFieldItems  = 4
+	capCompact     = 700 // the details of one amendment or removal
+)
+
+// Attribute keys the parsers set (internal/fetch): the publisher's own
+// reference and the UK statement of reasons.
+const (
+	attrUKRef     = "uk_ref"
+	attrEURef     = "eu_reference_number"
+	attrReasons   = "statement_of_reasons"
+	attrListedOn  = "listed_on"
+	fieldPrograms = "programs"
+)
+
+// content is an alert reduced to what people are shown, before any
+// rendering: every string is cleaned and shortened, nothing is escaped.
+type content struct {
+	title        string // header without the name: "3 new cyber designations — US OFAC"
+	titleName    string // the name in a one-change header ("New cyber designation: NAME — …")
+	titlePrefix  string
+	titleSuffix  string
+	meta         []string // "list ofac-sdn", "published 2024-05-03", "snapshot #42"
+	cards        []card
+	amended      []compact
+	removed      []compact
+	mixed        bool // more than one kind of change: groups get headings
+	nAdded, nAmd int
+	nRem         int
+}
+
+// card is one added designation.
+type card struct {
+	name string
+	rows []row
+}
+
+// row is one labelled fact of a card.
+type row struct {
+	label  string
+	values []value
+	more   int  // values left out: "+N more"
+	list   bool // one value per line (identifiers)
+}
+
+// value is one shown value: text, an optional monospace part (a wallet
+// address, a reference) and a note; with url, text becomes a link.
+type value struct {
+	text string
+	code string
+	note string
+	url  string
+}
+
+// compact is one amendment or removal, shown on one line.
+type compact struct {
+	name    string
+	ref     string
+	details string
+}
+
+func buildContent(a Alert) *content {
+	c := &content{}
+	for i := range a.Changes {
+		ch := &a.Changes[i]
+		switch ch.Kind {
+		case tracker.Amended:
+			c.nAmd++
+			c.amended = append(c.amended, amendment(ch))
+		case tracker.Removed:
+			c.nRem++
+			c.removed = append(c.removed, removal(ch))
+		default: // Added, and anything unknown: shown in full rather than lost
+			c.nAdded++
+			c.cards = append(c.cards, newCard(ch))
+		}
+	}
+	kinds := 0
+	for _, n := range []int{c.nAdded, c.nAmd, c.nRem} {
+		if n > 0 {
+			kinds++
+		}
+	}
+	c.mixed = kinds > 1
+
+	who := a.Publisher
+	if who == "" {
+		who = a.List
+	}
+	if who != "" {
+		c.titleSuffix = " — " + truncate(clean(who), 60)
+	}
+	switch n := len(a.Changes); {
+	case n == 1:
+		ch := a.Changes[0]
+		switch ch.Kind {
+		case tracker.Amended:
+			c.titlePrefix = "Cyber designation amended: "
+		case tracker.Removed:
+			c.titlePrefix = "Cyber designation removed: "
+		default:
+			c.titlePrefix = "New cyber designation: "
+		}
+		c.titleName = clean(ch.Name)
+		if c.titleName == "" {
+			c.titleName = clean(ch.ID)
+		}
+	case kinds == 1 && c.nAdded > 0:
+		c.title = strconv.Itoa(n) + " new cyber designations"
+	case kinds == 1 && c.nAmd > 0:
+		c.title = strconv.Itoa(n) + " cyber designations amended"
+	case kinds == 1 && c.nRem > 0:
+		c.title = strconv.Itoa(n) + " cyber designations removed"
+	default:
+		var parts []string
+		if c.nAdded > 0 {
+			parts = append(parts, strconv.Itoa(c.nAdded)+" new")
+		}
+		if c.nAmd > 0 {
+			parts = append(parts, strconv.Itoa(c.nAmd)+" amended")
+		}
+		if c.nRem > 0 {
+			parts = append(parts, strconv.Itoa(c.nRem)+" removed")
+		}
+		c.title = strings.Join(parts, ", ")
+	}
+
+	if a.List != "" {
+		c.meta = append(c.meta, "list "+truncate(clean(a.List), 60))
+	}
+	if a.PublishedAt != "" {
+		c.meta = append(c.meta, "published "+truncate(clean(a.PublishedAt), 40))
+	}
+	if a.SnapshotID != 0 {
+		c.meta = append(c.meta, "snapshot #"+strconv.FormatInt(a.SnapshotID, 10))
+	}
+	return c
+}
+
+// header returns the header within max runes. A one-change header gives up
+// the end of the name, never the counts or the publisher.
+func (c *content) header(max int) string {
+	if c.titleName == "" {
+		return truncate(c.title+c.titleSuffix, max)
+	}
+	room := max - runes(c.titlePrefix) - runes(c.titleSuffix)
+	if room < 10 {
+		return truncate(c.titlePrefix+c.titleName+c.titleSuffix, max)
+	}
+	return c.titlePrefix + truncate(c.titleName, room) + c.titleSuffix
+}
+
+func runes(s string) int { return utf8.RuneCountInString(s) }
+
+func newCard(ch *tracker.Change) card {
+	cd := card{name: truncate(clean(ch.Name), capName)}
+	if cd.name == "" {
+		cd.name = "(no name) " + truncate(clean(ch.ID), capValue)
+	}
+	e := ch.Entity
+	if e == nil {
+		e = &tracker.Entity{ID: ch.ID, Name: ch.Name, Kind: ch.EntityKind, Programs: ch.Programs}
+	}
+	kind := ch.EntityKind
+	if kind == "" {
+		kind = e.Kind
+	}
+	programs := ch.Programs
+	if programs == nil {
+		programs = e.Programs
+	}
+	add := func(r row) {
+		if len(r.values) > 0 {
+			cd.rows = append(cd.rows, r)
+		}
+	}
+	add(texts("Kind", []string{kindName(kind)}, 1, capValue))
+	add(texts("Programmes", programs, 12, capValue))
+	for _, fc := range ch.Fields {
+		// The filter turns "an entity already listed gains a cyber
+		// programme" into an addition: say what it was listed under.
+		if fc.Field == fieldPrograms && len(fc.Before) > 0 {
+			add(texts("Already listed under", fc.Before, capValues, capValue))
+		}
+	}
+	add(reference(e))
+	designated := e.Designated
+	if designated == "" {
+		designated = e.Attrs[attrListedOn]
+	}
+	add(texts("Designated", []string{designated}, 1, capValue))
+	add(texts("Born", e.BirthDates, capValues, capValue))
+	add(texts("Place of birth", e.BirthPlaces, capValues, capValue))
+	add(texts("Nationality", e.Nationalities, capValues, capValue))
+	add(identifiers(e.Identifiers))
+	aliases := make([]string, len(e.Aliases))
+	for i, al := range e.Aliases {
+		aliases[i] = al.Name
+		if al.Strength == "weak" {
+			aliases[i] += " (weak)"
+		}
+	}
+	add(texts("Aliases", aliases, capAliases, capAlias))
+	add(texts("Position", e.Positions, capPositions, capAddress))
+	addrs := make([]string, len(e.Addresses))
+	for i, ad := range e.Addresses {
+		addrs[i] = ad.String()
+	}
+	add(texts("Address", addrs, capAddresses, capAddress))
+	add(texts("Reasons", []string{e.Attrs[attrReasons]}, 1, capReasons))
+	add(texts("Remarks", []string{e.Remarks}, 1, capRemarks))
+	add(notices(e.Notices))
+	return cd
+}
+
+func kindName(k tracker.Kind) string {
+	switch k {
+	case tracker.KindPerson:
+		return "Individual"
+	case tracker.KindEntity:
+		return "Entity"
+	case tracker.KindVessel:
+		return "Vessel"
+	case tracker.KindAircraft:
+		return "Aircraft"
+	}
+	return string(k)
+}
+
+// texts makes a row of plain values, at most max of them, each shortened
+// to width runes.
+func texts(label string, vs []string, max, width int) row {
+	r := row{label: label}
+	for _, v := range vs {
+		if v = clean(v); strings.TrimSpace(v) == "" {
+			continue
+		}
+		if len(r.values) == max {
+			r.more++
+			continue
+		}
+		r.values = append(r.values, value{text: truncate(v, width)})
+	}
+	return r
+}
+
+// reference is the publisher's own reference for the designation, the one
+// an analyst quotes: the UK sanctions list ref, the EU reference number, or
+// the publisher's id (OFAC uid).
+func reference(e *tracker.Entity) row {
+	r := row{label: "Reference"}
+	ref := e.Attrs[attrUKRef]
+	if ref == "" {
+		ref = e.Attrs[attrEURef]
+	}
+	if ref == "" {
+		ref = e.ID
+	}
+	if ref == "" {
+		return r
+	}
+	r.values = append(r.values, value{code: truncate(clean(ref), capValue)})
+	if ref != e.ID && e.ID != "" {
+		r.values = append(r.values, value{text: "id", code: truncate(clean(e.ID), capValue)})
+	}
+	return r
+}
+
+// identifiers lists crypto wallets first (what a cyber alert is screened
+// against), then travel and identity documents and vessel numbers, then
+// the rest, each group in canonical order.
+func identifiers(ids []tracker.Identifier) row {
+	r := row{label: "Identifiers", list: true}
+	type ranked struct {
+		rank int
+		id   *tracker.Identifier
+	}
+	sorted := make([]ranked, len(ids))
+	for i := range ids {
+		sorted[i] = ranked{identRank(ids[i].Type), &ids[i]}
+	}
+	slices.SortStableFunc(sorted, func(a, b ranked) int { return a.rank - b.rank })
+	for _, rk := range sorted {
+		id := rk.id
+		if strings.TrimSpace(id.Value) == "" {
+			continue
+		}
+		if len(r.values) == capIdentifiers {
+			r.more++
+			continue
+		}
+		var notes []string
+		if id.Country != "" {
+			notes = append(notes, truncate(clean(id.Country), 60))
+		}
+		if id.Note != "" {
+			notes = append(notes, truncate(clean(id.Note), 80))
+		}
+		r.values = append(r.values, value{
+			text: truncate(clean(id.Type), 60),
+			code: truncate(clean(id.Value), capIdentValue),
+			note: strings.Join(notes, "; "),
+		})
+	}
+	return r
+}
+
+func identRank(typ string) int {
+	t := strings.ToLower(typ)
+	switch {
+	case strings.Contains(t, "digital currency"), strings.Contains(t, "wallet"), strings.Contains(t, "crypto"):
+		return 0
+	case strings.Contains(t, "passport"), strings.Contains(t, "national"), strings.Contains(t, "imo"),
+		strings.Contains(t, "registration"), strings.Contains(t, "tax"), strings.Contains(t, "identification"):
+		return 1
+	}
+	return 2
+}
+
+// notices shows the most recent official notices; one with a usable URL
+// becomes a link.
+func notices(ns []tracker.Notice) row {
+	r := row{label: "Notice"}
+	if len(ns) > capNotices {
+		r.more = len(ns) - capNotices
+		ns = ns[len(ns)-capNotices:] // canonical order is by date: keep the latest
+	}
+	for i := len(ns) - 1; i >= 0; i-- {
+		n := ns[i]
+		v := value{text: truncate(clean(n.Title), capNoticeTitle), note: truncate(clean(n.Date), 40)}
+		if u, ok := linkURL(n.URL); ok {
+			v.url = u
+			if v.text == "" {
+				v.text = "official notice"
+			}
+		} else if n.URL != "" && v.text == "" {
+			v.text = truncate(clean(n.URL), capNoticeTitle)
+		}
+		if v.text == "" && v.note == "" {
+			continue
+		}
+		r.values = append(r.values, v)
+	}
+	return r
+}
+
+func amendment(ch *tracker.Change) compact {
+	cp := compact{name: compactName(ch), ref: compactRef(ch)}
+	parts := make([]string, 0, len(ch.Fields))
+	for _, fc := range ch.Fields {
+		parts = append(parts, fieldChange(fc))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "amended")
+	}
+	cp.details = truncate(strings.Join(parts, " · "), capCompact)
+	return cp
+}
+
+func removal(ch *tracker.Change) compact {
+	cp := compact{name: compactName(ch), ref: compactRef(ch)}
+	d := "removed"
+	if len(ch.Programs) > 0 {
+		d = "removed from " + joinCapped(ch.Programs, 6, capValue)
+	}
+	for _, fc := range ch.Fields {
+		// The filter turns "loses its last cyber programme" into a removal;
+		// the entity stays listed under the others.
+		if fc.Field == fieldPrograms && len(fc.After) > 0 {
+			d += "; still listed under " + joinCapped(fc.After, 6, capValue)
+		}
+	}
+	cp.details = truncate(d, capCompact)
+	return cp
+}
+
+func compactName(ch *tracker.Change) string {
+	n := truncate(clean(ch.Name), capName)
+	if n == "" {
+		n = "(no name)"
+	}
+	return n
+}
+
+func compactRef(ch *tracker.Change) string {
+	if ch.Entity != nil {
+		if r := reference(ch.Entity); len(r.values) > 0 {
+			return r.values[0].code
+		}
+	}
+	return truncate(clean(ch.ID), capValue)
+}
+
+// fieldChange renders one field of an amendment: "aliases: +A, −B" for a
+// set, "designated: 2020-01-01 → 2020-02-01" for a value.
+func fieldChange(fc tracker.FieldChange) string {
+	name := strings.ReplaceAll(strings.TrimPrefix(fc.Field, "attrs."), "_", " ")
+	if name == fieldPrograms {
+		name = "programmes"
+	}
+	name = clean(name)
+	if len(fc.Added)+len(fc.Removed) > 0 {
+		var items []string
+		total := len(fc.Added) + len(fc.Removed)
+		for _, s := range fc.Added {
+			if len(items) < capFieldItems {
+				items = append(items, "+"+truncate(clean(s), capFieldSide))
+			}
+		}
+		for _, s := range fc.Removed {
+			if len(items) < capFieldItems {
+				items = append(items, "−"+truncate(clean(s), capFieldSide))
+			}
+		}
+		s := name + ": " + strings.Join(items, ", ")
+		if total > len(items) {
+			s += " +" + strconv.Itoa(total-len(items)) + " more"
+		}
+		return s
+	}
+	before, after := sides(fc.Before, fc.After)
+	return name + ": " + before + " → " + after
+}
+
+// sides shortens the two sides of a changed value. Long values often differ
+// only in a few words ("…; previously First Deputy Head"): cutting both at
+// the same width would show two identical beginnings, so the shared start
+// and end are elided around the difference instead.
+func sides(before, after []string) (string, string) {
+	if len(before) == 0 || len(after) == 0 {
+		return side(before), side(after)
+	}
+	b, a := []rune(clean(strings.Join(before, "; "))), []rune(clean(strings.Join(after, "; ")))
+	if len(b) <= capFieldSide && len(a) <= capFieldSide {
+		return string(b), string(a)
+	}
+	p := 0
+	for p < len(b) && p < len(a) && b[p] == a[p] {
+		p++
+	}
+	q := 0
+	for q < len(b)-p && q < len(a)-p && b[len(b)-1-q] == a[len(a)-1-q] {
+		q++
+	}
+	const context = 15
+	start := max(0, p-context)
+	for back := 0; start > 0 && b[start-1] != ' ' && back < context; back++ {
+		start-- // begin at a word
+	}
+	if start > 0 && b[start-1] != ' ' {
+		start = max(0, p-context)
+	}
+	cut := func(r []rune) string {
+		end := len(r) - max(0, q-context)
+		s := string(r[start:end])
+		if start > 0 {
+			s = "…" + s
+		}
+		if end < len(r) && runes(s) < capFieldSide {
+			return s + "…"
+		}
+		return truncate(s, capFieldSide)
+	}
+	return cut(b), cut(a)
+}
+
+func side(vs []string) string {
+	if len(vs) == 0 {
+		return "(none)"
+	}
+	return truncate(clean(strings.Join(vs, "; ")), capFieldSide)
+}
+
+func joinCapped(vs []string, max, width int) string {
+	out := make([]string, 0, min(len(vs), max))
+	for i, v := range vs {
+		if i == max {
+			return strings.Join(out, ", ") + " +" + strconv.Itoa(len(vs)-max) + " more"
+		}
+		out = append(out, truncate(clean(v), width))
+	}
+	return strings.Join(out, ", ")
+}
