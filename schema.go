@@ -3,6 +3,7 @@ package tracker
 import (
 	_ "embed"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -11,17 +12,30 @@ import (
 var schemaSQL string
 
 // Migrations returns the schema's migrations in order; migration N is at
-// index N-1.
+// index N-1. Sections are ordered by their number, which must run from 1
+// without gaps or repeats.
 func Migrations() ([]string, error) {
 	const marker = "-- migration: "
-	var out []string
+	type section struct {
+		n    int
+		body string
+	}
+	var sections []section
 	for _, part := range strings.Split(schemaSQL, "\n"+marker)[1:] {
 		num, body, _ := strings.Cut(part, "\n")
 		n, err := strconv.Atoi(strings.TrimSpace(num))
-		if err != nil || n != len(out)+1 {
-			return nil, fmt.Errorf("schema.sql: migration %q out of order, want %d", num, len(out)+1)
+		if err != nil {
+			return nil, fmt.Errorf("schema.sql: bad migration number %q", num)
 		}
-		out = append(out, body)
+		sections = append(sections, section{n, body})
+	}
+	sort.Slice(sections, func(i, j int) bool { return sections[i].n < sections[j].n })
+	out := make([]string, len(sections))
+	for i, s := range sections {
+		if s.n != i+1 {
+			return nil, fmt.Errorf("schema.sql: migration %d missing or repeated (found %d)", i+1, s.n)
+		}
+		out[i] = s.body
 	}
 	return out, nil
 }

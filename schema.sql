@@ -56,3 +56,75 @@ CREATE TABLE changes (
 );
 CREATE INDEX changes_snapshot ON changes (snapshot_id);
 CREATE INDEX changes_entity ON changes (list, entity_id);
+
+-- migration: 3
+-- The daemon's view of each list it fetches: when it last tried and
+-- succeeded, and the current failure streak. alert_sent says the operators
+-- were told about this streak, so they are told once, and told again only
+-- when the list recovers. One row per list, updated with every check.
+CREATE TABLE list_state (
+    list                 TEXT    PRIMARY KEY,
+    last_attempt_at      TEXT    NOT NULL DEFAULT '',   -- RFC 3339, UTC; '' never
+    last_success_at      TEXT    NOT NULL DEFAULT '',
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    failing_since        TEXT    NOT NULL DEFAULT '',   -- first failure of the streak
+    last_error           TEXT    NOT NULL DEFAULT '',
+    alert_sent           INTEGER NOT NULL DEFAULT 0 CHECK (alert_sent IN (0, 1))
+) WITHOUT ROWID;
+
+-- HTTP validators of the last download of each URL that was stored or
+-- found unchanged, for the next conditional request. url_sha256 keys a URL
+-- that may carry a secret; url is its redacted form, for people.
+CREATE TABLE list_validators (
+    list          TEXT NOT NULL,
+    url_sha256    TEXT NOT NULL,
+    url           TEXT NOT NULL,
+    etag          TEXT NOT NULL DEFAULT '',
+    last_modified TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (list, url_sha256)
+) WITHOUT ROWID;
+
+-- Every check of a list and its outcome: 'unchanged' (304 Not Modified or
+-- the same content), 'stored' (snapshot_id) or 'failed' (error).
+CREATE TABLE checks (
+    id           INTEGER PRIMARY KEY,
+    list         TEXT    NOT NULL,
+    started_at   TEXT    NOT NULL,
+    duration_ms  INTEGER NOT NULL,
+    outcome      TEXT    NOT NULL CHECK (outcome IN ('unchanged', 'stored', 'failed')),
+    not_modified INTEGER NOT NULL DEFAULT 0 CHECK (not_modified IN (0, 1)),
+    snapshot_id  INTEGER REFERENCES snapshots (id),
+    bytes        INTEGER NOT NULL DEFAULT 0,
+    error        TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX checks_list ON checks (list, id);
+
+-- migration: 2
+-- The delivery outbox. A delivery is one alert for one notifier and
+-- channel; it is written in the same transaction as the snapshot it
+-- announces, so a stored change is never left without its alert, and it is
+-- marked sent only once the notifier accepted every part. parts_sent and
+-- the Slack timestamps record the progress of a multi-part alert, so a
+-- resumed delivery continues where it stopped instead of resending.
+-- snapshot_id is NULL for operator notices (a list keeps failing).
+CREATE TABLE deliveries (
+    id              INTEGER PRIMARY KEY,
+    snapshot_id     INTEGER REFERENCES snapshots (id),
+    list            TEXT    NOT NULL,
+    notifier        TEXT    NOT NULL,                -- 'slack', 'stdout'
+    channel         TEXT    NOT NULL DEFAULT '',     -- '' : the notifier's own (webhook, stdout)
+    payload         TEXT    NOT NULL,                -- JSON of the notify.Alert
+    created_at      TEXT    NOT NULL,                -- fixed-width UTC, so that text order is time order
+    status          TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'expired')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT    NOT NULL,
+    last_error      TEXT    NOT NULL DEFAULT '',
+    parts_sent      INTEGER NOT NULL DEFAULT 0,
+    posted_channel  TEXT    NOT NULL DEFAULT '',     -- the channel id Slack answered with, for thread replies
+    thread_ts       TEXT    NOT NULL DEFAULT '',
+    last_ts         TEXT    NOT NULL DEFAULT '',
+    sent_at         TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
+-- A snapshot is announced once per notifier and channel.
+CREATE UNIQUE INDEX deliveries_snapshot ON deliveries (snapshot_id, notifier, channel) WHERE snapshot_id IS NOT NULL;
