@@ -1,0 +1,142 @@
+// Package deliver connects stored changes to the notifiers through the
+// outbox (the deliveries table).
+//
+// The Planner runs inside a new snapshot's transaction (ingest's
+// AfterSave): it turns the snapshot's changes into deliveries, one per
+// notifier and target channel, so the snapshot and its alerts commit
+// together or not at all. The Dispatcher later sends what is due. A
+// delivery is marked sent only after the notifier accepted it, and a
+// multi-part alert records every accepted part at once, so a delivery that
+// failed, or a process that died, resumes at the first part not accepted
+// and never sends an accepted part again.
+//
+// One window can still duplicate a message: the process is killed after
+// Slack accepted a message and before the database recorded it. Slack's
+// chat.postMessage has no idempotency key, so nothing on our side can tell
+// "accepted, not recorded" from "never arrived"; the next run sends that one
+// part again. The window is one HTTP response plus one SQLite commit wide.
+// Everything else — Slack down for days, 429s, a crash between parts, two
+// tracker processes on one database — sends every alert exactly once, or
+// expires it after notify.max_age without sending it.
+package deliver
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/diff"
+	"github.com/cybersanctions/tracker/internal/notify"
+	"github.com/cybersanctions/tracker/internal/store"
+)
+
+// Planner decides which alerts a new snapshot causes.
+type Planner struct {
+	Store *store.Store
+	// Notifiers are the names of the notifiers configured when a snapshot
+	// is stored. Deliveries exist only for them, so a notifier configured
+	// later never replays history.
+	Notifiers []string
+	// Filter is a list's alert regime filter. Nil: every change alerts.
+	Filter func(list string) diff.Filter
+	// Kinds are the change kinds announced. Empty: all of them.
+	Kinds []tracker.ChangeKind
+	// Channel is where an alert about a list's designation under regimes
+	// goes ("" the notifier's own). Nil: always "".
+	Channel func(list string, regimes []string) string
+	// OperatorChannel receives operator notices.
+	OperatorChannel string
+	// Publisher names a list's publisher in alerts. Nil: none.
+	Publisher func(list string) string
+	Log       *slog.Logger
+}
+
+// AfterSave enqueues the deliveries of a new snapshot inside its
+// transaction; it fits ingest.Ingester.AfterSave.
+func (p *Planner) AfterSave(ctx context.Context, tx *sql.Tx, res *store.SaveResult) error {
+	ds, err := p.Plan(res)
+	if err != nil {
+		return err
+	}
+	if err := p.Store.EnqueueTx(ctx, tx, ds); err != nil {
+		return err
+	}
+	if p.Log != nil && res.Created && res.Previous != nil {
+		p.Log.Info("alerts planned", "list", res.Snapshot.List, "snapshot", res.Snapshot.ID, "deliveries", len(ds))
+	}
+	return nil
+}
+
+// Plan returns the deliveries a stored snapshot causes: none for a list's
+// first snapshot (a silent baseline) or when no change passes the list's
+// regime filter and the announced kinds; else, per notifier, one delivery
+// per target channel holding that channel's changes in the diff's order.
+func (p *Planner) Plan(res *store.SaveResult) ([]store.Delivery, error) {
+	if res == nil || !res.Created || res.Previous == nil || len(p.Notifiers) == 0 {
+		return nil, nil
+	}
+	sn := res.Snapshot
+	changes := res.Changes
+	if p.Filter != nil {
+		changes = p.Filter(sn.List).Apply(changes)
+	}
+	var channels []string
+	byChannel := map[string][]tracker.Change{}
+	for _, c := range changes {
+		if len(p.Kinds) > 0 && !slices.Contains(p.Kinds, c.Kind) {
+			continue
+		}
+		ch := ""
+		if p.Channel != nil {
+			ch = p.Channel(sn.List, c.Programs)
+		}
+		if _, ok := byChannel[ch]; !ok {
+			channels = append(channels, ch)
+		}
+		byChannel[ch] = append(byChannel[ch], c)
+	}
+	published := sn.PublishedAt
+	if published == "" {
+		published = sn.FetchedAt.UTC().Format("2006-01-02")
+	}
+	var out []store.Delivery
+	for _, n := range p.Notifiers {
+		for _, ch := range channels {
+			a := notify.Alert{List: sn.List, Publisher: p.publisher(sn.List), SnapshotID: sn.ID,
+				PublishedAt: published, Channel: ch, Changes: byChannel[ch]}
+			payload, err := json.Marshal(a)
+			if err != nil {
+				return nil, fmt.Errorf("encode alert of %s: %w", sn.Label(), err)
+			}
+			out = append(out, store.Delivery{SnapshotID: sn.ID, List: sn.List, Notifier: n, Channel: ch, Payload: payload})
+		}
+	}
+	return out, nil
+}
+
+// Notice returns the deliveries of an operator notice about a list (it
+// keeps failing, it works again), one per notifier, to the operator
+// channel.
+func (p *Planner) Notice(list, text string) ([]store.Delivery, error) {
+	var out []store.Delivery
+	for _, n := range p.Notifiers {
+		a := notify.Alert{List: list, Publisher: p.publisher(list), Channel: p.OperatorChannel, Operator: text}
+		payload, err := json.Marshal(a)
+		if err != nil {
+			return nil, fmt.Errorf("encode notice about %s: %w", list, err)
+		}
+		out = append(out, store.Delivery{List: list, Notifier: n, Channel: p.OperatorChannel, Payload: payload})
+	}
+	return out, nil
+}
+
+func (p *Planner) publisher(list string) string {
+	if p.Publisher == nil {
+		return ""
+	}
+	return p.Publisher(list)
+}
