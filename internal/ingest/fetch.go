@@ -1,0 +1,142 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/store"
+)
+
+// FetchRequest is one download-and-store of a list.
+type FetchRequest struct {
+	List       fetch.List
+	URLs       []string // the list's official URLs unless configured otherwise
+	Downloader *fetch.Downloader
+}
+
+// FetchResult says what a fetch did.
+type FetchResult struct {
+	// Save is the stored snapshot, or (Created false) the latest one when
+	// the publication had not changed.
+	Save *store.SaveResult
+	// NotModified: every file answered 304 Not Modified, so nothing was
+	// downloaded or parsed.
+	NotModified bool
+	Bytes       int64 // bytes downloaded
+}
+
+// Fetch downloads every file of a list's publication and stores it. It
+// stores nothing unless every file arrived whole.
+func (in *Ingester) Fetch(ctx context.Context, req FetchRequest) (*store.SaveResult, error) {
+	res, err := in.FetchConditional(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return res.Save, nil
+}
+
+// FetchConditional is Fetch with what happened along the way. Its requests
+// are conditional on the validators (ETag, Last-Modified) of the list's last
+// stored or unchanged publication; new validators are saved only once the
+// publication was stored or found unchanged, so a publication that failed
+// to parse or store is downloaded in full next time.
+func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*FetchResult, error) {
+	name := req.List.Name
+	urls := req.URLs
+	if len(urls) == 0 {
+		urls = req.List.URLs
+	}
+	if len(urls) == 0 {
+		return nil, fmt.Errorf("%s: no URL configured", name)
+	}
+	stored, err := in.Store.Validators(ctx, name, urls)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	// A 304 stands for the content of the latest snapshot; without one (a
+	// quarantined snapshot, a database restored from an older backup) there
+	// is nothing it can stand for.
+	latest, err := in.Store.Latest(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		latest, stored = nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+
+	fetchedAt := in.Store.Now()
+	res := &FetchResult{NotModified: true}
+	dls := make([]*fetch.Download, len(urls))
+	for i, u := range urls {
+		v := stored[u]
+		dl, err := req.Downloader.Get(ctx, u, fetch.Validators{ETag: v.ETag, LastModified: v.LastModified})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		dls[i] = dl
+		res.NotModified = res.NotModified && dl.NotModified
+	}
+	if res.NotModified && latest == nil {
+		return nil, fmt.Errorf("%s: the server answered 304 Not Modified to an unconditional request", name)
+	}
+	if res.NotModified {
+		// Servers may send fresh validators with a 304 (RFC 9110 15.4.5).
+		if err := in.saveValidators(ctx, name, urls, dls, stored); err != nil {
+			return nil, err
+		}
+		res.Save = &store.SaveResult{Snapshot: *latest}
+		in.logNotModified(latest)
+		return res, nil
+	}
+	// Some files changed and some did not: a publication is parsed whole,
+	// so the unchanged ones are downloaded again, unconditionally.
+	files := make([]fetch.RawFile, len(urls))
+	for i, u := range urls {
+		if dls[i].NotModified {
+			dl, err := req.Downloader.Get(ctx, u, fetch.Validators{})
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			if dl.NotModified {
+				return nil, fmt.Errorf("%s: %s answered 304 Not Modified to an unconditional request", name, fetch.RedactURL(u))
+			}
+			dls[i] = dl
+		}
+		files[i] = dls[i].File
+		res.Bytes += int64(len(dls[i].File.Data))
+	}
+	if res.Save, err = in.Ingest(ctx, Request{List: req.List, Files: files, FetchedAt: fetchedAt}); err != nil {
+		return nil, err
+	}
+	if err := in.saveValidators(ctx, name, urls, dls, nil); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// saveValidators stores each URL's validators from its download, or from
+// sent when a 304 carried none.
+func (in *Ingester) saveValidators(ctx context.Context, list string, urls []string, dls []*fetch.Download, sent map[string]store.Validators) error {
+	vs := make([]store.URLValidators, len(urls))
+	for i, u := range urls {
+		v := store.Validators{ETag: dls[i].Validators.ETag, LastModified: dls[i].Validators.LastModified}
+		if v.IsZero() && dls[i].NotModified {
+			v = sent[u]
+		}
+		vs[i] = store.URLValidators{URL: u, RedactedURL: fetch.RedactURL(u), Validators: v}
+	}
+	// The publication is already stored; failing here costs one full
+	// download next time, not data, but the caller should hear of it.
+	if err := in.Store.SaveValidators(ctx, list, vs); err != nil {
+		return fmt.Errorf("%s: %w", list, err)
+	}
+	return nil
+}
+
+func (in *Ingester) logNotModified(latest *tracker.Snapshot) {
+	if in.Log != nil {
+		in.Log.Info("not modified since the latest snapshot: nothing downloaded", "list", latest.List, "snapshot", latest.ID)
+	}
+}

@@ -1,0 +1,198 @@
+package ingest
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/shareddata"
+	"github.com/cybersanctions/tracker/internal/store"
+)
+
+// files serves files by name with an ETag per file content version, and
+// logs each request as "name If-None-Match → status".
+type files struct {
+	mu    sync.Mutex
+	body  map[string][]byte
+	etag  map[string]string // "" = send no ETag
+	log   []string
+	calls int
+}
+
+func (f *files) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	name := path.Base(r.URL.Path)
+	inm := r.Header.Get("If-None-Match")
+	status := http.StatusOK
+	if etag := f.etag[name]; etag != "" {
+		w.Header().Set("ETag", etag)
+		if inm == etag {
+			status = http.StatusNotModified
+		}
+	}
+	f.log = append(f.log, name+" "+inm+" → "+http.StatusText(status))
+	w.WriteHeader(status)
+	if status == http.StatusOK {
+		w.Write(f.body[name])
+	}
+}
+
+func (f *files) set(name string, body []byte, etag string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.body[name], f.etag[name] = body, etag
+}
+
+func (f *files) take() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.log
+	f.log = nil
+	return out
+}
+
+func newFiles(t testing.TB) (*files, *httptest.Server) {
+	f := &files{body: map[string][]byte{}, etag: map[string]string{}}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return f, srv
+}
+
+func read(t testing.TB, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(shareddata.Path(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func newIngester(t testing.TB) *Ingester {
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "tracker.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &Ingester{Store: st}
+}
+
+func ofacSDN(t testing.TB) fetch.List {
+	l, err := fetch.Lookup("ofac-sdn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestFetchConditionalMultiFile follows OFAC's legacy CSV trio (real files
+// of 2021-04-25) through conditional fetches: all 304 stores nothing and
+// downloads nothing; one file without validators makes the others download
+// again in full, since a publication is parsed whole.
+func TestFetchConditionalMultiFile(t *testing.T) {
+	ctx := context.Background()
+	f, srv := newFiles(t)
+	names := []string{"sdn.csv", "add.csv", "alt.csv"}
+	var urls []string
+	for _, n := range names {
+		f.set(n, read(t, "ofac/sdn-csv-trio/2021-04-25/"+n), `"`+n+`-1"`)
+		urls = append(urls, srv.URL+"/"+n)
+	}
+	in := newIngester(t)
+	req := FetchRequest{List: ofacSDN(t), URLs: urls, Downloader: &fetch.Downloader{Retries: -1}}
+
+	tests := []struct {
+		name        string
+		setup       func()
+		created     bool
+		notModified bool
+		requests    []string
+	}{
+		{name: "first", created: true, requests: []string{
+			"sdn.csv  → OK", "add.csv  → OK", "alt.csv  → OK"}},
+		{name: "all 304", notModified: true, requests: []string{
+			`sdn.csv "sdn.csv-1" → Not Modified`, `add.csv "add.csv-1" → Not Modified`, `alt.csv "alt.csv-1" → Not Modified`}},
+		{name: "alt.csv loses its ETag", setup: func() { f.set("alt.csv", read(t, "ofac/sdn-csv-trio/2021-04-25/alt.csv"), "") },
+			requests: []string{
+				`sdn.csv "sdn.csv-1" → Not Modified`, `add.csv "add.csv-1" → Not Modified`, `alt.csv "alt.csv-1" → OK`,
+				"sdn.csv  → OK", "add.csv  → OK"}},
+		{name: "alt.csv asked unconditionally", notModified: false, requests: []string{
+			`sdn.csv "sdn.csv-1" → Not Modified`, `add.csv "add.csv-1" → Not Modified`, "alt.csv  → OK",
+			"sdn.csv  → OK", "add.csv  → OK"}},
+	}
+	for _, tc := range tests {
+		if tc.setup != nil {
+			tc.setup()
+		}
+		res, err := in.FetchConditional(ctx, req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if res.Save.Created != tc.created || res.NotModified != tc.notModified {
+			t.Errorf("%s: created %v, not modified %v; want %v, %v", tc.name, res.Save.Created, res.NotModified, tc.created, tc.notModified)
+		}
+		if res.Save.Snapshot.ID != 1 {
+			t.Errorf("%s: snapshot %d, want the one stored first", tc.name, res.Save.Snapshot.ID)
+		}
+		if tc.notModified && res.Bytes != 0 {
+			t.Errorf("%s: %d bytes counted for 304s", tc.name, res.Bytes)
+		}
+		if got := f.take(); strings.Join(got, "\n") != strings.Join(tc.requests, "\n") {
+			t.Errorf("%s: requests\n%s\nwant\n%s", tc.name, strings.Join(got, "\n"), strings.Join(tc.requests, "\n"))
+		}
+	}
+}
+
+// TestFetchValidatorsOnlyAfterStore: validators of a publication that did
+// not store (a broken file) are not kept, so the next request asks with the
+// old ones and the repaired file is downloaded, parsed and stored.
+func TestFetchValidatorsOnlyAfterStore(t *testing.T) {
+	ctx := context.Background()
+	f, srv := newFiles(t)
+	good1 := read(t, "ofac/constructed/2025-06-30.sdn.xml")
+	good2 := read(t, "ofac/constructed/2025-11-19.sdn.xml")
+	in := newIngester(t)
+	req := FetchRequest{List: ofacSDN(t), URLs: []string{srv.URL + "/SDN.XML"}, Downloader: &fetch.Downloader{Retries: -1}}
+
+	f.set("SDN.XML", good1, `"v1"`)
+	if _, err := in.FetchConditional(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	// The publisher's file is cut short, under a new ETag.
+	f.set("SDN.XML", good2[:len(good2)/2], `"v2"`)
+	if _, err := in.FetchConditional(ctx, req); err == nil {
+		t.Fatal("a truncated sdn.xml stored")
+	}
+	v, err := in.Store.Validators(ctx, "ofac-sdn", req.URLs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v[req.URLs[0]].ETag; got != `"v1"` {
+		t.Errorf("after the failed store the saved ETag is %s, want \"v1\"", got)
+	}
+	// Repaired under the same ETag: had v2 been saved, this would be a 304
+	// and the new publication would never be stored.
+	f.set("SDN.XML", good2, `"v2"`)
+	f.take()
+	res, err := in.FetchConditional(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Save.Created || len(res.Save.Changes) != 3 {
+		t.Errorf("repaired file: created %v with %d changes; want the 3 CYBER4 additions", res.Save.Created, len(res.Save.Changes))
+	}
+	if got := f.take(); len(got) != 1 || got[0] != `SDN.XML "v1" → OK` {
+		t.Errorf("requests %q", got)
+	}
+	v, _ = in.Store.Validators(ctx, "ofac-sdn", req.URLs)
+	if got := v[req.URLs[0]].ETag; got != `"v2"` {
+		t.Errorf("after storing, saved ETag %s, want \"v2\"", got)
+	}
+}
