@@ -1,0 +1,344 @@
+// Package daemon runs the tracker as a service: it checks each list on its
+// cron schedule (fetch → store → deliver), keeps a per-list failure streak
+// and tells operators once when a list keeps failing and again when it
+// recovers, reports health and metrics over HTTP, and speaks systemd's
+// notify protocol (readiness, watchdog, stopping).
+package daemon
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/ingest"
+	"github.com/cybersanctions/tracker/internal/store"
+)
+
+// ListSpec is one list the daemon follows, with its effective settings.
+type ListSpec struct {
+	List     fetch.List
+	URLs     []string      // empty: the list's official URLs
+	Schedule string        // cron.ParseStandard spec: "15 * * * *", "CRON_TZ=Europe/London 15 * * * *", "@every 1h"
+	Timeout  time.Duration // per download attempt
+	Retries  int           // extra attempts after a retryable failure; 0: none
+	MaxBytes int64
+}
+
+// OperatorNotice tells operators that a list keeps failing or works again.
+type OperatorNotice struct {
+	List      string
+	Recovered bool
+	Failures  int       // consecutive failures (for a recovery: of the streak that ended)
+	Since     time.Time // the streak's first failure
+	LastError string
+	Text      string // the message, ready to send; the notifier names the list
+}
+
+// Daemon checks lists on their schedules. Set the fields, then call Run or
+// RunOnce; a Daemon runs once.
+type Daemon struct {
+	Lists    []ListSpec
+	Store    *store.Store
+	Ingester *ingest.Ingester // its AfterSave plans the deliveries of a new snapshot
+	Log      *slog.Logger
+
+	// Client and UserAgent are shared by every download; a nil Client is
+	// the fetch package's, with its dial, TLS and idle timeouts.
+	Client    *http.Client
+	UserAgent string
+
+	// Jitter delays each scheduled check by a random time up to it, so
+	// that many trackers do not hit a publisher in the same second.
+	Jitter time.Duration
+	// FailureThreshold: consecutive failures of a list before operators
+	// hear of it (once per streak). 0: never.
+	FailureThreshold int
+	// InitialRun checks every list once at start, before the schedule.
+	InitialRun bool
+	// Listen, if set, serves /healthz and /metrics on this address.
+	Listen string
+
+	// OperatorNotice enqueues a notice for operators inside the check's
+	// transaction, so that it is recorded as sent exactly when it is
+	// queued. Nil: notices are only logged.
+	OperatorNotice func(ctx context.Context, tx *sql.Tx, n OperatorNotice) error
+	// Dispatch sends what the outbox holds; it runs after every check.
+	// Nil: nothing is sent.
+	Dispatch func(ctx context.Context) error
+
+	// SdNotify sends a systemd notification ("READY=1"); the default uses
+	// $NOTIFY_SOCKET and does nothing without it.
+	SdNotify func(state string) error
+	// WatchdogInterval is systemd's watchdog timeout; the default reads
+	// $WATCHDOG_USEC. Zero: no watchdog.
+	WatchdogInterval time.Duration
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+
+	once       sync.Once
+	initErr    error
+	schedules  map[string]cron.Schedule
+	metrics    *metrics
+	dispatchMu sync.Mutex // one dispatch at a time: checks of several lists may end together
+
+	mu       sync.Mutex
+	stopping bool
+	running  map[string]time.Time // list → start of its in-flight check
+	wg       sync.WaitGroup
+}
+
+// CheckResult is one check of one list.
+type CheckResult struct {
+	store.Check
+	Err error
+}
+
+func (d *Daemon) init() error {
+	d.once.Do(func() {
+		if d.Log == nil {
+			d.Log = slog.New(slog.DiscardHandler)
+		}
+		if d.Now == nil {
+			d.Now = time.Now
+		}
+		if d.SdNotify == nil {
+			d.SdNotify = sdNotify
+		}
+		if d.Store == nil || d.Ingester == nil {
+			d.initErr = errors.New("daemon: no store or ingester")
+			return
+		}
+		d.running = make(map[string]time.Time)
+		d.schedules = make(map[string]cron.Schedule, len(d.Lists))
+		for _, l := range d.Lists {
+			s, err := ParseSchedule(l.Schedule)
+			if err != nil {
+				d.initErr = fmt.Errorf("list %s: %w", l.List.Name, err)
+				return
+			}
+			d.schedules[l.List.Name] = s
+		}
+		d.metrics = newMetrics(d)
+	})
+	return d.initErr
+}
+
+// RunOnce checks every list once, concurrently, and returns each result
+// in the order of Lists.
+func (d *Daemon) RunOnce(ctx context.Context) ([]CheckResult, error) {
+	if err := d.init(); err != nil {
+		return nil, err
+	}
+	out := make([]CheckResult, len(d.Lists))
+	var wg sync.WaitGroup
+	for i, l := range d.Lists {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = d.check(ctx, l)
+		}()
+	}
+	wg.Wait()
+	return out, ctx.Err()
+}
+
+// Run checks the lists on their schedules until ctx is cancelled. Then it
+// starts no new check, lets the in-flight ones see the cancellation (a
+// download stops; a snapshot half-written is rolled back by its
+// transaction) and returns nil once they have ended.
+func (d *Daemon) Run(ctx context.Context) error {
+	if err := d.init(); err != nil {
+		return err
+	}
+	var srv *http.Server
+	if d.Listen != "" {
+		ln, err := net.Listen("tcp", d.Listen)
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		srv = &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				d.Log.Error("http server stopped", "err", err)
+			}
+		}()
+		d.Log.Info("serving /healthz and /metrics", "addr", ln.Addr().String())
+	}
+
+	c := cron.New(cron.WithLogger(cronLogger{d.Log}))
+	for _, l := range d.Lists {
+		c.Schedule(d.schedules[l.List.Name], cron.FuncJob(func() { d.scheduled(ctx, l, true) }))
+		d.Log.Info("scheduled", "list", l.List.Name, "schedule", l.Schedule, "next", d.schedules[l.List.Name].Next(d.Now()).Format(time.RFC3339))
+	}
+	c.Start()
+	if d.InitialRun {
+		for _, l := range d.Lists {
+			go d.scheduled(ctx, l, false)
+		}
+	}
+	d.notify("READY=1")
+	d.Log.Info("tracker running", "lists", len(d.Lists), "initial_run", d.InitialRun)
+
+	watchdogDone := make(chan struct{})
+	go func() {
+		defer close(watchdogDone)
+		d.watchdog(ctx)
+	}()
+
+	<-ctx.Done()
+	d.notify("STOPPING=1")
+	d.Log.Info("shutting down: waiting for in-flight checks to end")
+	d.mu.Lock()
+	d.stopping = true
+	d.mu.Unlock()
+	<-c.Stop().Done()
+	d.wg.Wait()
+	<-watchdogDone
+	if srv != nil {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}
+	d.Log.Info("stopped")
+	return nil
+}
+
+// scheduled runs one check of a list, unless the daemon is stopping or the
+// previous check of the list is still running.
+func (d *Daemon) scheduled(ctx context.Context, l ListSpec, jitter bool) {
+	name := l.List.Name
+	d.mu.Lock()
+	if d.stopping || ctx.Err() != nil {
+		d.mu.Unlock()
+		return
+	}
+	if start, busy := d.running[name]; busy {
+		d.mu.Unlock()
+		d.Log.Warn("previous check still running: skipping this one", "list", name, "running_since", start.Format(time.RFC3339))
+		return
+	}
+	d.running[name] = d.Now()
+	d.wg.Add(1)
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		delete(d.running, name)
+		d.mu.Unlock()
+		d.wg.Done()
+	}()
+
+	if jitter && d.Jitter > 0 {
+		wait := rand.N(d.Jitter)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		d.mu.Lock()
+		d.running[name] = d.Now()
+		d.mu.Unlock()
+	}
+	d.check(ctx, l)
+}
+
+// check fetches and stores one list, records the outcome, tells operators
+// of a failure streak or a recovery, and dispatches deliveries.
+func (d *Daemon) check(ctx context.Context, l ListSpec) CheckResult {
+	name := l.List.Name
+	start := d.Now()
+	dl := &fetch.Downloader{Client: d.Client, UserAgent: d.UserAgent, Timeout: l.Timeout, Retries: fetch.ExactRetries(l.Retries), MaxBytes: l.MaxBytes}
+	res, err := d.Ingester.FetchConditional(ctx, ingest.FetchRequest{List: l.List, URLs: l.URLs, Downloader: dl})
+	c := store.Check{List: name, StartedAt: start, Duration: d.Now().Sub(start)}
+	if err != nil && ctx.Err() != nil {
+		// Shutdown, not the list, cut the check short: it is no failure.
+		d.Log.Info("check interrupted by shutdown; nothing stored", "list", name)
+		return CheckResult{Check: c, Err: ctx.Err()}
+	}
+	switch {
+	case err != nil:
+		c.Outcome, c.Error = store.Failed, err.Error()
+	case res.Save.Created:
+		c.Outcome, c.Snapshot, c.Bytes = store.Stored, res.Save.Snapshot.ID, res.Bytes
+	default:
+		c.Outcome, c.Snapshot, c.Bytes, c.NotModified = store.Unchanged, res.Save.Snapshot.ID, res.Bytes, res.NotModified
+	}
+
+	// The check happened; record it even if shutdown starts now.
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	st, tr, rerr := d.Store.RecordCheck(bctx, c, store.CheckOptions{FailureThreshold: d.FailureThreshold, OnTransition: d.onTransition})
+	if rerr != nil {
+		d.Log.Error("recording the check failed", "list", name, "err", rerr)
+	}
+	d.metrics.observe(c, res)
+
+	log := d.Log.With("list", name, "outcome", string(c.Outcome), "duration", c.Duration.Round(time.Millisecond).String())
+	switch c.Outcome {
+	case store.Failed:
+		log.Error("check failed", "err", err, "consecutive_failures", st.ConsecutiveFailures)
+	case store.Stored:
+		log.Info("list checked", "result", c.String(), "snapshot", c.Snapshot, "bytes", c.Bytes, "changes", len(res.Save.Changes))
+	default:
+		log.Info("list checked", "result", c.String(), "snapshot", c.Snapshot, "not_modified", c.NotModified)
+	}
+	switch tr {
+	case store.StartedFailing:
+		log.Warn("operators notified: list keeps failing", "consecutive_failures", st.ConsecutiveFailures)
+	case store.Recovered:
+		log.Info("operators notified: list recovered")
+	}
+
+	// Shutdown may cut dispatching short: what is not sent stays queued.
+	if d.Dispatch != nil && ctx.Err() == nil {
+		d.dispatchMu.Lock()
+		if derr := d.Dispatch(ctx); derr != nil {
+			log.Error("dispatching deliveries failed; they stay queued", "err", derr)
+		}
+		d.dispatchMu.Unlock()
+	}
+	if err == nil {
+		err = rerr
+	}
+	return CheckResult{Check: c, Err: err}
+}
+
+// onTransition runs inside RecordCheck's transaction.
+func (d *Daemon) onTransition(ctx context.Context, tx *sql.Tx, tr store.Transition, prev, cur store.ListState) error {
+	n := OperatorNotice{List: cur.List}
+	switch tr {
+	case store.StartedFailing:
+		n.Failures, n.Since, n.LastError = cur.ConsecutiveFailures, cur.FailingSince, cur.LastError
+		n.Text = fmt.Sprintf("failed %d checks in a row since %s; no new publication is seen until it works again. Last error: %s",
+			cur.ConsecutiveFailures, cur.FailingSince.UTC().Format(time.RFC3339), cur.LastError)
+	case store.Recovered:
+		n.Recovered = true
+		n.Failures, n.Since, n.LastError = prev.ConsecutiveFailures, prev.FailingSince, prev.LastError
+		n.Text = fmt.Sprintf("works again after %d failed checks (failing since %s).",
+			prev.ConsecutiveFailures, prev.FailingSince.UTC().Format(time.RFC3339))
+	default:
+		return nil
+	}
+	if d.OperatorNotice == nil {
+		d.Log.Warn("operator notice (no notifier configured): "+n.Text, "list", n.List)
+		return nil
+	}
+	return d.OperatorNotice(ctx, tx, n)
+}
+
+// cronLogger routes the scheduler's own messages to slog.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "err", err)...)
+}
