@@ -147,7 +147,7 @@ schedule: "CRON_TZ=Europe/London 15 * * * *"
 jitter: 0s
 lists:
   ofac-sdn:
-    urls: [http://127.0.0.1:8080/SDN.XML, https://mirror.example/SDN.XML]
+    urls: [http://127.0.0.1:8080/SDN.XML, https://mirror.example/SDN.XML, file:///srv/mirror/SDN.XML]
     schedule: "@every 15m"
     timeout: 90s
     retries: 0
@@ -162,7 +162,7 @@ lists:
 			check: func(t *testing.T, c *Config) {
 				want := ListConfig{
 					Name: "ofac-sdn", Enabled: true,
-					URLs:     []string{"http://127.0.0.1:8080/SDN.XML", "https://mirror.example/SDN.XML"},
+					URLs:     []string{"http://127.0.0.1:8080/SDN.XML", "https://mirror.example/SDN.XML", "file:///srv/mirror/SDN.XML"},
 					Schedule: "@every 15m", Timeout: 90 * time.Second, Retries: 0, MaxBytes: 200_000_000,
 					Regimes: []string{"CYBER2", "IRGC"},
 					Guards:  Guards{MinEntities: 5000, MaxRemovedShare: 0.10},
@@ -341,7 +341,7 @@ func TestParseErrors(t *testing.T) {
 		{"zero failure threshold", "notify: {failure_threshold: 0}\n", nil,
 			[]string{`config tracker.yaml line 1: notify.failure_threshold: must be at least 1, got 0`}},
 		{"bad url", "lists:\n  eu-fsf:\n    urls:\n      - https://ok.example/x.xml\n      - ftp://example/x.xml\n", nil,
-			[]string{`config tracker.yaml line 5: lists.eu-fsf.urls[1]: want an http(s) URL, got "ftp://example/x.xml"`}},
+			[]string{`config tracker.yaml line 5: lists.eu-fsf.urls[1]: want an http(s) or file:// URL, got "ftp://example/x.xml"`}},
 		{"urls not a list", "lists:\n  eu-fsf:\n    urls: https://ok.example/x.xml\n", nil,
 			[]string{`config tracker.yaml line 3: lists.eu-fsf.urls: want a list, got a single value`}},
 		{"bad listen", "listen: 9464\n", nil,

@@ -608,6 +608,18 @@ func checkURL(s string) error {
 	return nil
 }
 
+// checkListURL accepts what the downloader can read: http(s) URLs, and
+// file:// URLs for mirrored or air-gapped copies of a list.
+func checkListURL(s string) error {
+	if u, err := url.Parse(s); err == nil && u.Scheme == "file" && u.Path != "" {
+		return nil
+	}
+	if err := checkURL(s); err != nil {
+		return fmt.Errorf("want an http(s) or file:// URL, got %q", s)
+	}
+	return nil
+}
+
 func (l *loader) lists(cfg *Config, n *yaml.Node, path string) {
 	n = deref(n)
 	if isNull(n) {
@@ -636,7 +648,7 @@ func (l *loader) lists(cfg *Config, n *yaml.Node, path string) {
 				enabledNode = v
 				l.boolean(&lc.Enabled)(v, path)
 			},
-			"urls":      l.stringList(&lc.URLs, checkURL),
+			"urls":      l.stringList(&lc.URLs, checkListURL),
 			"schedule":  l.schedule(&lc.Schedule),
 			"timeout":   l.duration(&lc.Timeout, true),
 			"retries":   l.integer(&lc.Retries, 0),

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/ingest"
+)
+
+// userAgent names the tracker to the publishers' servers.
+const userAgent = "tracker/0.1 (sanctions list monitor; +https://github.com/cybersanctions/tracker)"
+
+func runFetch(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlagSet("fetch", "[--list NAME]...", `
+Download lists from their configured URLs (the official ones by default;
+file:// URLs work too) and store each publication whose content changed
+since the list's latest snapshot. Without --list, every list enabled in the
+config. One list failing does not stop the others; the exit status is 2 if
+any failed. The alerts about new snapshots are queued with them and sent
+at the end, as with 'import' (--no-notify: queued only).`)
+	var lists stringsFlag
+	fs.Var(&lists, "list", "fetch this list `name` (repeatable)")
+	noNotify := fs.Bool("no-notify", false, "queue the alerts but do not send them now")
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	if len(lists) == 0 {
+		lists = cfg.EnabledLists()
+	}
+	st, err := e.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ob, err := e.commandOutbox(st)
+	if err != nil {
+		return err
+	}
+	in := &ingest.Ingester{Store: st, AfterSave: ob.planner.AfterSave}
+
+	var errs []error
+	for _, name := range lists {
+		l, err := fetch.Lookup(name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		lc := cfg.List(name)
+		d := &fetch.Downloader{UserAgent: userAgent, Timeout: lc.Timeout, Retries: fetch.ExactRetries(lc.Retries), MaxBytes: lc.MaxBytes}
+		res, err := in.Fetch(ctx, ingest.FetchRequest{List: l, URLs: lc.URLs, Downloader: d})
+		if err != nil {
+			fmt.Fprintf(e.stderr, "tracker fetch: %v\n", err)
+			errs = append(errs, err)
+			continue
+		}
+		printSaveResult(e, l, res)
+	}
+	if !*noNotify {
+		// Alerts held back by an earlier failure go out even if a list failed now.
+		if err := e.dispatch(ctx, "fetch", ob); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return exitCodeError{exitTrouble} // each failure is printed above
+	}
+	return nil
+}

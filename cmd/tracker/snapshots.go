@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+)
+
+func runSnapshots(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlagSet("snapshots", "[--list NAME] [--format text|json]", `
+List the stored snapshots, oldest first, with the list's own publication
+date, when tracker fetched or imported it, its entity count and status.`)
+	list := fs.String("list", "", "only this list's snapshots")
+	format := fs.String("format", "text", "output `format`: text or json")
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
+	}
+	st, err := e.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	snaps, err := st.Snapshots(ctx, *list)
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		return writeJSON(e.stdout, snaps)
+	}
+	if len(snaps) == 0 {
+		fmt.Fprintln(e.stdout, "no snapshots stored")
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SNAP\tLIST\tPUBLISHED\tFETCHED\tENTITIES\tSTATUS\tSOURCE")
+	for _, s := range snaps {
+		pub := s.PublishedAt
+		if pub == "" {
+			pub = "-"
+		}
+		status := s.Status
+		if s.Note != "" {
+			status += ": " + s.Note
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.List, pub,
+			s.FetchedAt.UTC().Format(time.DateTime), s.EntityCount, status, s.Source)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,27 @@
+package main
+
+import (
+	"context"
+
+	"github.com/cybersanctions/tracker/internal/store"
+)
+
+// defaultDBPath is used when neither --db nor the config names a database.
+const defaultDBPath = "tracker.db"
+
+// openStore opens the database named by --db, else by the config, else
+// ./tracker.db.
+func (e *env) openStore(ctx context.Context) (*store.Store, error) {
+	path := e.dbPath
+	if path == "" {
+		cfg, err := e.config()
+		if err != nil {
+			return nil, err
+		}
+		path = cfg.DB
+	}
+	if path == "" {
+		path = defaultDBPath
+	}
+	return store.Open(ctx, path)
+}
