@@ -128,3 +128,24 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
 -- A snapshot is announced once per notifier and channel.
 CREATE UNIQUE INDEX deliveries_snapshot ON deliveries (snapshot_id, notifier, channel) WHERE snapshot_id IS NOT NULL;
+
+-- migration: 4
+-- The raw published files of a snapshot, gzip-compressed, kept for audit:
+-- `tracker export-raw` gives them back byte for byte (sha256 checked).
+-- Retention keeps the data of the newest snapshots of each list and sets
+-- gz to NULL on older ones; the row (name, size, sha256) stays as a
+-- record of what was published. A quarantined snapshot's files are kept
+-- until it is accepted, since accepting re-reads them.
+CREATE TABLE raw_files (
+    snapshot_id INTEGER NOT NULL REFERENCES snapshots (id),
+    seq         INTEGER NOT NULL,      -- the file's place in the publication
+    name        TEXT    NOT NULL,
+    size        INTEGER NOT NULL,      -- uncompressed bytes
+    sha256      TEXT    NOT NULL,      -- of the uncompressed bytes
+    gz          BLOB,                  -- NULL: pruned by retention
+    PRIMARY KEY (snapshot_id, seq)
+);
+
+-- A quarantined snapshot that a person accepted points at the active
+-- snapshot that now holds its content.
+ALTER TABLE snapshots ADD COLUMN accepted_as INTEGER REFERENCES snapshots (id);

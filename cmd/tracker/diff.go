@@ -65,6 +65,9 @@ Exit status: 0 no changes, 1 changes, 2 trouble.`)
 		return err
 	}
 	newEnts, err := st.Entities(ctx, newer)
+	if errors.Is(err, store.ErrQuarantined) {
+		return fmt.Errorf("%w; to see what it would change: tracker accept --dry-run %d", err, newer.ID)
+	}
 	if err != nil {
 		return err
 	}

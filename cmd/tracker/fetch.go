@@ -41,7 +41,10 @@ at the end, as with 'import' (--no-notify: queued only).`)
 	if err != nil {
 		return err
 	}
-	in := &ingest.Ingester{Store: st, AfterSave: ob.planner.AfterSave}
+	in, err := e.newIngester(st, nil, ob.planner.AfterSave)
+	if err != nil {
+		return err
+	}
 
 	var errs []error
 	for _, name := range lists {

@@ -52,7 +52,10 @@ Lists: `+listNames())
 	if err != nil {
 		return err
 	}
-	in := &ingest.Ingester{Store: st, AfterSave: ob.planner.AfterSave}
+	in, err := e.newIngester(st, nil, ob.planner.AfterSave)
+	if err != nil {
+		return err
+	}
 	res, err := in.Ingest(ctx, ingest.Request{List: l, Files: files, AsOf: *asOf})
 	if err != nil {
 		return err

@@ -46,6 +46,8 @@ func commands() []command {
 		{"diff", "show what changed between two snapshots of a list", runDiff},
 		{"snapshots", "list stored snapshots", runSnapshots},
 		{"history", "show every stored change of one designation", runHistory},
+		{"accept", "promote a quarantined snapshot after a person checked it", runAccept},
+		{"export-raw", "write a snapshot's raw published files back out, sha256 checked", runExportRaw},
 		{"notify", "send the queued alerts; --test checks the notifier configuration", runNotify},
 		{"outbox", "list the alerts not sent, with attempts and last error", runOutbox},
 		{"run", "run as a service: check lists on their schedules, alert, serve health", runRun},

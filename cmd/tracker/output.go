@@ -16,8 +16,15 @@ import (
 func printSaveResult(e *env, l fetch.List, res *store.SaveResult) {
 	sn := res.Snapshot
 	switch {
+	case !res.Created && res.Quarantined():
+		fmt.Fprintf(e.stdout, "%s: content unchanged since quarantined snapshot %s; nothing stored. Review it: tracker accept --dry-run %d\n",
+			l.Name, sn.Label(), sn.ID)
 	case !res.Created:
 		fmt.Fprintf(e.stdout, "%s: content unchanged since snapshot %s; nothing stored\n", l.Name, sn.Label())
+	case res.Quarantined():
+		fmt.Fprintf(e.stdout, "%s: QUARANTINED snapshot %s with %d entities: %s\n"+
+			"  not used as the latest snapshot, no alerts but one operator notice. Review: tracker accept --dry-run %d; accept: tracker accept %d\n",
+			l.Name, sn.Label(), sn.EntityCount, sn.Note, sn.ID, sn.ID)
 	case res.Previous == nil:
 		fmt.Fprintf(e.stdout, "%s: stored snapshot %s with %d entities: the list's first snapshot, a baseline (no alerts)\n",
 			l.Name, sn.Label(), sn.EntityCount)

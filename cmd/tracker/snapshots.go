@@ -33,7 +33,7 @@ date, when tracker fetched or imported it, its entity count and status.`)
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SNAP\tLIST\tPUBLISHED\tFETCHED\tENTITIES\tSTATUS\tSOURCE")
+	fmt.Fprintln(tw, "SNAP\tLIST\tPUBLISHED\tFETCHED\tENTITIES\tSOURCE\tSTATUS")
 	for _, s := range snaps {
 		pub := s.PublishedAt
 		if pub == "" {
@@ -44,7 +44,7 @@ date, when tracker fetched or imported it, its entity count and status.`)
 			status += ": " + s.Note
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.List, pub,
-			s.FetchedAt.UTC().Format(time.DateTime), s.EntityCount, status, s.Source)
+			s.FetchedAt.UTC().Format(time.DateTime), s.EntityCount, s.Source, status)
 	}
 	return tw.Flush()
 }

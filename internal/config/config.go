@@ -38,7 +38,12 @@ type Config struct {
 	// filter (a list's own Regimes still win).
 	Regimes    []string `json:"regimes,omitempty"`
 	AllRegimes bool     `json:"all_regimes"`
-	ExpandEnv  bool     `json:"expand_env"`
+	// RawRetention is how many of each list's newest snapshots keep their
+	// raw published files (compressed, for audit and export-raw); older
+	// ones keep only name, size and sha256. -1 keeps all, 0 none.
+	// Quarantined snapshots always keep theirs until accepted.
+	RawRetention int  `json:"raw_retention"`
+	ExpandEnv    bool `json:"expand_env"`
 	// Lists holds every known list, enabled or not, defaults applied.
 	Lists  map[string]ListConfig `json:"lists"`
 	Notify NotifyConfig          `json:"notify"`
@@ -70,7 +75,7 @@ type ListConfig struct {
 // than real change, so it is not announced as mass delistings.
 type Guards struct {
 	MinEntities     int     `json:"min_entities"`      // 0 = off
-	MaxRemovedShare float64 `json:"max_removed_share"` // 0..1
+	MaxRemovedShare float64 `json:"max_removed_share"` // 0..1 of the previous snapshot's entities; 0 = off
 }
 
 // NotifyConfig says what is announced and when to give up.
@@ -118,6 +123,7 @@ const (
 	DefaultMaxRemovedShare  = 0.05
 	DefaultMaxAge           = 72 * time.Hour
 	DefaultFailureThreshold = 3
+	DefaultRawRetention     = 30
 )
 
 // defaultEnabled are the lists checked when the file says nothing: the
@@ -140,12 +146,13 @@ var defaultTimeouts = map[string]time.Duration{
 // alerts.
 func Default() *Config {
 	c := &Config{
-		DB:        DefaultDB,
-		Log:       LogConfig{Format: "text", Level: "info"},
-		Schedule:  DefaultSchedule,
-		Jitter:    DefaultJitter,
-		ExpandEnv: true,
-		Lists:     map[string]ListConfig{},
+		DB:           DefaultDB,
+		Log:          LogConfig{Format: "text", Level: "info"},
+		Schedule:     DefaultSchedule,
+		Jitter:       DefaultJitter,
+		ExpandEnv:    true,
+		RawRetention: DefaultRawRetention,
+		Lists:        map[string]ListConfig{},
 		Notify: NotifyConfig{
 			Kinds:            []tracker.ChangeKind{tracker.Added, tracker.Removed, tracker.Amended},
 			MaxAge:           DefaultMaxAge,

@@ -145,6 +145,7 @@ func TestParseValid(t *testing.T) {
 			yaml: `
 schedule: "CRON_TZ=Europe/London 15 * * * *"
 jitter: 0s
+raw_retention: -1
 lists:
   ofac-sdn:
     urls: [http://127.0.0.1:8080/SDN.XML, https://mirror.example/SDN.XML, file:///srv/mirror/SDN.XML]
@@ -173,6 +174,9 @@ lists:
 				eu := c.List("eu-fsf")
 				if eu.MaxBytes != 1<<30 || eu.Guards.MaxRemovedShare != 0 || eu.Timeout != 10*time.Minute {
 					t.Errorf("List(eu-fsf) = %+v", eu)
+				}
+				if c.RawRetention != -1 {
+					t.Errorf("raw_retention = %d, want -1 (keep all)", c.RawRetention)
 				}
 				if c.Jitter != 0 || c.Schedule != "CRON_TZ=Europe/London 15 * * * *" {
 					t.Errorf("schedule %q jitter %v", c.Schedule, c.Jitter)

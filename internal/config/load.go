@@ -552,9 +552,10 @@ func (l *loader) top(cfg *Config, root *yaml.Node) {
 			regimesNode = v
 			l.stringList(&cfg.Regimes, nil)(v, path)
 		},
-		"all_regimes": l.boolean(&cfg.AllRegimes),
-		"lists":       func(v *yaml.Node, path string) { l.lists(cfg, v, path) },
-		"notify":      func(v *yaml.Node, path string) { l.notify(&cfg.Notify, v, path) },
+		"all_regimes":   l.boolean(&cfg.AllRegimes),
+		"raw_retention": l.integer(&cfg.RawRetention, -1),
+		"lists":         func(v *yaml.Node, path string) { l.lists(cfg, v, path) },
+		"notify":        func(v *yaml.Node, path string) { l.notify(&cfg.Notify, v, path) },
 		"slack": func(v *yaml.Node, path string) {
 			slackNode = v
 			cfg.Slack = &SlackConfig{}

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/diff"
@@ -76,10 +77,16 @@ func (p *Planner) AfterSave(ctx context.Context, tx *sql.Tx, res *store.SaveResu
 // regime filter and the announced kinds; else, per notifier, one delivery
 // per target channel holding that channel's changes in the diff's order.
 func (p *Planner) Plan(res *store.SaveResult) ([]store.Delivery, error) {
-	if res == nil || !res.Created || res.Previous == nil || len(p.Notifiers) == 0 {
+	if res == nil || !res.Created || len(p.Notifiers) == 0 {
 		return nil, nil
 	}
 	sn := res.Snapshot
+	if res.Quarantined() {
+		return p.quarantineNotice(sn)
+	}
+	if res.Previous == nil {
+		return nil, nil
+	}
 	changes := res.Changes
 	if p.Filter != nil {
 		changes = p.Filter(sn.List).Apply(changes)
@@ -132,6 +139,23 @@ func (p *Planner) Notice(list, text string) ([]store.Delivery, error) {
 		out = append(out, store.Delivery{List: list, Notifier: n, Channel: p.OperatorChannel, Payload: payload})
 	}
 	return out, nil
+}
+
+// quarantineNotice tells operators, once, why a publication was kept out
+// of the list's history and how to review and accept it.
+func (p *Planner) quarantineNotice(sn tracker.Snapshot) ([]store.Delivery, error) {
+	published := sn.PublishedAt
+	if published == "" {
+		published = sn.FetchedAt.UTC().Format(time.RFC3339)
+	}
+	text := fmt.Sprintf("the publication of %s was quarantined as snapshot #%d and not announced: %s "+
+		"Review what it would change with `tracker accept --dry-run %d`; if it is right, `tracker accept %d`.",
+		published, sn.ID, sn.Note, sn.ID, sn.ID)
+	ds, err := p.Notice(sn.List, text)
+	for i := range ds {
+		ds[i].SnapshotID = sn.ID
+	}
+	return ds, err
 }
 
 func (p *Planner) publisher(list string) string {

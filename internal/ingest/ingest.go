@@ -24,6 +24,11 @@ type Ingester struct {
 	// AfterSave runs inside a new snapshot's transaction; the outbox
 	// enqueues its deliveries there.
 	AfterSave func(ctx context.Context, tx *sql.Tx, res *store.SaveResult) error
+	// Guards returns a list's sanity guards; nil: none.
+	Guards func(list string) store.Guards
+	// RawRetention is how many newest snapshots per list keep their raw
+	// files' data; negative keeps all, 0 none.
+	RawRetention int
 }
 
 // Request is one publication to store.
@@ -38,40 +43,78 @@ type Request struct {
 
 // Ingest parses the files of one publication and stores it as a snapshot
 // unless its content equals the latest one. A file that does not parse
-// leaves the database untouched.
+// leaves the database untouched; a publication that breaks the list's
+// guards is stored quarantined.
 func (in *Ingester) Ingest(ctx context.Context, req Request) (*store.SaveResult, error) {
 	if len(req.Files) == 0 {
 		return nil, fmt.Errorf("%s: no files", req.List.Name)
 	}
-	pub, err := req.List.Parse(ctx, req.Files)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", req.List.Name, err)
-	}
-	published := pub.PublishedAt
 	if req.AsOf != "" {
 		if _, err := time.Parse("2006-01-02", req.AsOf); err != nil {
 			return nil, fmt.Errorf("%s: --as-of %q: want YYYY-MM-DD", req.List.Name, req.AsOf)
 		}
+	}
+	// Compressing the raw files for audit runs beside the parse: on two
+	// cores it then costs no wall time.
+	var raw []store.RawFile
+	var rawErr error
+	compressed := make(chan struct{})
+	go func() {
+		defer close(compressed)
+		if in.RawRetention == 0 {
+			return
+		}
+		for _, f := range req.Files {
+			rf, err := store.CompressRaw(f.Name, f.Data)
+			if err != nil {
+				rawErr = err
+				return
+			}
+			raw = append(raw, rf)
+		}
+	}()
+	pub, err := req.List.Parse(ctx, req.Files)
+	<-compressed
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.List.Name, err)
+	}
+	if rawErr != nil {
+		return nil, fmt.Errorf("%s: %w", req.List.Name, rawErr)
+	}
+	ns := in.newSnapshot(req, pub)
+	ns.RawFiles = raw
+	res, err := in.Store.SaveSnapshot(ctx, ns)
+	if err != nil {
+		return nil, err
+	}
+	in.logResult(res)
+	return res, nil
+}
+
+// newSnapshot is what Ingest and Accept store of a parsed publication.
+func (in *Ingester) newSnapshot(req Request, pub *fetch.Publication) store.NewSnapshot {
+	published := pub.PublishedAt
+	if req.AsOf != "" {
 		published = req.AsOf
 	}
 	origins := make([]string, len(req.Files))
 	for i, f := range req.Files {
 		origins[i] = f.Origin
 	}
-	res, err := in.Store.SaveSnapshot(ctx, store.NewSnapshot{
-		List:        req.List.Name,
-		Source:      strings.Join(origins, " "),
-		FetchedAt:   req.FetchedAt,
-		PublishedAt: published,
-		RawSHA256:   RawSHA256(req.Files),
-		Entities:    pub.Entities,
-		AfterSave:   in.AfterSave,
-	})
-	if err != nil {
-		return nil, err
+	ns := store.NewSnapshot{
+		List:         req.List.Name,
+		Source:       strings.Join(origins, " "),
+		FetchedAt:    req.FetchedAt,
+		PublishedAt:  published,
+		RawSHA256:    RawSHA256(req.Files),
+		Entities:     pub.Entities,
+		RawRetention: in.RawRetention,
+		AfterSave:    in.AfterSave,
 	}
-	in.logResult(res)
-	return res, nil
+	if in.Guards != nil {
+		ns.Guards = in.Guards(req.List.Name)
+	}
+	return ns
 }
 
 func (in *Ingester) logResult(res *store.SaveResult) {
@@ -80,8 +123,12 @@ func (in *Ingester) logResult(res *store.SaveResult) {
 	}
 	sn := res.Snapshot
 	switch {
+	case !res.Created && res.Quarantined():
+		in.Log.Warn("content unchanged since the quarantined snapshot: nothing stored", "list", sn.List, "snapshot", sn.ID, "reason", sn.Note)
 	case !res.Created:
 		in.Log.Info("content unchanged: no new snapshot", "list", sn.List, "snapshot", sn.ID)
+	case res.Quarantined():
+		in.Log.Warn("snapshot quarantined: not used as latest, no alerts, until a person accepts it", "list", sn.List, "snapshot", sn.ID, "reason", sn.Note)
 	case res.Previous == nil:
 		in.Log.Info("first snapshot of the list stored as a silent baseline: no alerts", "list", sn.List, "snapshot", sn.ID, "entities", sn.EntityCount)
 	default:

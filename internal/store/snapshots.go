@@ -20,6 +20,10 @@ import (
 // ErrNotFound is returned when a snapshot or entity does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrQuarantined is returned for the entities of a quarantined snapshot,
+// which are stored only as its raw files.
+var ErrQuarantined = errors.New("snapshot is quarantined")
+
 // NewSnapshot is a parsed publication to store.
 type NewSnapshot struct {
 	List        string
@@ -28,17 +32,31 @@ type NewSnapshot struct {
 	PublishedAt string    // the list's own date, ISO, "" if unknown
 	RawSHA256   string
 	Entities    []*tracker.Entity // canonicalized, unique ids
+	// Guards quarantine a publication that looks broken rather than
+	// changed; the zero value lets everything through.
+	Guards Guards
+	// RawFiles are the published files, kept with the snapshot for audit.
+	RawFiles []RawFile
+	// RawRetention is how many of the list's newest active snapshots keep
+	// their raw files' data; negative keeps all.
+	RawRetention int
+	// Accepts, when set, is a quarantined snapshot that a person checked:
+	// this publication is its content, stored as active despite the guards.
+	Accepts int64
 	// AfterSave, if set, runs inside the snapshot's transaction once the
 	// snapshot and its changes are written, so that work depending on them
-	// (the delivery outbox) commits or rolls back with the snapshot.
+	// (the delivery outbox) commits or rolls back with the snapshot. It
+	// also runs for a new quarantined snapshot (Snapshot.Status says so),
+	// whose Changes are what storing it would have meant.
 	AfterSave func(ctx context.Context, tx *sql.Tx, res *SaveResult) error
 }
 
 // SaveResult says what SaveSnapshot did.
 type SaveResult struct {
 	Snapshot tracker.Snapshot
-	// Created is false when the content equals the list's latest snapshot:
-	// nothing was stored and Snapshot is that latest one.
+	// Created is false when the content equals the list's latest snapshot,
+	// or the latest quarantined one: nothing was stored and Snapshot is
+	// that snapshot.
 	Created bool
 	// Previous is the snapshot the new one was compared with; nil for the
 	// list's first snapshot, which is a silent baseline.
@@ -46,6 +64,10 @@ type SaveResult struct {
 	// Changes are all changes (every regime) from Previous to Snapshot.
 	Changes []tracker.Change
 }
+
+// Quarantined reports whether the snapshot was kept out of the list's
+// history because it broke a guard.
+func (r *SaveResult) Quarantined() bool { return r.Snapshot.Status == tracker.SnapshotQuarantined }
 
 // encoded is an entity with its canonical encoding and hash.
 type encoded struct {
@@ -73,9 +95,43 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 	var res *SaveResult
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		res, err = saveTx(ctx, tx, in, enc, content)
-		if err != nil || !res.Created || in.AfterSave == nil {
+		if in.Accepts != 0 {
+			if err := checkAcceptable(ctx, tx, in.List, in.Accepts); err != nil {
+				return err
+			}
+		} else if res, err = sameAsQuarantined(ctx, tx, in.List, content); res != nil || err != nil {
 			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT guarded`); err != nil {
+			return err
+		}
+		res, err = saveTx(ctx, tx, in, enc, content)
+		if err != nil {
+			return err
+		}
+		if !res.Created {
+			if in.Accepts != 0 { // the accepted content is already the latest
+				return markAccepted(ctx, tx, in.Accepts, res.Snapshot.ID, false)
+			}
+			return nil
+		}
+		if reason := in.Guards.Check(res); reason != "" && in.Accepts == 0 {
+			// Undo the snapshot but keep a record of it, out of the
+			// list's history: no alerts, not the latest, kept for review.
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO guarded`); err != nil {
+				return err
+			}
+			if res, err = quarantineTx(ctx, tx, in, res, content, reason); err != nil {
+				return err
+			}
+		} else if err := keepRawFiles(ctx, tx, in, res.Snapshot.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE guarded`); err != nil {
+			return err
+		}
+		if in.AfterSave == nil {
+			return nil
 		}
 		return in.AfterSave(ctx, tx, res)
 	})
@@ -417,6 +473,11 @@ func (s *Store) Snapshots(ctx context.Context, list string) ([]tracker.Snapshot,
 
 // Entities returns the entities of a snapshot.
 func (s *Store) Entities(ctx context.Context, sn *tracker.Snapshot) ([]*tracker.Entity, error) {
+	if sn.Status == tracker.SnapshotQuarantined {
+		// It has no memberships: the query below would answer with the
+		// active snapshots around it.
+		return nil, fmt.Errorf("entities of %s: %w", sn.Label(), ErrQuarantined)
+	}
 	var out []*tracker.Entity
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT v.body FROM memberships m JOIN entity_versions v ON v.id = m.version_id
