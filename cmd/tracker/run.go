@@ -13,7 +13,6 @@ import (
 	"github.com/cybersanctions/tracker/internal/daemon"
 	"github.com/cybersanctions/tracker/internal/deliver"
 	"github.com/cybersanctions/tracker/internal/fetch"
-	"github.com/cybersanctions/tracker/internal/ingest"
 	"github.com/cybersanctions/tracker/internal/notify"
 	"github.com/cybersanctions/tracker/internal/store"
 )
@@ -63,16 +62,30 @@ failed.`)
 	if len(lists) == 0 {
 		return errors.New("no list enabled in the config: nothing to do")
 	}
+	// One daemon per database: two would fetch, store and alert twice.
+	dbPath, err := e.databasePath()
+	if err != nil {
+		return err
+	}
+	lock, err := daemon.AcquireLock(dbPath)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	st, err := e.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
+	in, err := e.newIngester(st, log, nil) // wireDeliveries sets AfterSave
+	if err != nil {
+		return err
+	}
 	d := &daemon.Daemon{
 		Lists:            lists,
 		Store:            st,
-		Ingester:         &ingest.Ingester{Store: st, Log: log},
+		Ingester:         in,
 		Log:              log,
 		UserAgent:        userAgent,
 		Jitter:           cfg.Jitter,

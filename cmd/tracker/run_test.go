@@ -474,6 +474,38 @@ func TestRunSecondSignalExitsAtOnce(t *testing.T) {
 	}
 }
 
+// TestSecondDaemonRefuses: while one daemon runs, a second one on the same
+// database exits 2 naming the first one's pid; one-shot commands still
+// work; once the first has stopped, a new daemon starts.
+func TestSecondDaemonRefuses(t *testing.T) {
+	srv := newListServer(t)
+	srv.set("/ofac-sdn", shareddata.Path(t, "ofac/constructed/2025-06-30.sdn.xml"), 0, false)
+	cfg := writeRunConfig(t, srv, "", "ofac-sdn")
+	db := filepath.Join(t.TempDir(), "tracker.db")
+	sock := listenNotify(t)
+	first, out := startChild(t, []string{"NOTIFY_SOCKET=" + sock.path}, "--db", db, "--config", cfg, "run", "--no-initial-run")
+	sock.await(t, "READY=1", 10*time.Second)
+
+	second, out2 := startChild(t, nil, "--db", db, "--config", cfg, "run", "--once")
+	code, _ := waitExit(t, second, 10*time.Second)
+	want := "another tracker daemon is running on this database (pid " + strconv.Itoa(first.Process.Pid) + ","
+	if code != exitTrouble || !strings.Contains(out2.String(), want) {
+		t.Errorf("second daemon: exit %d, want %d with %q\n%s", code, exitTrouble, want, out2)
+	}
+	c := &cli{t: t, db: db}
+	t.Setenv("TRACKER_CONFIG", "")
+	c.mustRun(0, "snapshots")
+
+	first.Process.Signal(syscall.SIGTERM)
+	if code, _ := waitExit(t, first, 10*time.Second); code != 0 {
+		t.Fatalf("first daemon: exit %d\n%s", code, out)
+	}
+	third, out3 := startChild(t, nil, "--db", db, "--config", cfg, "run", "--once")
+	if code, _ := waitExit(t, third, 30*time.Second); code != 0 {
+		t.Errorf("daemon after the first stopped: exit %d\n%s", code, out3)
+	}
+}
+
 // TestBackupCommand: a backup holds the stored snapshots and is never
 // written over an existing file.
 func TestBackupCommand(t *testing.T) {

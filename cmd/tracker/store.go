@@ -12,16 +12,26 @@ const defaultDBPath = "tracker.db"
 // openStore opens the database named by --db, else by the config, else
 // ./tracker.db.
 func (e *env) openStore(ctx context.Context) (*store.Store, error) {
+	path, err := e.databasePath()
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, path)
+}
+
+// databasePath is the database named by --db, else by the config, else
+// ./tracker.db.
+func (e *env) databasePath() (string, error) {
 	path := e.dbPath
 	if path == "" {
 		cfg, err := e.config()
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		path = cfg.DB
 	}
 	if path == "" {
 		path = defaultDBPath
 	}
-	return store.Open(ctx, path)
+	return path, nil
 }
