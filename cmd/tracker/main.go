@@ -42,6 +42,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"import", "store a snapshot from local files of a list", runImport},
+		{"replay", "import a list's history (dated files or a git bundle), oldest first", runReplay},
 		{"fetch", "download lists from their configured URLs and store them", runFetch},
 		{"diff", "show what changed between two snapshots of a list", runDiff},
 		{"snapshots", "list stored snapshots", runSnapshots},
