@@ -12,7 +12,20 @@ var monthAbbrev = map[string]int{
 }
 
 // isoPartial formats a possibly partial date: month or day 0 means unknown.
+// Every OFAC entry has a date or two, so the usual case is formatted by
+// hand rather than through fmt.
 func isoPartial(y, m, d int) string {
+	if y >= 0 && y <= 9999 && m >= 0 && m <= 99 && d >= 0 && d <= 99 {
+		b := make([]byte, 0, 10)
+		b = append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10))
+		if m != 0 {
+			b = append(b, '-', byte('0'+m/10), byte('0'+m%10))
+			if d != 0 {
+				b = append(b, '-', byte('0'+d/10), byte('0'+d%10))
+			}
+		}
+		return string(b)
+	}
 	switch {
 	case m == 0:
 		return fmt.Sprintf("%04d", y)

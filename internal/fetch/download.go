@@ -624,11 +624,11 @@ func bodySnippet(resp *http.Response) string {
 // text without tags, control characters and invalid UTF-8 dropped.
 func sanitizeSnippet(b []byte) string {
 	s := string(b)
-	lower := strings.ToLower(s)
+	lower := string(lowerASCII(b)) // offsets in it are offsets in s
 	if i := strings.Index(lower, "<title"); i >= 0 {
 		if j := strings.Index(lower[i:], ">"); j >= 0 {
 			rest := s[i+j+1:]
-			if k := strings.Index(strings.ToLower(rest), "</title"); k >= 0 {
+			if k := strings.Index(lower[i+j+1:], "</title"); k >= 0 {
 				s = rest[:k]
 			}
 		}
@@ -653,14 +653,17 @@ func sanitizeSnippet(b []byte) string {
 			space = true
 			continue
 		}
-		if space && sb.Len() > 0 {
-			sb.WriteByte(' ')
-			n++
-		}
+		sep := space && sb.Len() > 0
 		space = false
-		if n >= 160 {
+		// At most 160 characters, then the ellipsis: no separator left
+		// dangling before it.
+		if n >= 160 || (sep && n+1 >= 160) {
 			sb.WriteString("…")
 			break
+		}
+		if sep {
+			sb.WriteByte(' ')
+			n++
 		}
 		sb.WriteRune(r)
 		n++

@@ -67,6 +67,11 @@ func ParseEU(ctx context.Context, files []RawFile) (*Publication, error) {
 	case head[0] == '<':
 		pub, err = parseEUXML(ctx, name, data)
 	case euIsCSVHeader(head):
+		// The FSF writes UTF-8, and the CSV reader would pass any other
+		// byte on (the XML decoder checks for itself).
+		if err := checkUTF8(name, data, len(f.Data)-len(data)); err != nil {
+			return nil, err
+		}
 		pub, err = parseEUCSV(ctx, name, data)
 	default:
 		return nil, &ParseError{File: name, Pos: "line 1", Err: errors.New("not an EU FSF file: neither XML nor the FSF CSV header")}
@@ -101,13 +106,13 @@ func euLooksLikeHTML(head []byte) bool {
 // euHTMLTitle returns an error page's title, which usually says what went
 // wrong on the server ("500 Internal Server Error").
 func euHTMLTitle(head []byte) string {
-	lower := bytes.ToLower(head)
+	lower := lowerASCII(head) // offsets in it are offsets in head
 	i := bytes.Index(lower, []byte("<title>"))
 	if i < 0 {
 		return ""
 	}
 	rest := head[i+len("<title>"):]
-	j := bytes.Index(bytes.ToLower(rest), []byte("</title>"))
+	j := bytes.Index(lower[i+len("<title>"):], []byte("</title>"))
 	if j < 0 {
 		return ""
 	}
@@ -140,6 +145,9 @@ func parseEUXML(ctx context.Context, file string, data []byte) (*Publication, er
 			return nil, p.errAt(err)
 		}
 	}
+	// The line of each logicalId's entity: two entities with one id are an
+	// error, never merged, and the message says where both are.
+	lineOf := make(map[string]int)
 	for n := 0; ; {
 		tok, err := p.d.Token()
 		if err != nil {
@@ -158,10 +166,16 @@ func parseEUXML(ctx context.Context, file string, data []byte) (*Publication, er
 					return nil, fmt.Errorf("parse %s: %w", file, err)
 				}
 			}
+			line, _ := p.d.InputPos()
 			e, err := p.entity(t)
 			if err != nil {
 				return nil, err
 			}
+			if first, dup := lineOf[e.ID]; dup {
+				return nil, &ParseError{File: file, Pos: fmt.Sprintf("line %d", line),
+					Err: fmt.Errorf("sanctionEntity logicalId %s again (first on line %d): two entities with one id", e.ID, first)}
+			}
+			lineOf[e.ID] = line
 			pub.Entities = append(pub.Entities, e)
 		case xml.EndElement:
 			if err := p.trailer(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -159,4 +160,38 @@ func euMeasureHeap(b *testing.B, files []RawFile) (retained, peak uint64) {
 	after := heap()
 	runtime.KeepAlive(pub)
 	return after - min(after, base), high - min(high, base)
+}
+
+// BenchmarkParseEUGrowth parses the generated XML file at 1x, 2x and 4x
+// the real file's size (25 MB) to show that the parser's memory follows
+// what it returns, not a multiple of what it reads: peak/retained, the
+// highest heap during a parse over what the parse keeps (the entities),
+// should stay the same as the input grows, and close to 1. The heap is
+// measured with the collector set to run at 10% growth (GOGC=10), so that
+// the peak shows live memory rather than the garbage a default collector
+// lets pile up in proportion to the heap.
+func BenchmarkParseEUGrowth(b *testing.B) {
+	for _, x := range []int{1, 2, 4} {
+		data := euBenchFile(b, x*25<<20)
+		b.Run(fmt.Sprintf("xml-%dx-%dMB", x, x*25), func(b *testing.B) {
+			files := []RawFile{{Name: "full.xml", Data: data}}
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			var n int
+			for b.Loop() {
+				pub, err := ParseEU(context.Background(), files)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(pub.Entities)
+			}
+			b.ReportMetric(float64(n), "entities")
+			old := debug.SetGCPercent(10)
+			retained, peak := euMeasureHeap(b, files)
+			debug.SetGCPercent(old)
+			b.ReportMetric(float64(retained)/(1<<20), "retained-MB")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			b.ReportMetric(float64(peak)/float64(max(retained, 1)), "peak/retained")
+		})
+	}
 }

@@ -564,7 +564,7 @@ func TestParseEUBadRecords(t *testing.T) {
 			"XML syntax error: element <nameAlias> closed by </sanctionEntity>", "line 4"},
 		{"bad character", head + good + "<sanctionEntity logicalId=\"2\"><nameAlias wholeName=\"B\x01\"/></sanctionEntity></export>",
 			"XML syntax error: illegal character code U+0001", "line 4"},
-		{"duplicate logicalId", head + good + good + `</export>`, "duplicate id 1", ""},
+		{"duplicate logicalId", head + good + good + `</export>`, "sanctionEntity logicalId 1 again (first on line 3)", "line 4"},
 		{"bad generationDate", strings.Replace(head, "2020-04-15T15:29:22.497+02:00", "15/04/2020", 1) + good + `</export>`,
 			`generationDate "15/04/2020" is not an ISO date`, "line 2"},
 		{"second root", head + good + "</export>\n<export/>", "element <export> after the end of <export>", "line 5"},
@@ -574,6 +574,7 @@ func TestParseEUBadRecords(t *testing.T) {
 			"the header lacks NameAlias_WholeName", "line 1"},
 		{"CSV bad date", csvHeader + "yesterday;7;CYB;A\n", `fileGenerationDate "yesterday" is not a date`, "line 2"},
 		{"CSV entity without name", csvHeader + "01/02/2024;7;CYB;A\n01/02/2024;8;CYB;\n", "entity without a name", "line 3"},
+		{"CSV invalid UTF-8", csvHeader + "01/02/2024;7;CYB;A\n01/02/2024;8;CYB;B\xe9ATRICE\n", "invalid UTF-8 (byte 0xE9)", "line 3 col 19 (offset 121)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -96,6 +96,7 @@ func ofacCSVSetOf(files []RawFile, names []string) (*ofacCSVSet, error) {
 // remarks stay raw until sdn_comments.csv has added their continuation.
 type ofacCSVEntry struct {
 	e         *tracker.Entity
+	cols      [9]string // the main file's columns from sdn_type to vess_owner, read on the parallel pass
 	remarks   string
 	line      int
 	continued bool     // sdn_comments.csv had a row for it
@@ -134,11 +135,8 @@ func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*Publication, error) {
 		if name == "" {
 			return fmt.Errorf("ent_num %s has no name", id)
 		}
-		e := &tracker.Entity{ID: id, Name: name, Kind: ofacKind(ofacVal(rec[2]))}
-		e.Programs = ofacPrograms(ofacVal(rec[3]))
-		e.Positions = ofacPositions(ofacVal(rec[4]))
-		ofacVessel(e, ofacVal(rec[5]), ofacVal(rec[6]), ofacVal(rec[7]), ofacVal(rec[8]), ofacVal(rec[9]), ofacVal(rec[10]))
-		ent := &ofacCSVEntry{e: e, remarks: ofacRawRemarks(rec[11]), line: line}
+		ent := &ofacCSVEntry{e: &tracker.Entity{ID: id, Name: name}, remarks: ofacRawRemarks(rec[11]), line: line}
+		copy(ent.cols[:], rec[2:11])
 		entries = append(entries, ent)
 		byID[id] = ent
 		return nil
@@ -177,10 +175,15 @@ func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*Publication, error) {
 			return nil, err
 		}
 	}
-	for _, ent := range entries {
-		cut := !ent.continued && len(ent.remarks) >= ofacRemarksMax && utf8.RuneCountInString(ent.remarks) >= ofacRemarksMax
-		ofacRemarks(ent.e, ent.remarks, cut)
-	}
+	// Each entry is read on its own from here to its remarks, so the work
+	// is shared among the cores; the reads above had to be in file order.
+	inParallel(len(entries), func(lo, hi int) {
+		for _, ent := range entries[lo:hi] {
+			ofacCSVColumns(ent.e, &ent.cols)
+			cut := !ent.continued && len(ent.remarks) >= ofacRemarksMax && utf8.RuneCountInString(ent.remarks) >= ofacRemarksMax
+			ofacRemarks(ent.e, ent.remarks, cut) // after the columns: it drops items that repeat the title
+		}
+	})
 
 	if f := set.files[ofacAdd]; f != nil {
 		err := ofacReadCSV(f, func(rec []string, _ int) error {
@@ -251,6 +254,15 @@ func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*Publication, error) {
 	return pub, nil
 }
 
+// ofacCSVColumns reads a main file row's columns from sdn_type to
+// vess_owner into its entity.
+func ofacCSVColumns(e *tracker.Entity, c *[9]string) {
+	e.Kind = ofacKind(ofacVal(c[0]))
+	e.Programs = ofacPrograms(ofacVal(c[1]))
+	e.Positions = ofacPositions(ofacVal(c[2]))
+	ofacVessel(e, ofacVal(c[3]), ofacVal(c[4]), ofacVal(c[5]), ofacVal(c[6]), ofacVal(c[7]), ofacVal(c[8]))
+}
+
 func ofacNonEmpty(s string) []string {
 	if s == "" {
 		return nil
@@ -300,13 +312,17 @@ func ofacReadCSV(f *ofacCSVFile, fn func(rec []string, line int) error) error {
 // ofacCSVData strips what surrounds the records: a byte order mark, and
 // the DOS end-of-file byte 0x1A that OFAC's files end with. That byte is
 // accepted only at the very end: anywhere else it means a damaged or
-// spliced file.
+// spliced file. The records must be UTF-8, as every file OFAC published
+// since 2019 is.
 func ofacCSVData(f *ofacCSVFile) ([]byte, error) {
 	data := bytes.TrimPrefix(f.data, []byte("\xef\xbb\xbf"))
 	data = bytes.TrimRight(data, "\x1a")
 	if i := bytes.IndexByte(data, 0x1a); i >= 0 {
 		line := bytes.Count(data[:i], []byte("\n")) + 1
 		return nil, &ParseError{File: f.name, Pos: fmt.Sprintf("line %d (offset %d)", line, i), Err: errors.New("DOS end-of-file byte 0x1A before the end of the file: damaged or spliced")}
+	}
+	if err := checkUTF8(f.name, data, len(f.data)-len(bytes.TrimPrefix(f.data, []byte("\xef\xbb\xbf")))); err != nil {
+		return nil, err
 	}
 	return data, nil
 }

@@ -701,13 +701,21 @@ func TestParseOFACBadInput(t *testing.T) {
 		{"XHTML error page", "sdn.xml", []byte(`<?xml version="1.0"?>` + "\n<html><body>busy</body></html>"), "an HTML page", "line 2"},
 		{"EU FSF XML", "sdn.xml", euXML, "not an OFAC list file: root element <export>, want <sdnList>", "line 2"},
 		{"sdn_advanced.xml", "sdn.xml", []byte(`<?xml version="1.0"?><Sanctions xmlns="https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ADVANCED_XML"></Sanctions>`), "root element <Sanctions>", "line 1"},
-		{"no header", "sdn.xml", []byte(`<sdnList><sdnEntry><uid>1</uid><lastName>A</lastName></sdnEntry></sdnList>`), "no <publshInformation> with a Record_Count", ""},
-		{"bad date", "sdn.xml", []byte(`<sdnList><publshInformation><Publish_Date>2025-03-28</Publish_Date><Record_Count>0</Record_Count></publshInformation></sdnList>`), `Publish_Date "2025-03-28" is not MM/DD/YYYY`, "line 1"},
-		{"bad count", "sdn.xml", []byte(`<sdnList><publshInformation><Record_Count>many</Record_Count></publshInformation></sdnList>`), `Record_Count "many" is not a number`, "line 1"},
-		{"entry without uid", "sdn.xml", []byte("<sdnList>\n<publshInformation><Record_Count>1</Record_Count></publshInformation>\n<sdnEntry><lastName>A</lastName></sdnEntry></sdnList>"), "empty uid", "line 3, record 1"},
-		{"entry without name", "sdn.xml", []byte("<sdnList>\n<publshInformation><Record_Count>1</Record_Count></publshInformation>\n<sdnEntry><uid>7</uid></sdnEntry></sdnList>"), "uid 7 has no name", "line 3, record 1 (uid 7)"},
+		{"no header", "sdn.xml", []byte(`<sdnList xmlns="http://tempuri.org/sdnList.xsd"><sdnEntry><uid>1</uid><lastName>A</lastName></sdnEntry></sdnList>`), "no <publshInformation> with a Record_Count", ""},
+		{"bad date", "sdn.xml", []byte(`<sdnList xmlns="http://tempuri.org/sdnList.xsd"><publshInformation><Publish_Date>2025-03-28</Publish_Date><Record_Count>0</Record_Count></publshInformation></sdnList>`), `Publish_Date "2025-03-28" is not MM/DD/YYYY`, "line 1"},
+		{"bad count", "sdn.xml", []byte(`<sdnList xmlns="http://tempuri.org/sdnList.xsd"><publshInformation><Record_Count>many</Record_Count></publshInformation></sdnList>`), `Record_Count "many" is not a number`, "line 1"},
+		{"entry without uid", "sdn.xml", []byte("<sdnList xmlns=\"http://tempuri.org/sdnList.xsd\">\n<publshInformation><Record_Count>1</Record_Count></publshInformation>\n<sdnEntry><lastName>A</lastName></sdnEntry></sdnList>"), "empty uid", "line 3, record 1"},
+		{"entry without name", "sdn.xml", []byte("<sdnList xmlns=\"http://tempuri.org/sdnList.xsd\">\n<publshInformation><Record_Count>1</Record_Count></publshInformation>\n<sdnEntry><uid>7</uid></sdnEntry></sdnList>"), "uid 7 has no name", "line 3, record 1 (uid 7)"},
 		{"second document", "sdn.xml", append(slices.Clone(consXML), []byte("\n<sdnList/>")...), "element <sdnList> after the end of <sdnList>", "line "},
 		{"not XML", "sdn.xml", []byte("<<<>>>"), "XML syntax error", "line 1"},
+		{"unknown namespace", "sdn.xml", bytes.Replace(consXML, []byte(`xmlns="https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/XML"`), []byte(`xmlns="urn:example:sdn"`), 1),
+			`<sdnList> in namespace "urn:example:sdn": not a schema OFAC has published`, "line 2"},
+		{"no namespace", "sdn.xml", []byte(`<sdnList><publshInformation><Record_Count>0</Record_Count></publshInformation></sdnList>`), "<sdnList> without a namespace", "line 1"},
+		{"uid twice", "sdn.xml", []byte("<sdnList xmlns=\"http://tempuri.org/sdnList.xsd\">\n<publshInformation><Record_Count>2</Record_Count></publshInformation>\n" +
+			"<sdnEntry><uid>7</uid><lastName>A</lastName></sdnEntry>\n<sdnEntry><uid>7</uid><lastName>B</lastName></sdnEntry></sdnList>"),
+			"uid 7 again (first on line 3)", "line 4, record 2 (uid 7)"},
+		{"invalid UTF-8 in the CSV", "sdn.csv", slices.Concat(lines[0], lines[1][:12], []byte{0xe9}, lines[1][13:]), "invalid UTF-8 (byte 0xE9)", "line 2 col 13"},
+		{"invalid UTF-8 in the XML", "sdn.xml", bytes.Replace(consXML, []byte("<lastName>HANIYA<"), []byte("<lastName>HAN\xcdYA<"), 1), "XML syntax error: invalid UTF-8", "line 10"},
 	}
 	for name, data := range ofacCSVCuts(sdnCSV) {
 		tests = append(tests, tc{"truncated CSV " + name, "sdn.csv", data, "", "line "})
@@ -815,6 +823,8 @@ func FuzzParseOFAC(f *testing.F) {
 	}
 	f.Add(xmlData, []byte(nil), byte(0))
 	f.Add(xmlData[:len(xmlData)/2], []byte(nil), byte(0))
+	f.Add(bytes.Replace(xmlData, []byte(ofacNamespaces[1]), []byte(ofacNamespaces[0]), 1), []byte(nil), byte(0))
+	f.Add(bytes.Replace(xmlData, []byte(ofacNamespaces[1]), []byte("urn:example:other"), 1), []byte(nil), byte(0))
 	f.Add(read("testdata/ofac/error-503.html"), []byte(nil), byte(0))
 	f.Add(sdn, []byte(nil), byte(0))
 	f.Add(sdn[:len(sdn)/3], []byte(nil), byte(0))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,10 +16,9 @@ import (
 )
 
 // The elements of sdn.xml (and consolidated.xml, same schema) that are
-// read. Tags name local names only: OFAC moved the file to a new namespace
-// in 2025 (http://tempuri.org/sdnList.xsd became
-// https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/XML)
-// and may move it again without changing an element.
+// read. Tags name local names only, so that one set reads both namespaces
+// OFAC has published the schema in (ofacNamespaces); the root's namespace
+// is checked against those.
 type ofacXMLEntry struct {
 	UID           string           `xml:"uid"`
 	FirstName     string           `xml:"firstName"`
@@ -80,6 +80,17 @@ type ofacXMLInfo struct {
 	RecordCount string `xml:"Record_Count"`
 }
 
+// ofacNamespaces are the namespaces OFAC has published sdn.xml in: the
+// legacy one, and the one of its Sanctions List Service since 2025. A file
+// in any other is refused rather than read by local names: a new namespace
+// is how a publisher marks a new schema, whose elements may have moved or
+// changed meaning, and a field read wrongly would be announced as an
+// amendment or a delisting.
+var ofacNamespaces = []string{
+	"http://tempuri.org/sdnList.xsd",
+	"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/XML",
+}
+
 // ofacXML streams one sdn.xml: a token loop over the children of the root,
 // and one sdnEntry at a time decoded and turned into an entity, so memory
 // holds the entities and never a document tree. Token (not RawToken) is
@@ -102,6 +113,9 @@ func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, 
 		infoPos  string
 		scratch  ofacXMLEntry
 		recordNo int
+		// The line of each uid's entry: two entries with one uid are an
+		// error, never merged, and the message says where both are.
+		lineOf = make(map[string]int, len(data)/1500)
 	)
 	for {
 		tok, err := p.d.Token()
@@ -141,6 +155,11 @@ func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, 
 					}
 					return nil, &ParseError{File: file, Pos: pos, Err: err}
 				}
+				if first, dup := lineOf[e.ID]; dup {
+					return nil, &ParseError{File: file, Pos: fmt.Sprintf("line %d, record %d (uid %s)", line, recordNo, e.ID),
+						Err: fmt.Errorf("uid %s again (first on line %d): two entries with one uid", e.ID, first)}
+				}
+				lineOf[e.ID] = line
 				pub.Entities = append(pub.Entities, e)
 			default:
 				if err := p.d.Skip(); err != nil {
@@ -187,8 +206,9 @@ func ofacPublishDate(s string) (string, error) {
 	return t.Format(time.DateOnly), nil
 }
 
-// root checks that the file is an sdnList. An HTML page is named as such:
-// it is what a server sends in place of the list when something is wrong.
+// root checks that the file is an sdnList in a namespace OFAC uses. An
+// HTML page is named as such: it is what a server sends in place of the
+// list when something is wrong.
 func (p *ofacXML) root() error {
 	for {
 		tok, err := p.d.Token()
@@ -201,6 +221,12 @@ func (p *ofacXML) root() error {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			switch name := t.Name.Local; {
+			case name == "sdnList" && !slices.Contains(ofacNamespaces, t.Name.Space):
+				if t.Name.Space == "" {
+					return p.errAt(fmt.Errorf("<sdnList> without a namespace: not a schema OFAC publishes (want xmlns %q or %q)", ofacNamespaces[0], ofacNamespaces[1]))
+				}
+				return p.errAt(fmt.Errorf("<sdnList> in namespace %q: not a schema OFAC has published (want %q or %q); a new schema must be checked before it is read",
+					t.Name.Space, ofacNamespaces[0], ofacNamespaces[1]))
 			case name == "sdnList":
 				return nil
 			case strings.EqualFold(name, "html"):

@@ -6,6 +6,8 @@ package fetch
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/cybersanctions/tracker"
 )
@@ -57,9 +59,13 @@ func finish(file string, pub *Publication) (*Publication, error) {
 	if len(pub.Entities) == 0 {
 		return nil, &ParseError{File: file, Err: fmt.Errorf("no entries: not a list file, or an empty one")}
 	}
+	inParallel(len(pub.Entities), func(lo, hi int) {
+		for _, e := range pub.Entities[lo:hi] {
+			e.Canonicalize()
+		}
+	})
 	seen := make(map[string]struct{}, len(pub.Entities))
 	for _, e := range pub.Entities {
-		e.Canonicalize()
 		if e.ID == "" {
 			return nil, &ParseError{File: file, Err: fmt.Errorf("entry %q has no id", e.Name)}
 		}
@@ -70,3 +76,25 @@ func finish(file string, pub *Publication) (*Publication, error) {
 	}
 	return pub, nil
 }
+
+// inParallel calls fn on consecutive parts of [0, n), one goroutine per
+// core, and returns when all are done. Parsers use it for per-entity work
+// that touches nothing shared (canonicalizing, reading OFAC's remarks):
+// on a full list it is a large part of the parse. Small inputs stay on
+// one goroutine.
+func inParallel(n int, fn func(lo, hi int)) {
+	parts := min(runtime.GOMAXPROCS(0), n/parallelMin)
+	if parts <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for p := 1; p < parts; p++ {
+		wg.Go(func() { fn(p*n/parts, (p+1)*n/parts) })
+	}
+	fn(0, n/parts)
+	wg.Wait()
+}
+
+// parallelMin is the fewest entities worth a goroutine of their own.
+const parallelMin = 1024

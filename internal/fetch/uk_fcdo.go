@@ -186,6 +186,9 @@ func parseFCDOXML(ctx context.Context, f RawFile) (*Publication, error) {
 	pub := &Publication{}
 	dates := ukDates{}
 	root := false
+	// The line of each UniqueID's designation: two designations with one
+	// id are an error, never merged, and the message says where both are.
+	lineOf := make(map[string]int)
 	for n := 0; ; {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -228,6 +231,11 @@ func parseFCDOXML(ctx context.Context, f RawFile) (*Publication, error) {
 			if err != nil {
 				return nil, err
 			}
+			if first, dup := lineOf[e.ID]; dup {
+				return nil, &ParseError{File: f.Name, Pos: fmt.Sprintf("line %d (designation %d, %s)", start, n, e.ID),
+					Err: fmt.Errorf("UniqueID %s again (first on line %d): two designations with one id", e.ID, first)}
+			}
+			lineOf[e.ID] = start
 			pub.Entities = append(pub.Entities, e)
 		default:
 			w.warn("uk-sanctions-list: new XML element", "element", se.Name.Local)
@@ -246,6 +254,9 @@ func parseFCDOXML(ctx context.Context, f RawFile) (*Publication, error) {
 // "unexpected EOF" at the last line read.
 func fcdoXMLError(file string, dec *xml.Decoder, err error) error {
 	var se *xml.SyntaxError
+	if errors.As(err, &se) && se.Msg == "unexpected EOF" {
+		return &ParseError{File: file, Pos: fmt.Sprintf("line %d", se.Line), Err: errors.New("unexpected EOF: the file ends inside an element: truncated")}
+	}
 	if errors.As(err, &se) {
 		return &ParseError{File: file, Pos: fmt.Sprintf("line %d", se.Line), Err: errors.New(se.Msg)}
 	}
@@ -406,6 +417,12 @@ type fcdoCols struct {
 }
 
 func parseFCDOCSV(ctx context.Context, f RawFile) (*Publication, error) {
+	// The FCDO writes UTF-8; ukText's Windows-1252 reading is for OFSI's
+	// older files, and would make up characters from a damaged one.
+	text := bytes.TrimPrefix(f.Data, []byte("\xef\xbb\xbf"))
+	if err := checkUTF8(f.Name, text, len(f.Data)-len(text)); err != nil {
+		return nil, err
+	}
 	r := csv.NewReader(bytes.NewReader(ukText(f.Data)))
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true

@@ -763,6 +763,15 @@ func TestUKBadInput(t *testing.T) {
 		{"fcdo xml without UniqueID", ParseUKSanctionsList, func(t *testing.T) []byte {
 			return bytes.Replace(fcdoXML(t), []byte("<UniqueID>TST0002</UniqueID>"), nil, 1)
 		}, "line 99 (designation 2)", "without UniqueID"},
+		{"fcdo xml UniqueID twice", ParseUKSanctionsList, func(t *testing.T) []byte {
+			return bytes.Replace(fcdoXML(t), []byte("<UniqueID>TST0003</UniqueID>"), []byte("<UniqueID>TST0001</UniqueID>"), 1)
+		}, "line 166 (designation 3, TST0001)", "UniqueID TST0001 again (first on line 8)"},
+		{"fcdo xml invalid UTF-8", ParseUKSanctionsList, func(t *testing.T) []byte {
+			return bytes.Replace(fcdoXML(t), []byte("<UniqueID>TST0002</UniqueID>"), []byte("<UniqueID>TST\xff002</UniqueID>"), 1)
+		}, "line 102", "invalid UTF-8"},
+		{"fcdo csv invalid UTF-8", ParseUKSanctionsList, func(t *testing.T) []byte {
+			return ukReplaceLine(t, fcdoCSV(t), 4, func(s string) string { return strings.Replace(s, ",TST0001,", ",TST\x920001,", 1) })
+		}, "line 4 col ", "invalid UTF-8 (byte 0x92)"},
 		{"fcdo xml without designations", ParseUKSanctionsList, func(t *testing.T) []byte {
 			return []byte(`<Designations><DateGenerated>04/03/2025</DateGenerated></Designations>`)
 		}, "", "no entries"},
