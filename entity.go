@@ -10,8 +10,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Kind is what sort of subject a listing designates.
@@ -194,14 +195,225 @@ func (e *Entity) Canonicalize() {
 }
 
 // Encode returns the canonical encoding of a canonicalized entity: the bytes
-// that are hashed and stored. encoding/json writes struct fields in
-// declaration order and map keys sorted, so the encoding is deterministic.
+// that are hashed and stored. It is what encoding/json makes of the
+// entity's fields and tags by reflection (fields in declaration order, map
+// keys sorted, HTML characters escaped), byte for byte, since every stored
+// hash was made that way; see AppendEncode.
 func (e *Entity) Encode() ([]byte, error) {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return nil, fmt.Errorf("encode entity %s: %w", e.ID, err)
+	return e.AppendEncode(make([]byte, 0, 512)), nil
+}
+
+// AppendEncode appends the canonical encoding to dst. It writes by hand what
+// encoding/json would by reflection, because reflection made encoding the
+// largest cost of storing a snapshot; TestEncodeMatchesJSON holds the two
+// byte-identical, for every field, and must be kept passing when a field
+// is added.
+func (e *Entity) AppendEncode(dst []byte) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendJSONString(dst, e.ID)
+	dst = appendField(dst, "kind", string(e.Kind))
+	dst = append(dst, `,"name":`...)
+	dst = appendJSONString(dst, e.Name)
+	if len(e.Aliases) > 0 {
+		dst = append(dst, `,"aliases":[`...)
+		for i, a := range e.Aliases {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"name":`...)
+			dst = appendJSONString(dst, a.Name)
+			dst = appendField(dst, "type", a.Type)
+			dst = appendField(dst, "strength", a.Strength)
+			dst = appendField(dst, "lang", a.Lang)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
 	}
-	return b, nil
+	dst = appendStrings(dst, "programs", e.Programs)
+	dst = appendField(dst, "designated", e.Designated)
+	dst = appendStrings(dst, "birth_dates", e.BirthDates)
+	dst = appendStrings(dst, "birth_places", e.BirthPlaces)
+	dst = appendStrings(dst, "nationalities", e.Nationalities)
+	dst = appendStrings(dst, "positions", e.Positions)
+	if len(e.Addresses) > 0 {
+		dst = append(dst, `,"addresses":[`...)
+		for i, a := range e.Addresses {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			// Every field is optional: the object starts with the first
+			// one present, without a comma.
+			n := len(dst) + 1
+			dst = append(dst, '{')
+			dst = appendField(dst, "street", a.Street)
+			dst = appendField(dst, "city", a.City)
+			dst = appendField(dst, "region", a.Region)
+			dst = appendField(dst, "postal_code", a.PostalCode)
+			dst = appendField(dst, "country", a.Country)
+			dst = appendField(dst, "text", a.Text)
+			dst = dropComma(dst, n)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
+	if len(e.Identifiers) > 0 {
+		dst = append(dst, `,"identifiers":[`...)
+		for i, id := range e.Identifiers {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"type":`...)
+			dst = appendJSONString(dst, id.Type)
+			dst = append(dst, `,"value":`...)
+			dst = appendJSONString(dst, id.Value)
+			dst = appendField(dst, "country", id.Country)
+			dst = appendField(dst, "note", id.Note)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
+	if len(e.Notices) > 0 {
+		dst = append(dst, `,"notices":[`...)
+		for i, n := range e.Notices {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			at := len(dst) + 1
+			dst = append(dst, '{')
+			dst = appendField(dst, "title", n.Title)
+			dst = appendField(dst, "date", n.Date)
+			dst = appendField(dst, "url", n.URL)
+			dst = dropComma(dst, at)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
+	dst = appendField(dst, "remarks", e.Remarks)
+	if len(e.Attrs) > 0 {
+		keys := make([]string, 0, len(e.Attrs))
+		for k := range e.Attrs {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		dst = append(dst, `,"attrs":{`...)
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, k)
+			dst = append(dst, ':')
+			dst = appendJSONString(dst, e.Attrs[k])
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, '}')
+}
+
+// MarshalJSON makes json.Marshal of an entity, and of every value holding
+// one (a change, an alert), use AppendEncode: the same bytes, without
+// reflection.
+func (e Entity) MarshalJSON() ([]byte, error) {
+	return e.AppendEncode(make([]byte, 0, 512)), nil
+}
+
+// appendField appends `,"name":"value"`, or nothing for an empty value
+// (omitempty).
+func appendField(dst []byte, name, value string) []byte {
+	if value == "" {
+		return dst
+	}
+	dst = append(dst, ',', '"')
+	dst = append(dst, name...)
+	dst = append(dst, '"', ':')
+	return appendJSONString(dst, value)
+}
+
+func appendStrings(dst []byte, name string, values []string) []byte {
+	if len(values) == 0 {
+		return dst
+	}
+	dst = append(dst, ',', '"')
+	dst = append(dst, name...)
+	dst = append(dst, '"', ':', '[')
+	for i, v := range values {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, v)
+	}
+	return append(dst, ']')
+}
+
+// dropComma removes the comma appendField put at dst[at], where an object
+// of optional fields starts.
+func dropComma(dst []byte, at int) []byte {
+	if len(dst) > at && dst[at] == ',' {
+		return append(dst[:at], dst[at+1:]...)
+	}
+	return dst
+}
+
+// jsonPlain marks the bytes appendJSONString copies as they are: printable
+// ASCII but for quote, backslash and the HTML characters.
+var jsonPlain = func() (t [256]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = !strings.ContainsRune(`"\<>&`, rune(b))
+	}
+	return t
+}()
+
+// appendJSONString quotes s as encoding/json does by default: control
+// characters, quote, backslash and the HTML characters <, >, & escaped,
+// invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if jsonPlain[b] {
+			i++
+			continue
+		}
+		if b < utf8.RuneSelf {
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case c == '\u2028' || c == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
 
 // ContentHash returns the hex sha256 of an encoding made by Encode.
@@ -228,7 +440,9 @@ func CleanSpace(s string) string {
 }
 
 // needsClean is the fast path of CleanSpace: most published values are
-// already clean ASCII and need no allocation.
+// already clean and need no allocation. It looks for what strings.Fields
+// would split on: ASCII white space, and the Unicode spaces (no-break
+// space and the like) that non-Latin lists use.
 func needsClean(s string) bool {
 	if s == "" {
 		return false
@@ -236,16 +450,38 @@ func needsClean(s string) bool {
 	if s[0] == ' ' || s[len(s)-1] == ' ' {
 		return true
 	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= 0x80, c == '\t', c == '\n', c == '\r', c == '\v', c == '\f':
-			return true // non-ASCII may hold Unicode spaces; let strings.Fields decide
+	for i := 0; i < len(s); {
+		c := s[i]
+		if notSpace[c] {
+			i++
+			continue
+		}
+		switch {
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
+				return true
+			}
+			i += size
+			continue
+		case c == '\t', c == '\n', c == '\r', c == '\v', c == '\f':
+			return true
 		case c == ' ' && s[i+1] == ' ':
 			return true
 		}
+		i++
 	}
 	return false
 }
+
+// notSpace marks the ASCII bytes other than space and control characters,
+// which needsClean skips without a closer look.
+var notSpace = func() (t [256]bool) {
+	for b := '!'; b < utf8.RuneSelf; b++ {
+		t[b] = true
+	}
+	return t
+}()
 
 func cleanStrings(in []string) []string {
 	if len(in) == 0 {
@@ -257,7 +493,9 @@ func cleanStrings(in []string) []string {
 			out = append(out, s)
 		}
 	}
-	sort.Strings(out)
+	if len(out) > 1 {
+		slices.Sort(out)
+	}
 	return dedupe(out, func(a, b string) bool { return a == b })
 }
 
@@ -272,7 +510,9 @@ func cleanSet[T any](in []T, clean func(*T) bool, cmp func(a, b T) int) []T {
 			out = append(out, v)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return cmp(out[i], out[j]) < 0 })
+	if len(out) > 1 {
+		slices.SortStableFunc(out, cmp)
+	}
 	out = dedupe(out, func(a, b T) bool { return cmp(a, b) == 0 })
 	if len(out) == 0 {
 		return nil

@@ -60,12 +60,8 @@ Exit status: 0 no changes, 1 changes, 2 trouble.`)
 	if err != nil {
 		return err
 	}
-	oldEnts, err := st.Entities(ctx, older)
-	if err != nil {
-		return err
-	}
-	newEnts, err := st.Entities(ctx, newer)
-	if errors.Is(err, store.ErrQuarantined) {
+	found, err := st.Diff(ctx, older, newer)
+	if errors.Is(err, store.ErrQuarantined) && older.Status != tracker.SnapshotQuarantined {
 		return fmt.Errorf("%w; to see what it would change: tracker accept --dry-run %d", err, newer.ID)
 	}
 	if err != nil {
@@ -79,7 +75,7 @@ Exit status: 0 no changes, 1 changes, 2 trouble.`)
 			filter.Regimes = append(filter.Regimes, e.filterFor(newer.List).Regimes...)
 		}
 	}
-	changes := filter.Apply(diff.Compare(newer.List, oldEnts, newEnts))
+	changes := filter.Apply(found)
 
 	if *format == "json" {
 		if changes == nil {

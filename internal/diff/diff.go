@@ -14,19 +14,23 @@ import (
 // (numerically where both ids are numbers). Both slices hold canonicalized
 // entities with unique ids, as parsers and the store produce them.
 func Compare(list string, old, new []*tracker.Entity) []tracker.Change {
-	before := make(map[string]*tracker.Entity, len(old))
-	for _, e := range old {
-		before[e.ID] = e
+	// One map, from id to position in old; kept marks the old entities the
+	// new snapshot still has, so that removals need no second map. Hashing
+	// the ids is most of the cost of comparing two full lists.
+	before := make(map[string]int, len(old))
+	for i, e := range old {
+		before[e.ID] = i
 	}
+	kept := make([]bool, len(old))
 	var changes []tracker.Change
-	seen := make(map[string]struct{}, len(new))
 	for _, n := range new {
-		seen[n.ID] = struct{}{}
-		o, ok := before[n.ID]
+		i, ok := before[n.ID]
 		if !ok {
 			changes = append(changes, change(tracker.Added, list, n, nil))
 			continue
 		}
+		kept[i] = true
+		o := old[i]
 		if o.Equal(n) {
 			continue
 		}
@@ -34,8 +38,8 @@ func Compare(list string, old, new []*tracker.Entity) []tracker.Change {
 			changes = append(changes, change(tracker.Amended, list, n, fields))
 		}
 	}
-	for _, o := range old {
-		if _, ok := seen[o.ID]; !ok {
+	for i, o := range old {
+		if !kept[i] {
 			changes = append(changes, change(tracker.Removed, list, o, nil))
 		}
 	}

@@ -78,8 +78,22 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A database already at the current schema, the usual case, is only
+	// read: a write transaction would wait for the daemon's lock and write
+	// the header again on every command.
+	var version int
+	if err := s.w.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return fmt.Errorf("read schema version of %s: %w", s.path, err)
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("database %s has schema version %d, newer than this tracker knows (%d): upgrade tracker", s.path, version, len(migrations))
+	}
+	if version == len(migrations) {
+		return nil
+	}
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
-		var version int
+		// Read again under the write lock: another process may have
+		// migrated in between.
 		if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}

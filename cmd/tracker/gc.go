@@ -1,0 +1,35 @@
+package main
+
+import (
+	"os"
+	"runtime/debug"
+)
+
+// tuneGC is set by main, so that Run, which tests call in process, tunes
+// the collector of a real tracker process only.
+var tuneGC bool
+
+// oneShotMemoryLimit is the memory a one-shot command grows to before its
+// first collection: an OFAC import (about 40 MB) never reaches it; the
+// EU's full file (25 MB, about 60 MB kept live while it is stored) is
+// collected as it nears it, in less memory than the default collector
+// takes (113 MB resident instead of 129-141).
+const oneShotMemoryLimit = 96 << 20
+
+// tuneOneShotGC turns off the proportional collector for commands that run
+// once and exit (import, fetch, diff, ...) and lets the memory limit
+// trigger collections instead. Such a command keeps what it parsed until
+// it exits, so each collection the default GOGC=100 runs as the heap grows
+// re-marks live data and frees little: on an OFAC import its three
+// collections cost a fifth of the run time (docs/performance.md). Below
+// the limit nothing is collected; at it, the runtime collects as often as
+// needed, so a much larger input costs time rather than memory. The daemon
+// ('run') keeps the defaults, as does a process given GOGC or GOMEMLIMIT
+// in its environment.
+func tuneOneShotGC(command string) {
+	if !tuneGC || command == "run" || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(oneShotMemoryLimit)
+}
