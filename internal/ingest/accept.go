@@ -52,7 +52,7 @@ func (in *Ingester) Accept(ctx context.Context, id int64) (*store.SaveResult, er
 	if err != nil {
 		return nil, err
 	}
-	ns := in.newSnapshot(req, pub)
+	ns := in.newSnapshot(req, pub, sn.RawSHA256) // quarantined() checked the files against it
 	ns.Source, ns.Accepts, ns.Guards = sn.Source, sn.ID, store.Guards{}
 	res, err := in.Store.SaveSnapshot(ctx, ns)
 	if err != nil {

@@ -81,7 +81,7 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (*store.SaveResult,
 	if rawErr != nil {
 		return nil, fmt.Errorf("%s: %w", req.List.Name, rawErr)
 	}
-	ns := in.newSnapshot(req, pub)
+	ns := in.newSnapshot(req, pub, rawSHA256Of(req.Files, raw))
 	ns.RawFiles = raw
 	res, err := in.Store.SaveSnapshot(ctx, ns)
 	if err != nil {
@@ -92,7 +92,7 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (*store.SaveResult,
 }
 
 // newSnapshot is what Ingest and Accept store of a parsed publication.
-func (in *Ingester) newSnapshot(req Request, pub *fetch.Publication) store.NewSnapshot {
+func (in *Ingester) newSnapshot(req Request, pub *fetch.Publication, rawSHA256 string) store.NewSnapshot {
 	published := pub.PublishedAt
 	if req.AsOf != "" {
 		published = req.AsOf
@@ -106,7 +106,7 @@ func (in *Ingester) newSnapshot(req Request, pub *fetch.Publication) store.NewSn
 		Source:       strings.Join(origins, " "),
 		FetchedAt:    req.FetchedAt,
 		PublishedAt:  published,
-		RawSHA256:    RawSHA256(req.Files),
+		RawSHA256:    rawSHA256,
 		Entities:     pub.Entities,
 		RawRetention: in.RawRetention,
 		AfterSave:    in.AfterSave,
@@ -140,12 +140,34 @@ func (in *Ingester) logResult(res *store.SaveResult) {
 // RawSHA256 hashes a publication's raw files, in order: the sha256 over each
 // file's name and sha256.
 func RawSHA256(files []fetch.RawFile) string {
+	sums := make([][sha256.Size]byte, len(files))
+	for i, f := range files {
+		sums[i] = sha256.Sum256(f.Data)
+	}
+	return rawDigest(files, sums)
+}
+
+func rawDigest(files []fetch.RawFile, sums [][sha256.Size]byte) string {
 	h := sha256.New()
-	for _, f := range files {
-		sum := sha256.Sum256(f.Data)
+	for i, f := range files {
 		h.Write([]byte(f.Name))
 		h.Write([]byte{0})
-		h.Write(sum[:])
+		h.Write(sums[i][:])
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// rawSHA256Of is RawSHA256 from the per-file hashes CompressRaw already
+// computed, so the files are not read a second time on the import's path.
+func rawSHA256Of(files []fetch.RawFile, raw []store.RawFile) string {
+	if len(raw) != len(files) {
+		return RawSHA256(files)
+	}
+	sums := make([][sha256.Size]byte, len(files))
+	for i, r := range raw {
+		if n, err := hex.Decode(sums[i][:], []byte(r.SHA256)); err != nil || n != sha256.Size {
+			return RawSHA256(files)
+		}
+	}
+	return rawDigest(files, sums)
 }
