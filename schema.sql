@@ -149,3 +149,35 @@ CREATE TABLE raw_files (
 -- A quarantined snapshot that a person accepted points at the active
 -- snapshot that now holds its content.
 ALTER TABLE snapshots ADD COLUMN accepted_as INTEGER REFERENCES snapshots (id);
+
+-- migration: 5
+-- Publication dates are ISO YYYY-MM-DD, compared as dates. Older versions
+-- kept a date they could not read as it was written; the UK Sanctions List
+-- CSV's "Report Date: 05-Jun-2023" was stored as '05-Jun-2023' and then
+-- ordered as text. Convert the forms publishers use; anything else is not
+-- a date and moves to the note, so no text is ever ordered as a date.
+UPDATE snapshots SET published_at = substr(published_at, 1, 10)
+    WHERE published_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]?*';
+UPDATE snapshots SET published_at = '0' || published_at
+    WHERE published_at GLOB '[0-9]-[A-Za-z][A-Za-z][A-Za-z]-[0-9][0-9][0-9][0-9]';
+UPDATE snapshots SET published_at = substr(published_at, 8, 4) || '-' ||
+        CASE lower(substr(published_at, 4, 3))
+            WHEN 'jan' THEN '01' WHEN 'feb' THEN '02' WHEN 'mar' THEN '03' WHEN 'apr' THEN '04'
+            WHEN 'may' THEN '05' WHEN 'jun' THEN '06' WHEN 'jul' THEN '07' WHEN 'aug' THEN '08'
+            WHEN 'sep' THEN '09' WHEN 'oct' THEN '10' WHEN 'nov' THEN '11' WHEN 'dec' THEN '12'
+        END || '-' || substr(published_at, 1, 2)
+    WHERE published_at GLOB '[0-9][0-9]-[A-Za-z][A-Za-z][A-Za-z]-[0-9][0-9][0-9][0-9]'
+      AND lower(substr(published_at, 4, 3)) IN ('jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec');
+-- dd/mm/yyyy everywhere but OFAC, which writes MM/DD/YYYY.
+UPDATE snapshots SET published_at = substr(published_at, 7, 4) || '-' || substr(published_at, 4, 2) || '-' || substr(published_at, 1, 2)
+    WHERE published_at GLOB '[0-9][0-9]/[0-9][0-9]/[0-9][0-9][0-9][0-9]' AND list NOT LIKE 'ofac-%';
+UPDATE snapshots SET published_at = substr(published_at, 7, 4) || '-' || substr(published_at, 1, 2) || '-' || substr(published_at, 4, 2)
+    WHERE published_at GLOB '[0-9][0-9]/[0-9][0-9]/[0-9][0-9][0-9][0-9]' AND list LIKE 'ofac-%';
+UPDATE snapshots SET note = trim(note || ' (stated publication date, not a date: ' || published_at || ')'), published_at = ''
+    WHERE published_at <> '' AND (published_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' OR date(published_at) IS NOT published_at);
+
+-- An operator retracts a wrongly stored snapshot (`tracker retract`): it
+-- stays for audit, with when and why, but is no longer any list's latest,
+-- its memberships are undone and its pending alerts are not sent.
+ALTER TABLE snapshots ADD COLUMN retracted_at   TEXT NOT NULL DEFAULT '';
+ALTER TABLE snapshots ADD COLUMN retract_reason TEXT NOT NULL DEFAULT '';

@@ -22,6 +22,9 @@ type Snapshot struct {
 const (
 	SnapshotActive      = "active"
 	SnapshotQuarantined = "quarantined"
+	// SnapshotRetracted: an operator withdrew it (tracker retract); kept
+	// for audit, never a list's latest.
+	SnapshotRetracted = "retracted"
 )
 
 // Label names a snapshot for people: its id and the list's own date.

@@ -49,6 +49,7 @@ func commands() []command {
 		{"snapshots", "list stored snapshots", runSnapshots},
 		{"history", "show every stored change of one designation", runHistory},
 		{"accept", "promote a quarantined snapshot after a person checked it", runAccept},
+		{"retract", "withdraw a wrongly stored snapshot (kept for audit, no longer the latest)", runRetract},
 		{"export-raw", "write a snapshot's raw published files back out, sha256 checked", runExportRaw},
 		{"notify", "send the queued alerts; --test checks the notifier configuration", runNotify},
 		{"outbox", "list the alerts not sent, with attempts and last error", runOutbox},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 var monthAbbrev = map[string]int{
@@ -84,4 +85,54 @@ func DayMonAbbrevYear(s string) string {
 		return s
 	}
 	return isoPartial(y, m, d)
+}
+
+// DateForm is one way a publisher writes the date of a publication.
+type DateForm int
+
+const (
+	// FormISO is ISO 8601: "2020-04-15", "2020-04-15T15:29:22.497+02:00".
+	FormISO DateForm = iota
+	// FormDayMonthYear is the UK's dd/mm/yyyy (OFSI "Last Updated").
+	FormDayMonthYear
+	// FormMonthDayYear is OFAC's MM/DD/YYYY (Publish_Date).
+	FormMonthDayYear
+	// FormDayMonAbbrevYear is the UK Sanctions List CSV's "08-Oct-2026".
+	FormDayMonAbbrevYear
+)
+
+var dateFormNames = map[DateForm]string{
+	FormISO: "YYYY-MM-DD", FormDayMonthYear: "dd/mm/yyyy", FormMonthDayYear: "MM/DD/YYYY", FormDayMonAbbrevYear: "DD-Mon-YYYY",
+}
+
+var dateLayouts = map[DateForm][]string{
+	FormISO:              {time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02Z07:00", time.DateOnly},
+	FormDayMonthYear:     {"02/01/2006", "2/1/2006"},
+	FormMonthDayYear:     {"01/02/2006", "1/2/2006"},
+	FormDayMonAbbrevYear: {"02-Jan-2006", "2-Jan-2006", "02 Jan 2006", "2 Jan 2006"},
+}
+
+// PublicationDate reads the date a list states for itself, written in one
+// of forms, and returns it as ISO YYYY-MM-DD. Dates are compared and stored
+// in that form only: a form we cannot read is an error, never a string kept
+// as if it were a date, because the store orders publications by it.
+// Month abbreviations are matched without regard to case, as time.Parse
+// does.
+func PublicationDate(s string, forms ...DateForm) (string, error) {
+	s = strings.TrimSpace(s)
+	for _, f := range forms {
+		for _, layout := range dateLayouts[f] {
+			if t, err := time.Parse(layout, s); err == nil {
+				if t.Year() < 1900 {
+					return "", fmt.Errorf("date %q is before 1900", s)
+				}
+				return t.Format(time.DateOnly), nil
+			}
+		}
+	}
+	names := make([]string, len(forms))
+	for i, f := range forms {
+		names[i] = dateFormNames[f]
+	}
+	return "", fmt.Errorf("%.40q is not a date (want %s)", s, strings.Join(names, " or "))
 }

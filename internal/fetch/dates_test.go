@@ -27,3 +27,41 @@ func TestISOPartial(t *testing.T) {
 		}
 	}
 }
+
+func TestPublicationDate(t *testing.T) {
+	tests := []struct {
+		in    string
+		forms []DateForm
+		want  string // "" : an error
+	}{
+		{"08-Oct-2026", []DateForm{FormDayMonAbbrevYear}, "2026-10-08"},
+		{"30-Sep-2026", []DateForm{FormDayMonAbbrevYear}, "2026-09-30"},
+		{" 8-oct-2026 ", []DateForm{FormDayMonAbbrevYear}, "2026-10-08"},
+		{"08 Oct 2026", []DateForm{FormDayMonAbbrevYear}, "2026-10-08"},
+		{"08-Okt-2026", []DateForm{FormDayMonAbbrevYear}, ""},
+		{"31-Feb-2026", []DateForm{FormDayMonAbbrevYear}, ""},
+		{"05/06/2023", []DateForm{FormDayMonthYear}, "2023-06-05"},
+		{"05/06/2023", []DateForm{FormMonthDayYear}, "2023-05-06"},
+		{"13/06/2023", []DateForm{FormMonthDayYear}, ""},
+		{"00/00/2023", []DateForm{FormDayMonthYear}, ""},
+		{"2020-04-15T15:29:22.497+02:00", []DateForm{FormISO}, "2020-04-15"},
+		{"2020-04-15T23:29:22", []DateForm{FormISO}, "2020-04-15"},
+		{"2020-04-15", []DateForm{FormISO}, "2020-04-15"},
+		{"2020-04-15", []DateForm{FormDayMonthYear}, ""},
+		{"10-Apr-2025", []DateForm{FormISO, FormDayMonthYear, FormDayMonAbbrevYear}, "2025-04-10"},
+		{"", []DateForm{FormISO}, ""},
+		{"0001-01-01", []DateForm{FormISO}, ""},
+	}
+	for _, tt := range tests {
+		got, err := PublicationDate(tt.in, tt.forms...)
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("PublicationDate(%q) = %q, want an error", tt.in, got)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("PublicationDate(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}

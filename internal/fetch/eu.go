@@ -454,13 +454,11 @@ func euAttr(se xml.StartElement, local string) string {
 // and the CSV of one publication must get the same PublishedAt, since the
 // store refuses a publication dated before the latest one.
 func euGenerationDate(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02Z07:00", time.DateOnly} {
-		if _, err := time.Parse(layout, s); err == nil {
-			return s[:len(time.DateOnly)], nil
-		}
+	d, err := PublicationDate(s, FormISO)
+	if err != nil {
+		return "", fmt.Errorf("generationDate: %w", err)
 	}
-	return "", fmt.Errorf("generationDate %q is not an ISO date", s)
+	return d, nil
 }
 
 // euBuilder accumulates one EU entity from the pieces either format spreads

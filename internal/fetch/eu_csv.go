@@ -149,9 +149,9 @@ func parseEUCSV(ctx context.Context, file string, data []byte) (*Publication, er
 
 		if pub.PublishedAt == "" {
 			if d := strings.TrimSpace(row.get("fileGenerationDate")); d != "" {
-				iso := DayMonthYear(d)
-				if _, err := euGenerationDate(iso); err != nil {
-					return nil, &ParseError{File: file, Pos: fmt.Sprintf("line %d", line), Err: fmt.Errorf("fileGenerationDate %q is not a date", d)}
+				iso, err := PublicationDate(d, FormDayMonthYear, FormISO)
+				if err != nil {
+					return nil, &ParseError{File: file, Pos: fmt.Sprintf("line %d", line), Err: fmt.Errorf("fileGenerationDate: %w", err)}
 				}
 				pub.PublishedAt = iso
 			}

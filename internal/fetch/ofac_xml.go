@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cybersanctions/tracker"
 )
@@ -199,11 +198,11 @@ func ofacPublishDate(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
-	t, err := time.Parse("01/02/2006", s)
+	d, err := PublicationDate(s, FormMonthDayYear)
 	if err != nil {
-		return "", fmt.Errorf("Publish_Date %q is not MM/DD/YYYY", s)
+		return "", fmt.Errorf("Publish_Date: %w", err)
 	}
-	return t.Format(time.DateOnly), nil
+	return d, nil
 }
 
 // root checks that the file is an sdnList in a namespace OFAC uses. An

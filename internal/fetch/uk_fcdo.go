@@ -214,7 +214,11 @@ func parseFCDOXML(ctx context.Context, f RawFile) (*Publication, error) {
 			if err := dec.DecodeElement(&s, &se); err != nil {
 				return nil, fcdoXMLError(f.Name, dec, err)
 			}
-			pub.PublishedAt = DayMonthYear(s)
+			// The XML's form is not documented; accept the forms the
+			// UK publishes dates in and refuse anything else.
+			if pub.PublishedAt, err = PublicationDate(s, FormISO, FormDayMonthYear, FormDayMonAbbrevYear); err != nil {
+				return nil, &ParseError{File: f.Name, Pos: line(), Err: fmt.Errorf("DateGenerated: %w", err)}
+			}
 		case "Designation":
 			n++
 			if n%512 == 0 {
@@ -435,12 +439,14 @@ func parseFCDOCSV(ctx context.Context, f RawFile) (*Publication, error) {
 	if err != nil {
 		return nil, ukCSVError(f.Name, err)
 	}
-	// Line 1 is "Report Date: dd/mm/yyyy"; tolerate a file that starts
+	// Line 1 is "Report Date: 08-Oct-2026"; tolerate a file that starts
 	// with the header directly.
 	var header []string
 	if len(first) >= 1 && strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(first[0], "\ufeff")), "Report Date") {
 		_, d, _ := strings.Cut(strings.Join(first, ","), ":")
-		pub.PublishedAt = DayMonthYear(strings.Trim(d, " ,"))
+		if pub.PublishedAt, err = PublicationDate(strings.Trim(d, " ,"), FormDayMonAbbrevYear, FormDayMonthYear, FormISO); err != nil {
+			return nil, &ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("Report Date: %w", err)}
+		}
 		if header, err = r.Read(); err != nil {
 			return nil, ukCSVError(f.Name, err)
 		}

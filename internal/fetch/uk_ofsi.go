@@ -121,7 +121,9 @@ func parseOFSI(ctx context.Context, f RawFile) (*Publication, error) {
 	if len(first) < 2 || ukColumnKey(first[0]) != "last updated" {
 		return nil, &ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("want \"Last Updated,dd/mm/yyyy\", got %.60q: not an OFSI ConList CSV", strings.Join(first, ","))}
 	}
-	pub.PublishedAt = DayMonthYear(first[1])
+	if pub.PublishedAt, err = PublicationDate(first[1], FormDayMonthYear); err != nil {
+		return nil, &ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("Last Updated: %w", err)}
+	}
 	header, err := r.Read()
 	if err != nil {
 		return nil, ukCSVError(f.Name, err)

@@ -748,6 +748,15 @@ func TestUKBadInput(t *testing.T) {
 		{"fcdo csv only the report date", ParseUKSanctionsList, func(t *testing.T) []byte {
 			return []byte("Report Date: 04/03/2025\r\n")
 		}, "", "before its header"},
+		{"fcdo csv report date not a date", ParseUKSanctionsList, func(t *testing.T) []byte {
+			return ukReplaceLine(t, fcdoCSV(t), 1, func(s string) string { return strings.Replace(s, "04-Mar-2025", "31-Foo-2026", 1) })
+		}, "line 1", `Report Date: "31-Foo-2026" is not a date (want DD-Mon-YYYY`},
+		{"fcdo csv report date text order", ParseUKSanctionsList, func(t *testing.T) []byte {
+			return ukReplaceLine(t, fcdoCSV(t), 1, func(s string) string { return strings.Replace(s, "04-Mar-2025", "2026/10/08", 1) })
+		}, "line 1", "is not a date"},
+		{"fcdo xml DateGenerated not a date", ParseUKSanctionsList, func(t *testing.T) []byte {
+			return bytes.Replace(fcdoXML(t), []byte("<DateGenerated>"), []byte("<DateGenerated>yesterday "), 1)
+		}, "line ", `DateGenerated: "yesterday`},
 		{"fcdo html", ParseUKSanctionsList, func(t *testing.T) []byte { return html }, "", "HTML page"},
 		{"fcdo xml truncated", ParseUKSanctionsList, func(t *testing.T) []byte {
 			d := fcdoXML(t)

@@ -82,6 +82,9 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (*store.SaveResult,
 		return nil, fmt.Errorf("%s: %w", req.List.Name, rawErr)
 	}
 	ns := in.newSnapshot(req, pub, rawSHA256Of(req.Files, raw))
+	if err := checkNotFuture(req, ns.PublishedAt); err != nil {
+		return nil, err
+	}
 	ns.RawFiles = raw
 	res, err := in.Store.SaveSnapshot(ctx, ns)
 	if err != nil {
@@ -170,4 +173,34 @@ func rawSHA256Of(files []fetch.RawFile, raw []store.RawFile) string {
 		}
 	}
 	return rawDigest(files, sums)
+}
+
+// MaxFutureSkew is how far past now a publication date may lie: a day for
+// time zones and a day for a publisher that dates a list by the day it takes
+// effect. A date further ahead is an error, never a snapshot: the store
+// refuses anything older than its latest, so one publication dated 2092
+// would freeze the list for good.
+const MaxFutureSkew = 48 * time.Hour
+
+func checkNotFuture(req Request, published string) error {
+	if published == "" {
+		return nil
+	}
+	d, err := time.Parse(time.DateOnly, published)
+	if err != nil {
+		return fmt.Errorf("%s: publication date %q is not YYYY-MM-DD", req.List.Name, published)
+	}
+	now := req.FetchedAt
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if d.After(now.Add(MaxFutureSkew)) {
+		what := "the file states"
+		if req.AsOf != "" {
+			what = "--as-of"
+		}
+		return fmt.Errorf("%s: publication date %s (%s) is more than 2 days after now (%s): refused, since it would make every later publication look older",
+			req.List.Name, published, what, now.UTC().Format(time.DateOnly))
+	}
+	return nil
 }

@@ -67,7 +67,7 @@ func quarantineTx(ctx context.Context, tx *sql.Tx, in NewSnapshot, would *SaveRe
 func sameAsQuarantined(ctx context.Context, tx *sql.Tx, list, content string) (*SaveResult, error) {
 	sn, err := scanSnapshot(tx.QueryRowContext(ctx, `SELECT `+snapshotColumns+` FROM snapshots
 		WHERE list = ? AND status = 'quarantined' AND accepted_as IS NULL
-		  AND id > coalesce((SELECT max(id) FROM snapshots WHERE list = ? AND status = 'active'), 0)
+		  AND id > coalesce((SELECT max(id) FROM snapshots WHERE list = ? AND status = 'active' AND retracted_at = ''), 0)
 		ORDER BY id DESC LIMIT 1`, list, list))
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
@@ -105,7 +105,7 @@ func checkAcceptable(ctx context.Context, tx *sql.Tx, list string, id int64) err
 		return fmt.Errorf("snapshot %d was already accepted as snapshot %d: %w", id, acceptedAs.Int64, ErrNotAcceptable)
 	}
 	var newer sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT max(id) FROM snapshots WHERE list = ? AND status = 'active' AND id > ?`, list, id).Scan(&newer); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT max(id) FROM snapshots WHERE list = ? AND status = 'active' AND retracted_at = '' AND id > ?`, list, id).Scan(&newer); err != nil {
 		return err
 	}
 	if newer.Valid {

@@ -84,7 +84,7 @@ func pruneRawFiles(ctx context.Context, tx *sql.Tx, list string, keep int) error
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE raw_files SET gz = NULL
 		WHERE gz IS NOT NULL AND snapshot_id IN (
-			SELECT id FROM snapshots WHERE list = ? AND status = 'active' ORDER BY id DESC LIMIT -1 OFFSET ?)`,
+			SELECT id FROM snapshots WHERE list = ? AND status = 'active' AND retracted_at = '' ORDER BY id DESC LIMIT -1 OFFSET ?)`,
 		list, keep)
 	if err != nil {
 		return fmt.Errorf("prune raw files of %s: %w", list, err)

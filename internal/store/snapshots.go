@@ -26,6 +26,9 @@ var ErrNotFound = errors.New("not found")
 // which are stored only as its raw files.
 var ErrQuarantined = errors.New("snapshot is quarantined")
 
+// ErrRetracted is returned for the entities of a retracted snapshot.
+var ErrRetracted = errors.New("snapshot is retracted")
+
 // NewSnapshot is a parsed publication to store.
 type NewSnapshot struct {
 	List        string
@@ -169,9 +172,13 @@ func saveTx(ctx context.Context, tx *sql.Tx, in NewSnapshot, enc []encoded, cont
 	if prev != nil && prev.ContentSHA256 == content {
 		return &SaveResult{Snapshot: *prev, Created: false}, nil
 	}
-	if prev != nil && in.PublishedAt != "" && prev.PublishedAt != "" && in.PublishedAt < prev.PublishedAt {
-		return nil, fmt.Errorf("publication of %s is older than the latest snapshot %s: import history oldest first",
-			in.PublishedAt, prev.Label())
+	if prev != nil {
+		if older, err := publishedBefore(in.PublishedAt, prev.PublishedAt); err != nil {
+			return nil, err
+		} else if older {
+			return nil, fmt.Errorf("publication of %s is older than the latest snapshot %s: import history oldest first",
+				in.PublishedAt, prev.Label())
+		}
 	}
 
 	snap := tracker.Snapshot{
@@ -600,16 +607,16 @@ func insertChanges(ctx context.Context, tx *sql.Tx, snapshot, prev int64, change
 	return nil
 }
 
-const snapshotColumns = `id, list, fetched_at, published_at, source, raw_sha256, content_sha256, entity_count, status, note`
+const snapshotColumns = `id, list, fetched_at, published_at, source, raw_sha256, content_sha256, entity_count, status, note, retracted_at, retract_reason`
 
 type scanner interface{ Scan(dest ...any) error }
 
 // scanSnapshot scans snapshotColumns, then any extra columns into extra.
 func scanSnapshot(row scanner, extra ...any) (*tracker.Snapshot, error) {
 	var sn tracker.Snapshot
-	var fetched string
+	var fetched, retracted, reason string
 	dest := append([]any{&sn.ID, &sn.List, &fetched, &sn.PublishedAt, &sn.Source, &sn.RawSHA256,
-		&sn.ContentSHA256, &sn.EntityCount, &sn.Status, &sn.Note}, extra...)
+		&sn.ContentSHA256, &sn.EntityCount, &sn.Status, &sn.Note, &retracted, &reason}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
@@ -619,6 +626,11 @@ func scanSnapshot(row scanner, extra ...any) (*tracker.Snapshot, error) {
 	var err error
 	if sn.FetchedAt, err = parseTime(fetched); err != nil {
 		return nil, err
+	}
+	if retracted != "" {
+		// Retracted wins over the status it had: it is what people must see.
+		sn.Status = tracker.SnapshotRetracted
+		sn.Note = strings.TrimSpace("retracted " + retracted + ": " + reason + " " + sn.Note)
 	}
 	return &sn, nil
 }
@@ -630,7 +642,7 @@ type querier interface {
 
 func latestTx(ctx context.Context, q querier, list string) (*tracker.Snapshot, error) {
 	sn, err := scanSnapshot(q.QueryRowContext(ctx, `SELECT `+snapshotColumns+` FROM snapshots
-		WHERE list = ? AND status = 'active' ORDER BY id DESC LIMIT 1`, list))
+		WHERE list = ? AND status = 'active' AND retracted_at = '' ORDER BY id DESC LIMIT 1`, list))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("latest snapshot of %s: %w", list, err)
 	}
@@ -655,7 +667,7 @@ func (s *Store) Snapshot(ctx context.Context, id int64) (*tracker.Snapshot, erro
 // ErrNotFound.
 func (s *Store) Before(ctx context.Context, sn *tracker.Snapshot) (*tracker.Snapshot, error) {
 	prev, err := scanSnapshot(s.r.QueryRowContext(ctx, `SELECT `+snapshotColumns+` FROM snapshots
-		WHERE list = ? AND status = 'active' AND id < ? ORDER BY id DESC LIMIT 1`, sn.List, sn.ID))
+		WHERE list = ? AND status = 'active' AND retracted_at = '' AND id < ? ORDER BY id DESC LIMIT 1`, sn.List, sn.ID))
 	if err != nil {
 		return nil, fmt.Errorf("snapshot before %s: %w", sn.Label(), err)
 	}
@@ -670,7 +682,7 @@ func (s *Store) At(ctx context.Context, list, day string) (*tracker.Snapshot, er
 		return nil, fmt.Errorf("date %q: want YYYY-MM-DD", day)
 	}
 	sn, err := scanSnapshot(s.r.QueryRowContext(ctx, `SELECT `+snapshotColumns+` FROM snapshots
-		WHERE list = ? AND status = 'active'
+		WHERE list = ? AND status = 'active' AND retracted_at = ''
 		  AND substr(CASE published_at WHEN '' THEN fetched_at ELSE published_at END, 1, 10) <= ?
 		ORDER BY id DESC LIMIT 1`, list, day))
 	if err != nil {
@@ -709,6 +721,10 @@ func (s *Store) Entities(ctx context.Context, sn *tracker.Snapshot) ([]*tracker.
 		// It has no memberships: the query below would answer with the
 		// active snapshots around it.
 		return nil, fmt.Errorf("entities of %s: %w", sn.Label(), ErrQuarantined)
+	}
+	if sn.Status == tracker.SnapshotRetracted {
+		// Its memberships were undone when it was retracted.
+		return nil, fmt.Errorf("entities of %s: %w", sn.Label(), ErrRetracted)
 	}
 	var out []*tracker.Entity
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
@@ -826,7 +842,7 @@ func (s *Store) Changes(ctx context.Context, snapshotID int64) ([]tracker.Change
 func (s *Store) EntityHistory(ctx context.Context, list, entityID string) ([]HistoryEntry, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("s.", snapshotColumns)+`, c.body
 		FROM changes c JOIN snapshots s ON s.id = c.snapshot_id
-		WHERE c.list = ? AND c.entity_id = ? ORDER BY c.snapshot_id`, list, entityID)
+		WHERE c.list = ? AND c.entity_id = ? AND s.retracted_at = '' ORDER BY c.snapshot_id`, list, entityID)
 	if err != nil {
 		return nil, fmt.Errorf("history of %s %s: %w", list, entityID, err)
 	}
@@ -880,4 +896,22 @@ func prefixed(prefix, columns string) string {
 		parts[i] = prefix + p
 	}
 	return strings.Join(parts, ", ")
+}
+
+// publishedBefore reports whether publication date a is before b. Both are
+// parsed as dates: text order would put "30-Sep" after "08-Oct". An empty
+// date (the list states none) orders nothing.
+func publishedBefore(a, b string) (bool, error) {
+	if a == "" || b == "" {
+		return false, nil
+	}
+	ta, err := time.Parse(time.DateOnly, a)
+	if err != nil {
+		return false, fmt.Errorf("publication date %q is not YYYY-MM-DD", a)
+	}
+	tb, err := time.Parse(time.DateOnly, b)
+	if err != nil {
+		return false, fmt.Errorf("stored publication date %q is not YYYY-MM-DD", b)
+	}
+	return ta.Before(tb), nil
 }
