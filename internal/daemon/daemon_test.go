@@ -138,7 +138,7 @@ func newFixture(t testing.TB, lists ...ListSpec) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	clk := &clock{t: time.Date(2025, 7, 1, 8, 0, 0, 0, time.UTC)}
+	clk := &clock{t: time.Date(2025, 12, 1, 8, 0, 0, 0, time.UTC)}
 	st.Now = clk.Now
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

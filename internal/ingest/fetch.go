@@ -75,6 +75,12 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
+		if dl.NotModified && (v.ETag == "" && v.LastModified == "") {
+			// Only a request with validators can be answered "not
+			// modified". A cache or CDN that says so anyway would freeze
+			// the list while every check looks healthy.
+			return nil, fmt.Errorf("%s: %s answered 304 Not Modified to a request without validators (If-None-Match, If-Modified-Since): a misbehaving cache; nothing stored", name, fetch.RedactURL(u))
+		}
 		dls[i] = dl
 		res.NotModified = res.NotModified && dl.NotModified
 	}

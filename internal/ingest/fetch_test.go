@@ -196,3 +196,34 @@ func TestFetchValidatorsOnlyAfterStore(t *testing.T) {
 		t.Errorf("after storing, saved ETag %s, want \"v2\"", got)
 	}
 }
+
+// TestNotModifiedWithoutValidators: a cache that answers 304 to a request
+// that carried no validators must not make the list look unchanged.
+func TestNotModifiedWithoutValidators(t *testing.T) {
+	ctx := context.Background()
+	var serve304 bool
+	var mu sync.Mutex
+	body := read(t, "ofac/constructed/2025-06-30.sdn.xml")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if serve304 {
+			w.WriteHeader(http.StatusNotModified) // whatever was asked
+			return
+		}
+		w.Write(body) // no ETag, no Last-Modified
+	}))
+	t.Cleanup(srv.Close)
+	in := newIngester(t)
+	req := FetchRequest{List: ofacSDN(t), URLs: []string{srv.URL + "/sdn.xml"}, Downloader: &fetch.Downloader{Retries: -1}}
+	if _, err := in.FetchConditional(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	serve304 = true
+	mu.Unlock()
+	_, err := in.FetchConditional(ctx, req)
+	if err == nil || !strings.Contains(err.Error(), "304 Not Modified to a request without validators") {
+		t.Fatalf("304 to an unconditional request: %v, want an error", err)
+	}
+}
