@@ -74,6 +74,7 @@ func ParseOFAC(ctx context.Context, files []RawFile) (*Publication, error) {
 	if err != nil {
 		return nil, err
 	}
+	pub.Sealed, pub.Unsealed = set.sealed()
 	return finish(set.files[ofacPrimary].name, pub)
 }
 

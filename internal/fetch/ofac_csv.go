@@ -54,6 +54,22 @@ type ofacCSVSet struct {
 	files  [ofacRoles]*ofacCSVFile
 }
 
+// sealed reports whether every file of the set ends with the DOS
+// end-of-file byte 0x1A that OFAC writes after the last record (every real
+// file since 2021 has it); a file cut on a line boundary lacks it and
+// otherwise parses as a shorter list. unsealed names the first that does not.
+func (s *ofacCSVSet) sealed() (ok bool, unsealed string) {
+	for _, f := range s.files {
+		if f == nil {
+			continue
+		}
+		if len(f.data) == 0 || f.data[len(f.data)-1] != 0x1a {
+			return false, fmt.Sprintf("%s does not end with OFAC's end-of-file byte 0x1A", f.name)
+		}
+	}
+	return true, ""
+}
+
 // ofacCSVSetOf assigns each file its role by name. A name it does not know
 // is an error, not a file to ignore: a set that is not what the caller
 // thinks it is must not pass for a complete publication.

@@ -169,7 +169,11 @@ func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, 
 			if err := p.trailer(); err != nil {
 				return nil, err
 			}
-			return pub, ofacCheckCount(file, info, infoPos, len(pub.Entities))
+			if err := ofacCheckCount(file, info, infoPos, len(pub.Entities)); err != nil {
+				return nil, err
+			}
+			pub.Sealed = true
+			return pub, nil
 		}
 	}
 }

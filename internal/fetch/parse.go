@@ -27,8 +27,17 @@ type Publication struct {
 	// PublishedAt is the date the list states for itself (ISO 8601, UTC
 	// date or date-time), or "" when the format carries none.
 	PublishedAt string
-	// Entities are canonicalized (tracker.Entity.Canonicalize), with unique IDs.
+	// Entities are canonicalized (tracker.Entity.Canonicalize), with unique
+	// IDs, in the order the publication lists them.
 	Entities []*tracker.Entity
+	// Sealed: the format proved the publication whole (OFAC XML's
+	// Record_Count matched, every OFAC CSV file ended with OFAC's
+	// end-of-file byte). Without it, a file cut on a record boundary parses
+	// like a list with fewer entries.
+	Sealed bool
+	// Unsealed says which file lacks the end its publisher always gives
+	// it, when the format has one: a download cut short looks like that.
+	Unsealed string
 }
 
 // Parser turns the raw files of one publication into entities. It reads its

@@ -113,7 +113,21 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 		files[i] = dls[i].File
 		res.Bytes += int64(len(dls[i].File.Data))
 	}
-	if res.Save, err = in.Ingest(ctx, Request{List: req.List, Files: files, FetchedAt: fetchedAt}); err != nil {
+	redownload := func(ctx context.Context) ([]fetch.RawFile, error) {
+		again := make([]fetch.RawFile, len(urls))
+		for i, u := range urls {
+			dl, err := req.Downloader.Get(ctx, u, fetch.Validators{})
+			if err != nil {
+				return nil, err
+			}
+			if dl.NotModified {
+				return nil, fmt.Errorf("%s answered 304 Not Modified to an unconditional request", fetch.RedactURL(u))
+			}
+			again[i] = dl.File
+		}
+		return again, nil
+	}
+	if res.Save, err = in.Ingest(ctx, Request{List: req.List, Files: files, FetchedAt: fetchedAt, Downloaded: true, Redownload: redownload}); err != nil {
 		return nil, err
 	}
 	if err := in.saveValidators(ctx, name, urls, dls, nil); err != nil {

@@ -39,6 +39,15 @@ type Request struct {
 	// none, such as OFAC's CSV files, when importing history.
 	AsOf      string
 	FetchedAt time.Time
+	// Downloaded: the files came from the list's URLs (fetch, the daemon),
+	// not from files an operator named. A download must be whole by its
+	// format's own seal (OFAC CSV's end-of-file byte), else nothing is
+	// stored.
+	Downloaded bool
+	// Redownload, if set, downloads the publication again; removals in a
+	// format that cannot prove itself whole are believed only when it gives
+	// the same bytes.
+	Redownload func(ctx context.Context) ([]fetch.RawFile, error)
 }
 
 // Ingest parses the files of one publication and stores it as a snapshot
@@ -81,7 +90,20 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (*store.SaveResult,
 	if rawErr != nil {
 		return nil, fmt.Errorf("%s: %w", req.List.Name, rawErr)
 	}
+	if pub.Unsealed != "" {
+		if req.Downloaded {
+			return nil, fmt.Errorf("%s: %s: the download was cut short; nothing stored", req.List.Name, pub.Unsealed)
+		}
+		if in.Log != nil {
+			in.Log.Warn("file lacks its publisher's end: if it has removals it is quarantined", "list", req.List.Name, "why", pub.Unsealed)
+		}
+	}
+	suspect, err := in.suspectCut(ctx, req, pub)
+	if err != nil {
+		return nil, err
+	}
 	ns := in.newSnapshot(req, pub, rawSHA256Of(req.Files, raw))
+	ns.Suspect = suspect
 	if err := checkNotFuture(req, ns.PublishedAt); err != nil {
 		return nil, err
 	}

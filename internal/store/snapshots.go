@@ -45,6 +45,11 @@ type NewSnapshot struct {
 	// RawRetention is how many of the list's newest active snapshots keep
 	// their raw files' data; negative keeps all.
 	RawRetention int
+	// Suspect, when set, is why this publication's removals look like a
+	// publication cut short rather than delistings (the caller checked the
+	// file's end and the previous publication's order): a snapshot with
+	// removals is then quarantined with it. Without removals it is ignored.
+	Suspect string
 	// Accepts, when set, is a quarantined snapshot that a person checked:
 	// this publication is its content, stored as active despite the guards.
 	Accepts int64
@@ -138,7 +143,11 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 			}
 			return nil
 		}
-		if reason := in.Guards.Check(res); reason != "" && in.Accepts == 0 {
+		reason := in.Guards.Check(res)
+		if reason == "" && in.Suspect != "" && hasRemovals(res.Changes) {
+			reason = in.Suspect
+		}
+		if reason != "" && in.Accepts == 0 {
 			// Undo the snapshot but keep a record of it, out of the
 			// list's history: no alerts, not the latest, kept for review.
 			if _, err := tx.ExecContext(ctx, `ROLLBACK TO guarded`); err != nil {
@@ -914,4 +923,45 @@ func publishedBefore(a, b string) (bool, error) {
 		return false, fmt.Errorf("stored publication date %q is not YYYY-MM-DD", b)
 	}
 	return ta.Before(tb), nil
+}
+
+func hasRemovals(changes []tracker.Change) bool {
+	for _, c := range changes {
+		if c.Kind == tracker.Removed {
+			return true
+		}
+	}
+	return false
+}
+
+// LatestIDs returns the list's latest active snapshot and the ids of its
+// entities; ErrNotFound when it has none. It reads only the open
+// memberships' keys, so callers can tell cheaply what a publication would
+// remove before storing it.
+func (s *Store) LatestIDs(ctx context.Context, list string) (*tracker.Snapshot, map[string]bool, error) {
+	var sn *tracker.Snapshot
+	ids := map[string]bool{}
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if sn, err = latestTx(ctx, tx, list); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT entity_id FROM memberships WHERE list = ? AND to_snapshot IS NULL`, list)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids[id] = true
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("entity ids of %s: %w", list, err)
+	}
+	return sn, ids, nil
 }
