@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/cybersanctions/tracker/internal/config"
+	"github.com/cybersanctions/tracker/internal/daemon"
+	"github.com/cybersanctions/tracker/internal/fetch"
 )
 
 func runConfig(ctx context.Context, e *env, args []string) error {
@@ -56,7 +58,31 @@ if there is any problem.`)
 	if len(specs) == 0 {
 		fmt.Fprintln(e.stdout, "  note: no list enabled: 'tracker run' would have nothing to do")
 	}
+	for _, s := range specs {
+		if w := userAgentWarning(s); w != "" {
+			fmt.Fprintf(e.stdout, "  warning: lists.%s: %s\n", s.List.Name, w)
+		}
+	}
 	return nil
+}
+
+// userAgentWarning says when a list's User-Agent would be refused by its
+// publisher's firewall (OFAC's rule), or "".
+func userAgentWarning(s daemon.ListSpec) string {
+	rule := s.List.UserAgentRule
+	urls := s.URLs
+	if len(urls) == 0 {
+		urls = s.List.URLs
+	}
+	for _, u := range urls {
+		if fetch.IsOFACHost(u) {
+			rule = fetch.OFACRule
+		}
+	}
+	if rule != nil && !rule.Accepts(s.UserAgent) {
+		return fmt.Sprintf("user agent %q would be refused with 403: %s", s.UserAgent, rule.Text)
+	}
+	return ""
 }
 
 // alertTarget says where alerts go, naming where a credential came from,

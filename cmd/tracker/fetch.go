@@ -8,9 +8,6 @@ import (
 	"github.com/cybersanctions/tracker/internal/ingest"
 )
 
-// userAgent names the tracker to the publishers' servers.
-const userAgent = "tracker/0.1 (sanctions list monitor; +https://github.com/cybersanctions/tracker)"
-
 func runFetch(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("fetch", "[--list NAME]...", `
 Download lists from their configured URLs (the official ones by default;
@@ -54,7 +51,7 @@ at the end, as with 'import' (--no-notify: queued only).`)
 			continue
 		}
 		lc := cfg.List(name)
-		d := &fetch.Downloader{UserAgent: userAgent, Timeout: lc.Timeout, Retries: fetch.ExactRetries(lc.Retries), MaxBytes: lc.MaxBytes}
+		d := &fetch.Downloader{UserAgent: cfg.UserAgentFor(name), UserAgentRule: l.UserAgentRule, Timeout: lc.Timeout, Retries: fetch.ExactRetries(lc.Retries), MaxBytes: lc.MaxBytes}
 		res, err := in.Fetch(ctx, ingest.FetchRequest{List: l, URLs: lc.URLs, Downloader: d})
 		if err != nil {
 			fmt.Fprintf(e.stderr, "tracker fetch: %v\n", err)

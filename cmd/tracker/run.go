@@ -87,7 +87,6 @@ failed.`)
 		Store:            st,
 		Ingester:         in,
 		Log:              log,
-		UserAgent:        userAgent,
 		Jitter:           cfg.Jitter,
 		FailureThreshold: cfg.Notify.FailureThreshold,
 		InitialRun:       !*noInitial,
@@ -164,7 +163,8 @@ func listSpecs(cfg *config.Config) ([]daemon.ListSpec, error) {
 			continue
 		}
 		lc := cfg.List(name)
-		spec := daemon.ListSpec{List: l, URLs: lc.URLs, Schedule: lc.Schedule, Timeout: lc.Timeout, Retries: lc.Retries, MaxBytes: lc.MaxBytes}
+		spec := daemon.ListSpec{List: l, URLs: lc.URLs, Schedule: lc.Schedule, Timeout: lc.Timeout, Retries: lc.Retries, MaxBytes: lc.MaxBytes,
+			UserAgent: cfg.UserAgentFor(name)}
 		if spec.Schedule == "" {
 			spec.Schedule = cfg.Schedule
 		}

@@ -42,8 +42,11 @@ type Config struct {
 	// raw published files (compressed, for audit and export-raw); older
 	// ones keep only name, size and sha256. -1 keeps all, 0 none.
 	// Quarantined snapshots always keep theirs until accepted.
-	RawRetention int  `json:"raw_retention"`
-	ExpandEnv    bool `json:"expand_env"`
+	RawRetention int `json:"raw_retention"`
+	// UserAgent is sent with every request to a publisher; a list may
+	// override it. Default: tracker.UserAgent, which passes OFAC's rule.
+	UserAgent string `json:"user_agent"`
+	ExpandEnv bool   `json:"expand_env"`
 	// Lists holds every known list, enabled or not, defaults applied.
 	Lists  map[string]ListConfig `json:"lists"`
 	Notify NotifyConfig          `json:"notify"`
@@ -69,6 +72,8 @@ type ListConfig struct {
 	MaxBytes int64         `json:"max_bytes"`
 	Regimes  []string      `json:"regimes,omitempty"` // empty: the global or the list's cyber regimes
 	Guards   Guards        `json:"guards"`
+	// UserAgent overrides the global user_agent for this list; "" = global.
+	UserAgent string `json:"user_agent,omitempty"`
 }
 
 // Guards quarantine a snapshot that looks like a broken publication rather
@@ -152,6 +157,7 @@ func Default() *Config {
 		Jitter:       DefaultJitter,
 		ExpandEnv:    true,
 		RawRetention: DefaultRawRetention,
+		UserAgent:    tracker.UserAgent,
 		Lists:        map[string]ListConfig{},
 		Notify: NotifyConfig{
 			Kinds:            []tracker.ChangeKind{tracker.Added, tracker.Removed, tracker.Amended},
@@ -178,6 +184,17 @@ func defaultList(name string) ListConfig {
 		l.Timeout = t
 	}
 	return l
+}
+
+// UserAgentFor returns the User-Agent of a list's requests.
+func (c *Config) UserAgentFor(name string) string {
+	if ua := c.List(name).UserAgent; ua != "" {
+		return ua
+	}
+	if c.UserAgent != "" {
+		return c.UserAgent
+	}
+	return tracker.UserAgent
 }
 
 // List returns a list's settings, defaults applied; a list the

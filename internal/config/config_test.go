@@ -261,9 +261,6 @@ func TestExampleConfig(t *testing.T) {
 	if cfg.Slack == nil || cfg.Slack.Token.Reveal() != "xoxb-example" || cfg.ChannelFor("eu-fsf", nil) != "#eu-sanctions" {
 		t.Errorf("Slack = %+v", cfg.Slack)
 	}
-	if cfg.List("uk-sanctions-list").Schedule != "CRON_TZ=Europe/London 15 * * * *" {
-		t.Errorf("uk schedule = %q", cfg.List("uk-sanctions-list").Schedule)
-	}
 }
 
 // TestParseErrors: each mistake is reported with file, line and key path.
@@ -661,6 +658,30 @@ func TestParseSize(t *testing.T) {
 		got, err := ParseSize(tt.in)
 		if (err != nil) != tt.wantErr || got != tt.want {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+// TestExampleShowsDefaults: config.example.yaml says every value it shows
+// is the default, so an operator who copies it changes nothing. Keys that
+// are examples (the Slack section) are the only exceptions.
+func TestExampleShowsDefaults(t *testing.T) {
+	cfg, err := Load("../../config.example.yaml", known, env(map[string]string{"SLACK_TOKEN": "xoxb-example"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := Default()
+	top := func(c *Config) []any {
+		return []any{c.Log, c.Listen, c.Schedule, c.Jitter, len(c.Regimes), c.AllRegimes, c.RawRetention, c.UserAgent, c.ExpandEnv, c.Notify}
+	}
+	if got, want := top(cfg), top(def); !reflect.DeepEqual(got, want) {
+		t.Errorf("example top-level values %v, defaults %v", got, want)
+	}
+	for _, name := range sortedKeys(def.Lists) {
+		got, want := cfg.List(name), def.List(name)
+		got.URLs, want.URLs = nil, nil // the registry's URLs; TestExampleConfig checks them
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("example lists.%s = %+v\ndefault          = %+v", name, got, want)
 		}
 	}
 }

@@ -324,6 +324,29 @@ func (l *loader) expandValue(n *yaml.Node, path, s string) (string, bool) {
 	return out, true
 }
 
+// userAgent takes a User-Agent: printable ASCII on one line, as HTTP
+// allows in a header.
+func (l *loader) userAgent(dst *string) field {
+	return func(v *yaml.Node, path string) {
+		s, ok := l.scalar(v, path)
+		if !ok {
+			return
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			l.failf(v, path, "empty: leave the key out for the default")
+			return
+		}
+		for _, r := range s {
+			if r < 0x20 || r > 0x7e {
+				l.failf(v, path, "want printable ASCII on one line, got %q", s)
+				return
+			}
+		}
+		*dst = s
+	}
+}
+
 func (l *loader) str(dst *string) field {
 	return func(v *yaml.Node, path string) {
 		if s, ok := l.scalar(v, path); ok {
@@ -554,6 +577,7 @@ func (l *loader) top(cfg *Config, root *yaml.Node) {
 		},
 		"all_regimes":   l.boolean(&cfg.AllRegimes),
 		"raw_retention": l.integer(&cfg.RawRetention, -1),
+		"user_agent":    l.userAgent(&cfg.UserAgent),
 		"lists":         func(v *yaml.Node, path string) { l.lists(cfg, v, path) },
 		"notify":        func(v *yaml.Node, path string) { l.notify(&cfg.Notify, v, path) },
 		"slack": func(v *yaml.Node, path string) {
@@ -649,11 +673,12 @@ func (l *loader) lists(cfg *Config, n *yaml.Node, path string) {
 				enabledNode = v
 				l.boolean(&lc.Enabled)(v, path)
 			},
-			"urls":      l.stringList(&lc.URLs, checkListURL),
-			"schedule":  l.schedule(&lc.Schedule),
-			"timeout":   l.duration(&lc.Timeout, true),
-			"retries":   l.integer(&lc.Retries, 0),
-			"max_bytes": l.size(&lc.MaxBytes),
+			"urls":       l.stringList(&lc.URLs, checkListURL),
+			"schedule":   l.schedule(&lc.Schedule),
+			"timeout":    l.duration(&lc.Timeout, true),
+			"retries":    l.integer(&lc.Retries, 0),
+			"max_bytes":  l.size(&lc.MaxBytes),
+			"user_agent": l.userAgent(&lc.UserAgent),
 			"regimes": func(v *yaml.Node, path string) {
 				if l.listRegimes == nil {
 					l.listRegimes = map[string]*yaml.Node{}

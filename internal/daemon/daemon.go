@@ -32,6 +32,8 @@ type ListSpec struct {
 	Timeout  time.Duration // per download attempt
 	Retries  int           // extra attempts after a retryable failure; 0: none
 	MaxBytes int64
+	// UserAgent of the list's requests; "" is the Daemon's.
+	UserAgent string
 }
 
 // OperatorNotice tells operators that a list keeps failing or works again.
@@ -52,8 +54,9 @@ type Daemon struct {
 	Ingester *ingest.Ingester // its AfterSave plans the deliveries of a new snapshot
 	Log      *slog.Logger
 
-	// Client and UserAgent are shared by every download; a nil Client is
-	// the fetch package's, with its dial, TLS and idle timeouts.
+	// Client and UserAgent are shared by every download (a list may have
+	// its own UserAgent); a nil Client is the fetch package's, with its
+	// dial, TLS and idle timeouts, and "" is tracker.UserAgent.
 	Client    *http.Client
 	UserAgent string
 
@@ -256,7 +259,11 @@ func (d *Daemon) scheduled(ctx context.Context, l ListSpec, jitter bool) {
 func (d *Daemon) check(ctx context.Context, l ListSpec) CheckResult {
 	name := l.List.Name
 	start := d.Now()
-	dl := &fetch.Downloader{Client: d.Client, UserAgent: d.UserAgent, Timeout: l.Timeout, Retries: fetch.ExactRetries(l.Retries), MaxBytes: l.MaxBytes}
+	ua := l.UserAgent
+	if ua == "" {
+		ua = d.UserAgent
+	}
+	dl := &fetch.Downloader{Client: d.Client, UserAgent: ua, UserAgentRule: l.List.UserAgentRule, Timeout: l.Timeout, Retries: fetch.ExactRetries(l.Retries), MaxBytes: l.MaxBytes}
 	res, err := d.Ingester.FetchConditional(ctx, ingest.FetchRequest{List: l.List, URLs: l.URLs, Downloader: dl})
 	c := store.Check{List: name, StartedAt: start, Duration: d.Now().Sub(start)}
 	if err != nil && ctx.Err() != nil {

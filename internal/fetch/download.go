@@ -23,6 +23,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cybersanctions/tracker"
 	"unicode"
 	"unicode/utf8"
 )
@@ -63,8 +65,12 @@ type Downloader struct {
 	// Client (same Transport, so the same connection pool) whose
 	// CheckRedirect enforces MaxRedirects, then calls Client's own.
 	Client *http.Client
-	// UserAgent names the tracker to publishers.
+	// UserAgent names the tracker to publishers; "" is tracker.UserAgent,
+	// which passes OFAC's rule.
 	UserAgent string
+	// UserAgentRule, if set, is the publisher's rule on the User-Agent; a
+	// 403 then says whether the User-Agent broke it.
+	UserAgentRule *UserAgentRule
 	// MaxBytes caps the body as stored, after gzip decompression; the bytes
 	// on the wire are capped at the same figure. 0 means DefaultMaxBytes.
 	MaxBytes int64
@@ -146,13 +152,37 @@ type StatusError struct {
 	StatusCode int
 	Status     string // "404 Not Found"
 	Snippet    string // the start of the body, one line, tags stripped
+	// Hint says what to check, for the statuses where the cause is known
+	// (a 403 from OFAC: its User-Agent rule).
+	Hint string
 }
 
 func (e *StatusError) Error() string {
-	if e.Snippet == "" {
-		return e.Status
+	s := e.Status
+	if e.Snippet != "" {
+		s = fmt.Sprintf("%s: %q", e.Status, e.Snippet)
 	}
-	return fmt.Sprintf("%s: %q", e.Status, e.Snippet)
+	if e.Hint != "" {
+		s += " — " + e.Hint
+	}
+	return s
+}
+
+// statusHint is what an operator should check after a refusal.
+func statusHint(code int, rawURL, userAgent string, rule *UserAgentRule) string {
+	if code != http.StatusForbidden {
+		return ""
+	}
+	if rule == nil && IsOFACHost(rawURL) {
+		rule = OFACRule
+	}
+	if rule != nil {
+		if !rule.Accepts(userAgent) {
+			return fmt.Sprintf("User-Agent %q breaks the publisher's rule: %s", userAgent, rule.Text)
+		}
+		return "the User-Agent passes the publisher's rule, so it refused access for another reason (a block of this network?)"
+	}
+	return "the publisher refused access: check the URL, and whether it now requires a login or blocks this network or User-Agent"
 }
 
 // getCall is the state of one Get call.
@@ -276,9 +306,7 @@ func (g *getCall) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 	if err != nil {
 		return nil, retryHint{}, fmt.Errorf("building request: %v", unwrapURLError(err))
 	}
-	if d.UserAgent != "" {
-		req.Header.Set("User-Agent", d.UserAgent)
-	}
+	req.Header.Set("User-Agent", d.userAgent())
 	req.Header.Set("Accept", "*/*")
 	// Setting it ourselves turns off the Transport's transparent gzip, so
 	// that readBody can cap the decompressed size.
@@ -304,7 +332,7 @@ func (g *getCall) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 		return &Download{NotModified: true, Validators: got, File: RawFile{Name: g.name(u, resp, false)}}, retryHint{}, nil
 	case code >= 200 && code < 300:
 	default:
-		serr := &StatusError{StatusCode: code, Status: resp.Status, Snippet: bodySnippet(resp)}
+		serr := &StatusError{StatusCode: code, Status: resp.Status, Snippet: bodySnippet(resp), Hint: statusHint(code, g.raw, d.userAgent(), d.UserAgentRule)}
 		drainBody(resp.Body)
 		if code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500 {
 			return nil, retryHint{ok: true, after: retryAfter(resp.Header.Get("Retry-After"), time.Now())}, serr
@@ -1019,4 +1047,11 @@ func ExactRetries(n int) int {
 		return -1
 	}
 	return n
+}
+
+func (d *Downloader) userAgent() string {
+	if d.UserAgent != "" {
+		return d.UserAgent
+	}
+	return tracker.UserAgent
 }

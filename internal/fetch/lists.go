@@ -18,6 +18,9 @@ type List struct {
 	CyberRegimes []string
 	// ImportOnly lists are history sources for `tracker import`, not fetched.
 	ImportOnly bool
+	// UserAgentRule is the publisher's firewall rule on the User-Agent,
+	// if it has one.
+	UserAgentRule *UserAgentRule
 }
 
 var registry = map[string]List{}
@@ -58,17 +61,19 @@ var ofacCyber = []string{"CYBER", "CYBER2", "CYBER3", "CYBER4"}
 
 func init() {
 	register(List{
-		Name:         "ofac-sdn",
-		Publisher:    "US OFAC (SDN List)",
-		URLs:         []string{"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.XML"},
-		Parse:        ParseOFAC,
-		CyberRegimes: ofacCyber,
+		Name:          "ofac-sdn",
+		Publisher:     "US OFAC (SDN List)",
+		URLs:          []string{"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.XML"},
+		Parse:         ParseOFAC,
+		CyberRegimes:  ofacCyber,
+		UserAgentRule: OFACRule,
 	})
 	register(List{
-		Name:         "ofac-consolidated",
-		Publisher:    "US OFAC (Consolidated non-SDN List)",
-		URLs:         []string{"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/CONSOLIDATED.XML"},
-		Parse:        ParseOFAC,
-		CyberRegimes: ofacCyber,
+		Name:          "ofac-consolidated",
+		Publisher:     "US OFAC (Consolidated non-SDN List)",
+		URLs:          []string{"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/CONSOLIDATED.XML"},
+		Parse:         ParseOFAC,
+		CyberRegimes:  ofacCyber,
+		UserAgentRule: OFACRule,
 	})
 }
