@@ -50,6 +50,14 @@ type Entity struct {
 	Attrs         map[string]string `json:"attrs,omitempty"`
 }
 
+// AttrDesignatedFrom, in Entity.Attrs, names the act an entity's
+// Designated date was taken from when the publisher gives no designation
+// date of its own (EU entities without designationDate: the first
+// regulation's publication date). Alerts then say "listed under
+// Regulation X of DATE" rather than present a date the publisher never
+// stated.
+const AttrDesignatedFrom = "designated_from_regulation"
+
 // Alias is another name the subject is known by.
 type Alias struct {
 	Name     string `json:"name"`

@@ -2,11 +2,13 @@ package fetch
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path"
 	"slices"
 	"strconv"
@@ -382,6 +384,7 @@ func (p *euXML) entity(start xml.StartElement) (*tracker.Entity, error) {
 				middle: euAttr(c, "middleName"), last: euAttr(c, "lastName"),
 				lang: euAttr(c, "nameLanguage"), strong: euAttr(c, "strong"),
 				function: euAttr(c, "function"), gender: euAttr(c, "gender"), title: euAttr(c, "title"),
+				logicalID: euAttr(c, "logicalId"),
 			})
 			b.remark(d.remarks...)
 			return err
@@ -469,7 +472,9 @@ type euBuilder struct {
 	line            int
 	designationDate string
 	earliestForce   string
+	earliestAct     tracker.Notice // the regulation published first
 	names           []tracker.Alias
+	nameIDs         []int64 // each name's nameAlias logicalId; MaxInt64 when it has none
 	genders, titles []string
 	remarks         []string
 }
@@ -504,6 +509,10 @@ func (b *euBuilder) regulation(programme, entryIntoForce string, n tracker.Notic
 	}
 	if f := strings.TrimSpace(entryIntoForce); f != "" && (b.earliestForce == "" || f < b.earliestForce) {
 		b.earliestForce = f
+	}
+	if d := strings.TrimSpace(n.Date); d != "" && (b.earliestAct.Date == "" || d < b.earliestAct.Date ||
+		d == b.earliestAct.Date && n.Title < b.earliestAct.Title) {
+		b.earliestAct = tracker.Notice{Title: strings.TrimSpace(n.Title), Date: d}
 	}
 	b.notice(n)
 }
@@ -541,6 +550,7 @@ type euName struct {
 	whole, first, middle, last string
 	lang, strong               string
 	function, gender, title    string
+	logicalID                  string
 }
 
 func (b *euBuilder) alias(n euName) {
@@ -556,6 +566,11 @@ func (b *euBuilder) alias(n euName) {
 		a.Strength = "weak"
 	}
 	b.names = append(b.names, a)
+	id, err := strconv.ParseInt(strings.TrimSpace(n.logicalID), 10, 64)
+	if err != nil {
+		id = math.MaxInt64
+	}
+	b.nameIDs = append(b.nameIDs, id)
 	if f := strings.TrimSpace(n.function); f != "" {
 		b.e.Positions = append(b.e.Positions, f)
 	}
@@ -737,30 +752,30 @@ func (b *euBuilder) contact(key, value string) {
 	b.e.Identifiers = append(b.e.Identifiers, tracker.Identifier{Type: typ, Value: value})
 }
 
-// build finishes the entity. Its name is the first nameAlias, as the EU
-// lists it; every other name is an alias.
+// build finishes the entity. Its name is chosen by euPrimaryName; every
+// other name is an alias with its language.
 func (b *euBuilder) build(file, pos string) (*tracker.Entity, error) {
 	e := &b.e
 	if strings.TrimSpace(e.ID) == "" {
 		return nil, &ParseError{File: file, Pos: pos, Err: errors.New("entity without logicalId")}
 	}
-	for i, a := range b.names {
-		if a.Name != "" {
-			e.Name = a.Name
-			b.names = b.names[i+1:]
-			break
-		}
-	}
-	if e.Name == "" {
+	best := euPrimaryName(b.names, b.nameIDs)
+	if best < 0 {
 		return nil, &ParseError{File: file, Pos: pos + " (logicalId " + e.ID + ")", Err: errors.New("entity without a name (no nameAlias with a wholeName)")}
 	}
-	for _, a := range b.names {
-		if a.Name != "" && a.Name != e.Name {
+	e.Name = b.names[best].Name
+	for i, a := range b.names {
+		if i != best && a.Name != "" && !(a.Name == e.Name && a.Lang == b.names[best].Lang) {
 			e.Aliases = append(e.Aliases, a)
 		}
 	}
 	e.Designated = strings.TrimSpace(b.designationDate)
-	if e.Designated == "" {
+	switch {
+	case e.Designated != "":
+	case b.earliestAct.Date != "":
+		e.Designated = b.earliestAct.Date
+		b.attr(tracker.AttrDesignatedFrom, cmp.Or(b.earliestAct.Title, "a regulation without number"))
+	default:
 		e.Designated = b.earliestForce
 	}
 	e.Remarks = euJoinSentences(b.remarks)
@@ -818,4 +833,50 @@ func euJoinSentences(rs []string) string {
 		sb.WriteString(r)
 	}
 	return sb.String()
+}
+
+// euPrimaryName picks the entity's name among its nameAlias elements,
+// whose order means nothing: the first is often a translation
+// (nameLanguage="FR" in the real 2020 excerpt, before the untranslated
+// name). Preferred: an untranslated name (nameLanguage ""), then an
+// English one, then a strong one, then any; among equals the strong one,
+// then the lowest nameAlias logicalId (the EU's oldest record of a name:
+// the one it first listed the subject under), then document order. -1
+// when no alias has a name.
+func euPrimaryName(names []tracker.Alias, ids []int64) int {
+	rank := func(a tracker.Alias) int {
+		switch {
+		case a.Lang == "":
+			return 0
+		case strings.EqualFold(a.Lang, "EN"):
+			return 1
+		case a.Strength == "strong":
+			return 2
+		}
+		return 3
+	}
+	best := -1
+	for i, a := range names {
+		if a.Name == "" {
+			continue
+		}
+		if best < 0 {
+			best = i
+			continue
+		}
+		b := names[best]
+		switch {
+		case rank(a) != rank(b):
+			if rank(a) < rank(b) {
+				best = i
+			}
+		case (a.Strength == "strong") != (b.Strength == "strong"):
+			if a.Strength == "strong" {
+				best = i
+			}
+		case ids[i] < ids[best]:
+			best = i
+		}
+	}
+	return best
 }

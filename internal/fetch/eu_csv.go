@@ -222,6 +222,7 @@ func euCSVDetail(b *euBuilder, section string, row euCSVRow) {
 			whole: get("WholeName"), first: get("FirstName"), middle: get("MiddleName"), last: get("LastName"),
 			lang: get("NameLanguage"), strong: get("Strong"),
 			function: get("Function"), gender: get("Gender"), title: get("Title"),
+			logicalID: get("LogicalId"),
 		})
 		b.remark(get("Remark"))
 	case "Address":

@@ -91,38 +91,42 @@ func TestParseEURealExcerpts(t *testing.T) {
 		published: "2020-04-15",
 		ids:       []string{"13", "20", "23", "25", "29", "33", "39"},
 		want: []want{
-			// The first nameAlias of EU.27.28 is the French "Abou Ali".
-			{id: "13", name: "Abou Ali", designated: "2003-07-07", birthDates: []string{"1937-04-28"},
+			// No designationDate: the date is the publication of the first
+			// regulation (1210/2003, published 2003-07-08, in force
+			// 2003-07-07), marked as taken from it.
+			// The first nameAlias of EU.27.28 is the French "Abou Ali"; the
+			// name is the untranslated alias with the lowest logicalId.
+			{id: "13", name: "Saddam Hussein Al-Tikriti", designated: "2003-07-08", birthDates: []string{"1937-04-28"},
 				birthPlaces: []string{"al-Awja, near Tikrit, IRAQ"}, nationalities: []string{"IRAQ"}, aliases: 2,
-				attrs: map[string]string{"eu_reference_number": "EU.27.28", "gender": "M"}},
-			{id: "20", name: "Qusay Saddam Hussein Al-Tikriti", designated: "2003-07-07", birthDates: []string{"1965", "1966"},
+				attrs: map[string]string{"designated_from_regulation": "1210/2003 (OJ L169)", "eu_reference_number": "EU.27.28", "gender": "M"}},
+			{id: "20", name: "Qusay Saddam Hussein Al-Tikriti", designated: "2003-07-08", birthDates: []string{"1965", "1966"},
 				birthPlaces: []string{"Baghdad"}, nationalities: []string{"IRAQ"}, aliases: 1,
-				attrs: map[string]string{"eu_reference_number": "EU.39.56", "gender": "M"}},
-			{id: "25", name: "Abid Hamid Mahmoud Al-Tikriti", designated: "2003-07-07", birthDates: []string{"circa 1957"},
+				attrs: map[string]string{"designated_from_regulation": "1210/2003 (OJ L169)", "eu_reference_number": "EU.39.56", "gender": "M"}},
+			{id: "25", name: "Abid Hamid Mahmud Al-Tikriti", designated: "2003-07-08", birthDates: []string{"circa 1957"},
 				birthPlaces: []string{"al-Awja, near Tikrit"}, nationalities: []string{"IRAQ"}, aliases: 6,
-				attrs: map[string]string{"eu_reference_number": "EU.11.43", "gender": "M", "title": "Col"}},
+				attrs: map[string]string{"designated_from_regulation": "1210/2003 (OJ L169)", "eu_reference_number": "EU.11.43", "gender": "M", "title": "Col"}},
 			// A birthdate element with a place but no date at all.
-			{id: "29", name: "Ali Hassan Al-Majid Al-Tikriti", designated: "2003-07-07", birthDates: []string{"1943"},
+			{id: "29", name: "Ali Hassan Al-Majid Al-Tikriti", designated: "2003-07-08", birthDates: []string{"1943"},
 				birthPlaces: []string{"Al-Awja, near Tikrit (J.O. ES)", "al-Awja, near Tikrit, IRAQ"}, nationalities: []string{"IRAQ"}, aliases: 1,
-				attrs: map[string]string{"eu_reference_number": "EU.22.9", "gender": "M"}},
+				attrs: map[string]string{"designated_from_regulation": "1210/2003 (OJ L169)", "eu_reference_number": "EU.22.9", "gender": "M"}},
 			// Eleven nameAlias elements, several repeating a name with another function.
-			{id: "33", name: "Abu Ahmad", designated: "2003-07-07", birthDates: []string{"1942"},
+			{id: "33", name: "Izzat Ibrahim al-Duri", designated: "2003-07-08", birthDates: []string{"1942"},
 				birthPlaces: []string{"Al-Dur (J.O. ES)", "al-Dur"}, nationalities: []string{"IRAQ"}, aliases: 4,
-				attrs: map[string]string{"eu_reference_number": "EU.42.11", "gender": "M"}},
+				attrs: map[string]string{"designated_from_regulation": "1210/2003 (OJ L169)", "eu_reference_number": "EU.42.11", "gender": "M"}},
 		},
 	}, {
 		file:      euExcerptCSV,
 		published: "2024-10-02",
 		ids:       []string{"13", "20", "23", "25"},
 		want: []want{
-			{id: "13", name: "Saddam Hussein Al-Tikriti", designated: "2003-07-07", birthDates: []string{"1937-04-28"},
+			{id: "13", name: "Saddam Hussein Al-Tikriti", designated: "2003-07-08", birthDates: []string{"1937-04-28"},
 				birthPlaces: []string{"al-Awja, near Tikrit, IRAQ"}, nationalities: []string{"IQ"}, aliases: 2,
-				attrs: map[string]string{"eu_reference_number": "EU.27.28", "gender": "M"}},
-			{id: "23", name: "Uday Saddam Hussein Al-Tikriti", designated: "2003-07-07", birthDates: []string{"1964", "1967"},
+				attrs: map[string]string{"designated_from_regulation": "1210/2003 (OJ L169)", "eu_reference_number": "EU.27.28", "gender": "M"}},
+			{id: "23", name: "Uday Saddam Hussein Al-Tikriti", designated: "2003-07-08", birthDates: []string{"1964", "1967"},
 				birthPlaces: []string{"Baghdad"}, nationalities: []string{"IQ"}, aliases: 1,
-				attrs: map[string]string{"eu_reference_number": "EU.16.62", "gender": "M"}},
-			{id: "25", name: "Abid Hamid Mahmud Al-Tikriti", designated: "2003-07-07",
-				aliases: 2, attrs: map[string]string{"eu_reference_number": "EU.11.43", "gender": "M", "title": "Col"}},
+				attrs: map[string]string{"designated_from_regulation": "1210/2003 (OJ L169)", "eu_reference_number": "EU.16.62", "gender": "M"}},
+			{id: "25", name: "Abid Hamid Mahmud Al-Tikriti", designated: "2003-07-08",
+				aliases: 2, attrs: map[string]string{"designated_from_regulation": "1210/2003 (OJ L169)", "eu_reference_number": "EU.11.43", "gender": "M", "title": "Col"}},
 		},
 	}}
 	for _, tt := range tests {
@@ -234,13 +238,13 @@ func TestParseEUFixtures(t *testing.T) {
 				{Title: "2020/1125 (OJ L246)", Date: "2020-07-30", URL: "http://data.europa.eu/eli/reg_impl/2020/1125/oj"},
 				{Title: "2020/1744 (OJ L393)", Date: "2020-11-20", URL: "http://data.europa.eu/eli/reg_impl/2020/1744/oj"},
 			},
-			Attrs: map[string]string{"eu_reference_number": "EU.9002.01", "un_id": "QDe.999"},
+			Attrs: map[string]string{"eu_reference_number": "EU.9002.01", "un_id": "QDe.999", "designated_from_regulation": "2020/1125 (OJ L246)"},
 		}, {
 			ID: "1003", Kind: tracker.KindPerson, Name: "Omar EXAMPLE", // no wholeName: built from its parts
 			Programs: []string{"LBY"}, Designated: "2016-01-19",
 			BirthDates: []string{"1961-02-21"}, BirthPlaces: []string{"Tripoli, LIBYA"},
 			Notices: []tracker.Notice{{Title: "2016/44 (OJ L12)", Date: "2016-01-19", URL: "http://data.europa.eu/eli/reg/2016/44/oj"}},
-			Attrs:   map[string]string{"eu_reference_number": "EU.9003.01", "gender": "M"},
+			Attrs:   map[string]string{"eu_reference_number": "EU.9003.01", "gender": "M", "designated_from_regulation": "2016/44 (OJ L12)"},
 		}},
 	}, {
 		file:      "small.csv",
@@ -262,7 +266,7 @@ func TestParseEUFixtures(t *testing.T) {
 			Notices: []tracker.Notice{n2014,
 				{Title: "2023/60 (OJ L7)", Date: "2023-01-10", URL: "http://data.europa.eu/eli/reg_impl/2023/60/oj"}},
 			Remarks: "(Fictitious; for tests)",
-			Attrs:   map[string]string{"eu_reference_number": "EU.9101.01", "gender": "M"},
+			Attrs:   map[string]string{"eu_reference_number": "EU.9101.01", "gender": "M", "designated_from_regulation": "269/2014 (OJ L78)"},
 		}, {
 			ID: "2002", Kind: tracker.KindEntity, Name: "Testing Bureau 7 LLC",
 			Programs: []string{"CYB"}, Designated: "2020-07-30",
@@ -641,4 +645,75 @@ func FuzzParseEU(f *testing.F) {
 			t.Fatal("a publication without entities")
 		}
 	})
+}
+
+// TestEUPrimaryNameIgnoresOrder: the entity's name is its untranslated
+// alias (else the English one, else a strong one), whatever the order of
+// the nameAlias elements or CSV rows, in several languages.
+func TestEUPrimaryNameIgnoresOrder(t *testing.T) {
+	type alias struct{ name, lang, strong, id string }
+	cases := []struct {
+		name    string
+		aliases []alias
+		want    string
+	}{
+		{"untranslated among translations", []alias{
+			{"Sandworm-Gruppe", "DE", "true", "301"}, {"Sandworm", "", "true", "300"}, {"Groupe Sandworm", "FR", "true", "302"}, {"Песчаный червь", "RU", "false", "303"},
+		}, "Sandworm"},
+		{"two untranslated: the older logicalId", []alias{
+			{"Voodoo Bear", "", "true", "412"}, {"Главный центр специальных технологий", "RU", "true", "405"}, {"Main Centre for Special Technologies", "", "true", "401"}, {"Hauptzentrum", "DE", "true", "409"},
+		}, "Main Centre for Special Technologies"},
+		{"no untranslated: English", []alias{
+			{"Chosen Expo (SV)", "SV", "true", "501"}, {"Chosen Expo", "EN", "true", "503"}, {"Chosen Expo (DE)", "DE", "true", "502"},
+		}, "Chosen Expo"},
+		{"only translations: the strong one", []alias{
+			{"APT28 (weak)", "SV", "false", "601"}, {"APT28", "DE", "true", "603"}, {"Fancy Bear", "FR", "false", "602"},
+		}, "APT28"},
+	}
+	for _, tc := range cases {
+		for _, order := range permutations(len(tc.aliases)) {
+			var x, c strings.Builder
+			x.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<export xmlns="http://eu.europa.ec/fpi/fsd/export" generationDate="2024-03-01T00:30:00.000+01:00" globalFileId="1">` + "\n")
+			x.WriteString(`<sanctionEntity euReferenceNumber="EU.1.1" logicalId="77" designationDate="2020-07-30"><subjectType code="enterprise" classificationCode="E"/>` + "\n")
+			c.WriteString("fileGenerationDate;Entity_LogicalId;Entity_DesignationDate;Entity_SubjectType;Entity_Regulation_Programme;NameAlias_WholeName;NameAlias_NameLanguage;NameAlias_Strong;NameAlias_LogicalId\n")
+			for _, i := range order {
+				a := tc.aliases[i]
+				fmt.Fprintf(&x, `<nameAlias wholeName="%s" nameLanguage="%s" strong="%s" logicalId="%s"/>`+"\n", a.name, a.lang, a.strong, a.id)
+				fmt.Fprintf(&c, "01/03/2024;77;2020-07-30;E;CYB;%s;%s;%s;%s\n", a.name, a.lang, a.strong, a.id)
+			}
+			x.WriteString("</sanctionEntity>\n</export>\n")
+			for format, data := range map[string]string{"fsf.xml": x.String(), "fsf.csv": c.String()} {
+				pub, err := ParseEU(context.Background(), []RawFile{{Name: format, Data: []byte(data)}})
+				if err != nil {
+					t.Fatalf("%s %s order %v: %v", tc.name, format, order, err)
+				}
+				e := pub.Entities[0]
+				if e.Name != tc.want {
+					t.Errorf("%s %s order %v: name %q, want %q", tc.name, format, order, e.Name, tc.want)
+				}
+				if len(e.Aliases) != len(tc.aliases)-1 {
+					t.Errorf("%s %s order %v: %d aliases, want %d", tc.name, format, order, len(e.Aliases), len(tc.aliases)-1)
+				}
+				for _, a := range e.Aliases {
+					if a.Name == tc.want {
+						t.Errorf("%s %s: the name is also an alias", tc.name, format)
+					}
+				}
+			}
+		}
+	}
+}
+
+func permutations(n int) [][]int {
+	if n == 0 {
+		return [][]int{{}}
+	}
+	var out [][]int
+	for _, p := range permutations(n - 1) {
+		for i := 0; i <= len(p); i++ {
+			q := append(append(append([]int{}, p[:i]...), n-1), p[i:]...)
+			out = append(out, q)
+		}
+	}
+	return out
 }

@@ -218,7 +218,11 @@ func newCard(ch *tracker.Change) card {
 	if designated == "" {
 		designated = e.Attrs[attrListedOn]
 	}
-	add(texts("Designated", []string{designated}, 1, capValue))
+	if act := e.Attrs[tracker.AttrDesignatedFrom]; act != "" && designated != "" {
+		add(texts("Listed under", []string{"Regulation " + act + " of " + designated}, 1, capValue))
+	} else {
+		add(texts("Designated", []string{designated}, 1, capValue))
+	}
 	add(texts("Born", e.BirthDates, capValues, capValue))
 	add(texts("Place of birth", e.BirthPlaces, capValues, capValue))
 	add(texts("Nationality", e.Nationalities, capValues, capValue))
