@@ -181,3 +181,11 @@ UPDATE snapshots SET note = trim(note || ' (stated publication date, not a date:
 -- its memberships are undone and its pending alerts are not sent.
 ALTER TABLE snapshots ADD COLUMN retracted_at   TEXT NOT NULL DEFAULT '';
 ALTER TABLE snapshots ADD COLUMN retract_reason TEXT NOT NULL DEFAULT '';
+
+-- How the tracker read the publication (fetch.ParserVersion). When a new
+-- tracker reads a list differently (an EU name from the untranslated
+-- alias, a date parsed), the latest snapshot is re-read first and stored
+-- silently, so that the next publication's alerts hold only what the
+-- publisher changed. Everything stored before this migration was read by
+-- version 1.
+ALTER TABLE snapshots ADD COLUMN parser_version INTEGER NOT NULL DEFAULT 1;

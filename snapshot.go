@@ -17,6 +17,9 @@ type Snapshot struct {
 	EntityCount   int       `json:"entity_count"`
 	Status        string    `json:"status"`         // SnapshotActive or SnapshotQuarantined
 	Note          string    `json:"note,omitempty"` // why a snapshot was quarantined, or other remarks
+	// ParserVersion is how the tracker read the publication (see
+	// fetch.ParserVersion).
+	ParserVersion int `json:"parser_version"`
 }
 
 const (

@@ -12,6 +12,17 @@ import (
 	"github.com/cybersanctions/tracker"
 )
 
+// ParserVersion changes whenever a parser reads the same published bytes
+// into different entities (a field mapped anew, a name chosen by another
+// rule). The store keeps it with each snapshot; on a change the latest
+// snapshot is re-read silently before the next publication is compared
+// with it, so alerts never announce the tracker's own change as the
+// publisher's.
+//
+// 2: EU names from the untranslated alias, EU designation dates from the
+// first regulation's publication, publication dates parsed.
+const ParserVersion = 2
+
 // RawFile is one published file, as downloaded or read from disk.
 type RawFile struct {
 	// Name is the file's base name ("sdn.csv", "2024-05-03.sdn.csv"); for

@@ -98,6 +98,9 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (*store.SaveResult,
 			in.Log.Warn("file lacks its publisher's end: if it has removals it is quarantined", "list", req.List.Name, "why", pub.Unsealed)
 		}
 	}
+	if err := in.reread(ctx, req.List); err != nil {
+		return nil, err
+	}
 	suspect, err := in.suspectCut(ctx, req, pub)
 	if err != nil {
 		return nil, err
@@ -127,14 +130,15 @@ func (in *Ingester) newSnapshot(req Request, pub *fetch.Publication, rawSHA256 s
 		origins[i] = f.Origin
 	}
 	ns := store.NewSnapshot{
-		List:         req.List.Name,
-		Source:       strings.Join(origins, " "),
-		FetchedAt:    req.FetchedAt,
-		PublishedAt:  published,
-		RawSHA256:    rawSHA256,
-		Entities:     pub.Entities,
-		RawRetention: in.RawRetention,
-		AfterSave:    in.AfterSave,
+		List:          req.List.Name,
+		Source:        strings.Join(origins, " "),
+		FetchedAt:     req.FetchedAt,
+		PublishedAt:   published,
+		RawSHA256:     rawSHA256,
+		Entities:      pub.Entities,
+		RawRetention:  in.RawRetention,
+		AfterSave:     in.AfterSave,
+		ParserVersion: fetch.ParserVersion,
 	}
 	if in.Guards != nil {
 		ns.Guards = in.Guards(req.List.Name)

@@ -45,6 +45,11 @@ type NewSnapshot struct {
 	// RawRetention is how many of the list's newest active snapshots keep
 	// their raw files' data; negative keeps all.
 	RawRetention int
+	// ParserVersion is how the entities were read (fetch.ParserVersion);
+	// 0 is 1.
+	ParserVersion int
+	// Note is stored with an active snapshot, for people.
+	Note string
 	// Suspect, when set, is why this publication's removals look like a
 	// publication cut short rather than delistings (the caller checked the
 	// file's end and the previous publication's order): a snapshot with
@@ -193,10 +198,11 @@ func saveTx(ctx context.Context, tx *sql.Tx, in NewSnapshot, enc []encoded, cont
 	snap := tracker.Snapshot{
 		List: in.List, FetchedAt: in.FetchedAt.UTC(), PublishedAt: in.PublishedAt, Source: in.Source,
 		RawSHA256: in.RawSHA256, ContentSHA256: content, EntityCount: len(enc), Status: tracker.SnapshotActive,
+		Note: in.Note, ParserVersion: max(in.ParserVersion, 1),
 	}
-	r, err := tx.ExecContext(ctx, `INSERT INTO snapshots (list, fetched_at, published_at, source, raw_sha256, content_sha256, entity_count, status)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		snap.List, formatTime(snap.FetchedAt), snap.PublishedAt, snap.Source, snap.RawSHA256, snap.ContentSHA256, snap.EntityCount, snap.Status)
+	r, err := tx.ExecContext(ctx, `INSERT INTO snapshots (list, fetched_at, published_at, source, raw_sha256, content_sha256, entity_count, status, note, parser_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		snap.List, formatTime(snap.FetchedAt), snap.PublishedAt, snap.Source, snap.RawSHA256, snap.ContentSHA256, snap.EntityCount, snap.Status, snap.Note, snap.ParserVersion)
 	if err != nil {
 		return nil, fmt.Errorf("insert snapshot: %w", err)
 	}
@@ -616,7 +622,7 @@ func insertChanges(ctx context.Context, tx *sql.Tx, snapshot, prev int64, change
 	return nil
 }
 
-const snapshotColumns = `id, list, fetched_at, published_at, source, raw_sha256, content_sha256, entity_count, status, note, retracted_at, retract_reason`
+const snapshotColumns = `id, list, fetched_at, published_at, source, raw_sha256, content_sha256, entity_count, status, note, retracted_at, retract_reason, parser_version`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -625,7 +631,7 @@ func scanSnapshot(row scanner, extra ...any) (*tracker.Snapshot, error) {
 	var sn tracker.Snapshot
 	var fetched, retracted, reason string
 	dest := append([]any{&sn.ID, &sn.List, &fetched, &sn.PublishedAt, &sn.Source, &sn.RawSHA256,
-		&sn.ContentSHA256, &sn.EntityCount, &sn.Status, &sn.Note, &retracted, &reason}, extra...)
+		&sn.ContentSHA256, &sn.EntityCount, &sn.Status, &sn.Note, &retracted, &reason, &sn.ParserVersion}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
@@ -964,4 +970,13 @@ func (s *Store) LatestIDs(ctx context.Context, list string) (*tracker.Snapshot, 
 		return nil, nil, fmt.Errorf("entity ids of %s: %w", list, err)
 	}
 	return sn, ids, nil
+}
+
+// SetParserVersion records that a snapshot's publication reads the same
+// with a newer parser, so it need not be re-read again.
+func (s *Store) SetParserVersion(ctx context.Context, id int64, version int) error {
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE snapshots SET parser_version = ? WHERE id = ? AND parser_version < ?`, version, id, version)
+		return err
+	})
 }
