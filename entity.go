@@ -58,6 +58,14 @@ type Entity struct {
 // stated.
 const AttrDesignatedFrom = "designated_from_regulation"
 
+// AttrRemarksCut, in Entity.Attrs, says the publisher cut the remarks at
+// this many characters and the rest was not available (OFAC's sdn.csv
+// without sdn_comments.csv): the last item of Remarks may be a fragment.
+// It marks how the text was read, not what was published, so the diff
+// never reports it, and a cut remark that only differs from the other
+// version by where the cut fell is not an amendment.
+const AttrRemarksCut = "remarks_cut_at"
+
 // Alias is another name the subject is known by.
 type Alias struct {
 	Name     string `json:"name"`

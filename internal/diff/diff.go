@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/cybersanctions/tracker"
 )
@@ -106,8 +107,13 @@ func Fields(old, new *tracker.Entity) []tracker.FieldChange {
 	add("addresses", render(old.Addresses), render(new.Addresses))
 	add("identifiers", render(old.Identifiers), render(new.Identifiers))
 	add("notices", render(old.Notices), render(new.Notices))
-	add("remarks", scalar(old.Remarks), scalar(new.Remarks))
+	if !sameUpToCut(old, new) {
+		add("remarks", scalar(old.Remarks), scalar(new.Remarks))
+	}
 	for _, k := range attrKeys(old.Attrs, new.Attrs) {
+		if k == tracker.AttrRemarksCut {
+			continue // how the text was read, not what was published
+		}
 		add("attrs."+k, scalar(old.Attrs[k]), scalar(new.Attrs[k]))
 	}
 	return out
@@ -158,4 +164,33 @@ func attrKeys(a, b map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// sameUpToCut reports whether two remarks agree as far as a publisher's
+// cut lets them be compared (tracker.AttrRemarksCut): a cut remark's last
+// item is a fragment, which the whole text may hold complete or, read,
+// as a typed field; the items before it must begin the other remark. A
+// remark that differs only by where the cut fell, or by what a cut hid,
+// is not an amendment.
+func sameUpToCut(old, new *tracker.Entity) bool {
+	a, b := uncut(old), uncut(new)
+	if a == old.Remarks && b == new.Remarks {
+		return false // neither was cut
+	}
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	return strings.HasPrefix(b, a)
+}
+
+// uncut is a remark without the fragment a publisher's cut left at its
+// end, or the remark itself when it was not cut.
+func uncut(e *tracker.Entity) string {
+	if e.Attrs[tracker.AttrRemarksCut] == "" {
+		return e.Remarks
+	}
+	if i := strings.LastIndex(e.Remarks, "; "); i >= 0 {
+		return e.Remarks[:i]
+	}
+	return ""
 }

@@ -132,3 +132,35 @@ func TestFilter(t *testing.T) {
 		t.Errorf("removed-from-regime programmes = %+v", got)
 	}
 }
+
+func TestRemarksCutByThePublisher(t *testing.T) {
+	cut := map[string]string{tracker.AttrRemarksCut: "1000"}
+	tests := []struct {
+		name     string
+		old, new tracker.Entity
+		remarks  bool // want a remarks change
+	}{
+		{"cut vs full", tracker.Entity{Remarks: "A; B; alt. Digital Currency Address - XBT 1B6", Attrs: cut},
+			tracker.Entity{Remarks: "A; B; alt. Digital Currency Address - XBT 1B64QRxf; C"}, false},
+		{"cut at another place", tracker.Entity{Remarks: "A; B; frag", Attrs: cut},
+			tracker.Entity{Remarks: "A; B; fragment", Attrs: cut}, false},
+		{"cut, and changed before the cut", tracker.Entity{Remarks: "A; B; frag", Attrs: cut},
+			tracker.Entity{Remarks: "A; X; fragment", Attrs: cut}, true},
+		{"no cut, text changed", tracker.Entity{Remarks: "A; B"}, tracker.Entity{Remarks: "A; B; C"}, true},
+		{"a lone fragment vs nothing left", tracker.Entity{Remarks: "alt. Digital Currency Address - XBT 1B6", Attrs: cut}, tracker.Entity{}, false},
+		{"cut, and an item added before the cut", tracker.Entity{Remarks: "A; B; frag", Attrs: cut},
+			tracker.Entity{Remarks: "A; N; B; fragment"}, true},
+	}
+	for _, tt := range tests {
+		var fields []string
+		for _, f := range Fields(&tt.old, &tt.new) {
+			fields = append(fields, f.Field)
+		}
+		if got := slices.Contains(fields, "remarks"); got != tt.remarks {
+			t.Errorf("%s: fields %v, want remarks change %v", tt.name, fields, tt.remarks)
+		}
+		if slices.ContainsFunc(fields, func(f string) bool { return strings.Contains(f, tracker.AttrRemarksCut) }) {
+			t.Errorf("%s: the cut marker is reported as a change: %v", tt.name, fields)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -198,6 +199,12 @@ func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*Publication, error) {
 			ofacCSVColumns(ent.e, &ent.cols)
 			cut := !ent.continued && len(ent.remarks) >= ofacRemarksMax && utf8.RuneCountInString(ent.remarks) >= ofacRemarksMax
 			ofacRemarks(ent.e, ent.remarks, cut) // after the columns: it drops items that repeat the title
+			if cut {
+				if ent.e.Attrs == nil {
+					ent.e.Attrs = map[string]string{}
+				}
+				ent.e.Attrs[tracker.AttrRemarksCut] = strconv.Itoa(ofacRemarksMax)
+			}
 		}
 	})
 

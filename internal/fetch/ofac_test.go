@@ -858,3 +858,46 @@ func FuzzParseOFAC(f *testing.F) {
 		}
 	})
 }
+
+// TestOFACRemarksCutNotAnAmendment: the real 2025-05-16 excerpt read with
+// sdn_comments.csv (remarks whole) and without it (sdn.csv cuts them at
+// 1,000 characters): the cut entry's remarks are not reported amended.
+func TestOFACRemarksCutNotAnAmendment(t *testing.T) {
+	dir := shareddata.Path(t, "ofac/sdn-csv-trio/2025-05-16-excerpt")
+	var whole, cut []RawFile
+	for _, name := range []string{"sdn.csv", "sdn_comments.csv"} { // its add.csv holds rows of entries left out
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole = append(whole, RawFile{Name: name, Data: data})
+		if name != "sdn_comments.csv" {
+			cut = append(cut, RawFile{Name: name, Data: data})
+		}
+	}
+	a, err := ParseOFAC(context.Background(), whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ParseOFAC(context.Background(), cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked := 0
+	for _, e := range b.Entities {
+		if e.Attrs[tracker.AttrRemarksCut] == "" {
+			continue
+		}
+		marked++
+		for _, f := range diff.Compare("ofac-sdn", a.Entities, b.Entities) {
+			for _, fc := range f.Fields {
+				if f.ID == e.ID && fc.Field == "remarks" {
+					t.Errorf("entry %s: remarks reported amended between the whole and the cut text:\n%v\n%v", e.ID, fc.Before, fc.After)
+				}
+			}
+		}
+	}
+	if marked != 1 {
+		t.Errorf("%d entries marked as cut without sdn_comments.csv, want 1 (33151)", marked)
+	}
+}

@@ -21,7 +21,8 @@ import (
 //
 // 2: EU names from the untranslated alias, EU designation dates from the
 // first regulation's publication, publication dates parsed.
-const ParserVersion = 2
+// 3: OFAC remarks cut at 1,000 characters are marked (AttrRemarksCut).
+const ParserVersion = 3
 
 // RawFile is one published file, as downloaded or read from disk.
 type RawFile struct {
