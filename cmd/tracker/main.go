@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/cybersanctions/tracker/internal/config"
+	"github.com/cybersanctions/tracker/internal/termtext"
 )
 
 func main() {
@@ -75,6 +76,16 @@ func (e exitCodeError) Error() string { return fmt.Sprintf("exit status %d", e.c
 // Run runs the tracker with command-line arguments (without the program
 // name) and returns the process's exit status.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// Everything printed passes one cleaner: list text and servers' error
+	// pages reach the terminal with control and bidi characters escaped.
+	// JSON stays valid (the escapes are JSON's own).
+	out, errOut := termtext.NewWriter(stdout), termtext.NewWriter(stderr)
+	defer out.Flush()
+	defer errOut.Flush()
+	return run(ctx, args, out, errOut)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr}
 	global := flag.NewFlagSet("tracker", flag.ContinueOnError)
 	global.SetOutput(stderr)
@@ -94,7 +105,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	name, rest := args[0], args[1:]
 	if name == "help" || name == "-h" || name == "--help" {
 		if len(rest) > 0 {
-			return Run(ctx, []string{rest[0], "-h"}, stdout, stderr)
+			return run(ctx, []string{rest[0], "-h"}, stdout, stderr)
 		}
 		printHelp(stdout)
 		return exitOK

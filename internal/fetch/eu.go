@@ -67,6 +67,10 @@ func ParseEU(ctx context.Context, files []RawFile) (*Publication, error) {
 		}
 		return nil, &ParseError{File: name, Pos: "line 1", Err: errors.New(msg)}
 	case head[0] == '<':
+		// XML 1.0 allows DEL and the C1 controls, which no list has.
+		if err := checkControls(name, data, len(f.Data)-len(data)); err != nil {
+			return nil, err
+		}
 		pub, err = parseEUXML(ctx, name, data)
 	case euIsCSVHeader(head):
 		// The FSF writes UTF-8, and the CSV reader would pass any other

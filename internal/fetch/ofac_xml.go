@@ -102,6 +102,10 @@ type ofacXML struct {
 
 func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	// XML 1.0 allows DEL and the C1 controls, which no list has.
+	if err := checkControls(file, data, 0); err != nil {
+		return nil, err
+	}
 	p := &ofacXML{d: xml.NewDecoder(bytes.NewReader(data)), file: file}
 	if err := p.root(); err != nil {
 		return nil, err

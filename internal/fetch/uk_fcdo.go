@@ -180,6 +180,10 @@ var fcdoDetailLeaves = map[string]func(b *ukBuilder, v string){
 }
 
 func parseFCDOXML(ctx context.Context, f RawFile) (*Publication, error) {
+	// XML 1.0 allows DEL and the C1 controls, which no list has.
+	if err := checkControls(f.Name, f.Data, 0); err != nil {
+		return nil, err
+	}
 	dec := xml.NewDecoder(bytes.NewReader(f.Data))
 	w := &ukWarner{list: ukFCDOList, file: f.Name}
 	line := func() string { l, _ := dec.InputPos(); return fmt.Sprintf("line %d", l) }

@@ -106,7 +106,11 @@ type ofsiRegime struct {
 }
 
 func parseOFSI(ctx context.Context, f RawFile) (*Publication, error) {
-	r := csv.NewReader(bytes.NewReader(ukText(f.Data)))
+	text := ukText(f.Data)
+	if err := checkControls(f.Name, text, 0); err != nil {
+		return nil, err
+	}
+	r := csv.NewReader(bytes.NewReader(text))
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
 	pub := &Publication{}
