@@ -63,7 +63,7 @@ type Downloader struct {
 	// Client (same Transport, so the same connection pool) whose
 	// CheckRedirect enforces MaxRedirects, then calls Client's own.
 	Client *http.Client
-	// UserAgent names the tracker to publishers.
+	// UserAgent names the tracker to publishers; "" sends DefaultUserAgent.
 	UserAgent string
 	// MaxBytes caps the body as stored, after gzip decompression; the bytes
 	// on the wire are capped at the same figure. 0 means DefaultMaxBytes.
@@ -146,13 +146,19 @@ type StatusError struct {
 	StatusCode int
 	Status     string // "404 Not Found"
 	Snippet    string // the start of the body, one line, tags stripped
+	// Hint says what an operator should check (a 403's likely cause), or "".
+	Hint string
 }
 
 func (e *StatusError) Error() string {
-	if e.Snippet == "" {
-		return e.Status
+	msg := e.Status
+	if e.Snippet != "" {
+		msg = fmt.Sprintf("%s: %q", e.Status, e.Snippet)
 	}
-	return fmt.Sprintf("%s: %q", e.Status, e.Snippet)
+	if e.Hint != "" {
+		msg += " (" + e.Hint + ")"
+	}
+	return msg
 }
 
 // getCall is the state of one Get call.
@@ -276,9 +282,7 @@ func (g *getCall) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 	if err != nil {
 		return nil, retryHint{}, fmt.Errorf("building request: %v", unwrapURLError(err))
 	}
-	if d.UserAgent != "" {
-		req.Header.Set("User-Agent", d.UserAgent)
-	}
+	req.Header.Set("User-Agent", d.userAgent())
 	req.Header.Set("Accept", "*/*")
 	// Setting it ourselves turns off the Transport's transparent gzip, so
 	// that readBody can cap the decompressed size.
@@ -305,6 +309,9 @@ func (g *getCall) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 	case code >= 200 && code < 300:
 	default:
 		serr := &StatusError{StatusCode: code, Status: resp.Status, Snippet: bodySnippet(resp)}
+		if code == http.StatusForbidden {
+			serr.Hint = forbiddenHint(finalHost(u, resp), d.userAgent())
+		}
 		drainBody(resp.Body)
 		if code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500 {
 			return nil, retryHint{ok: true, after: retryAfter(resp.Header.Get("Retry-After"), time.Now())}, serr
@@ -754,6 +761,22 @@ func (d *Downloader) readFile(ctx context.Context, p string) (*Download, error) 
 		name = strings.TrimSuffix(name, ".gz")
 	}
 	return &Download{File: RawFile{Name: name, Data: data}}, nil
+}
+
+// userAgent is the User-Agent sent: DefaultUserAgent unless set.
+func (d *Downloader) userAgent() string {
+	if d.UserAgent != "" {
+		return d.UserAgent
+	}
+	return DefaultUserAgent
+}
+
+// finalHost is the host that answered, after redirects.
+func finalHost(configured *url.URL, resp *http.Response) string {
+	if resp.Request != nil && resp.Request.URL != nil {
+		return resp.Request.URL.Host
+	}
+	return configured.Host
 }
 
 func (d *Downloader) maxBytes() int64 {
