@@ -103,7 +103,7 @@ func TestSniffFormat(t *testing.T) {
 		{"ofac-sdn", "<!DOCTYPE html><html><body>Login</body></html>", "html", false},
 		{"ofac-sdn", "<?xml version=\"1.0\"?><html xmlns=\"http://www.w3.org/1999/xhtml\">", "html", false},
 		{"eu-fsf", "<export generationDate=\"2024-10-02\">", "XML <export>", true},
-		{"eu-fsf", "fileGenerationDate;Entity_LogicalId;Entity_EU_ReferenceNumber\n", `CSV "fileGenerationDate;Entity_LogicalId;Entity_EU_ReferenceNumber"`, true},
+		{"eu-fsf", "fileGenerationDate;Entity_LogicalId;Entity_EU_ReferenceNumber;Entity_UnitedNationId\n", `CSV "fileGenerationDate;Entity_LogicalId;Entity_EU_ReferenceNumbe…"`, true},
 		{"uk-sanctions-list", "<Designations><Designation>", "XML <Designations>", true},
 		{"uk-sanctions-list", "Report Date: 05-Jun-2023\r\nLast Updated,Unique ID", `CSV "Report Date: 05-Jun-2023"`, true},
 		{"uk-sanctions-list", "<export>", "XML <export>", false},
