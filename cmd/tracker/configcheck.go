@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cybersanctions/tracker/internal/config"
+	"github.com/cybersanctions/tracker/internal/fetch"
 )
 
 func runConfig(ctx context.Context, e *env, args []string) error {
@@ -56,7 +57,42 @@ if there is any problem.`)
 	if len(specs) == 0 {
 		fmt.Fprintln(e.stdout, "  note: no list enabled: 'tracker run' would have nothing to do")
 	}
+	// A warning, not an error: the file is valid and another publisher's
+	// mirror may accept the User-Agent, but OFAC's own host will not.
+	for _, w := range userAgentWarnings(cfg) {
+		fmt.Fprintf(e.stderr, "warning: %s\n", w)
+	}
 	return nil
+}
+
+// userAgentWarnings names each enabled OFAC list (by name, or by a URL on
+// OFAC's host) whose effective User-Agent OFAC's firewall would refuse.
+func userAgentWarnings(cfg *config.Config) []string {
+	var out []string
+	for _, name := range cfg.EnabledLists() {
+		lc := cfg.List(name)
+		if !isOFACList(name, lc) {
+			continue
+		}
+		if err := fetch.OFACAcceptsUserAgent(effectiveUserAgent(lc)); err != nil {
+			out = append(out, fmt.Sprintf("lists.%s: OFAC's server will answer 403 Forbidden: the %v (%s; fix or remove user_agent)", name, err, fetch.OFACUserAgentRule))
+		}
+	}
+	return out
+}
+
+// isOFACList: the list is one of OFAC's, or one of its URLs is on OFAC's
+// host.
+func isOFACList(name string, lc config.ListConfig) bool {
+	if strings.HasPrefix(name, "ofac-") {
+		return true
+	}
+	for _, u := range lc.URLs {
+		if fetch.IsOFACHost(u) {
+			return true
+		}
+	}
+	return false
 }
 
 // alertTarget says where alerts go, naming where a credential came from,

@@ -4,12 +4,22 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/cybersanctions/tracker/internal/config"
 	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/ingest"
 )
 
-// userAgent names the tracker to the publishers' servers.
-const userAgent = "tracker/0.1 (sanctions list monitor; +https://github.com/cybersanctions/tracker)"
+// userAgent names the tracker to the publishers' servers when the config
+// sets none; it passes OFAC's firewall rule.
+const userAgent = fetch.DefaultUserAgent
+
+// effectiveUserAgent is what a list's downloads send.
+func effectiveUserAgent(lc config.ListConfig) string {
+	if lc.UserAgent != "" {
+		return lc.UserAgent
+	}
+	return userAgent
+}
 
 func runFetch(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("fetch", "[--list NAME]...", `
@@ -54,7 +64,7 @@ at the end, as with 'import' (--no-notify: queued only).`)
 			continue
 		}
 		lc := cfg.List(name)
-		d := &fetch.Downloader{UserAgent: userAgent, Timeout: lc.Timeout, Retries: fetch.ExactRetries(lc.Retries), MaxBytes: lc.MaxBytes}
+		d := &fetch.Downloader{UserAgent: effectiveUserAgent(lc), Timeout: lc.Timeout, Retries: fetch.ExactRetries(lc.Retries), MaxBytes: lc.MaxBytes}
 		res, err := in.Fetch(ctx, ingest.FetchRequest{List: l, URLs: lc.URLs, Downloader: d})
 		if err != nil {
 			fmt.Fprintf(e.stderr, "tracker fetch: %v\n", err)

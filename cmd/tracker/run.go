@@ -164,7 +164,7 @@ func listSpecs(cfg *config.Config) ([]daemon.ListSpec, error) {
 			continue
 		}
 		lc := cfg.List(name)
-		spec := daemon.ListSpec{List: l, URLs: lc.URLs, Schedule: lc.Schedule, Timeout: lc.Timeout, Retries: lc.Retries, MaxBytes: lc.MaxBytes}
+		spec := daemon.ListSpec{List: l, URLs: lc.URLs, Schedule: lc.Schedule, Timeout: lc.Timeout, Retries: lc.Retries, MaxBytes: lc.MaxBytes, UserAgent: lc.UserAgent}
 		if spec.Schedule == "" {
 			spec.Schedule = cfg.Schedule
 		}

@@ -540,6 +540,7 @@ func TestConfigCheck(t *testing.T) {
 		args   []string
 		code   int
 		want   []string
+		absent []string
 	}{
 		"ok": {
 			config: writeRunConfig(t, srv, "listen: 127.0.0.1:9464", "ofac-sdn"),
@@ -556,6 +557,21 @@ func TestConfigCheck(t *testing.T) {
 			config: writeRunConfig(t, srv, "log:\n  format: xml\n  level: loud\nlisten: nowhere\njitter: soon", "ofac-sdn"),
 			code:   exitTrouble,
 			want:   []string{"line 3: log.format: want one of text, json", "line 4: log.level:", "line 5: listen:", "line 6: jitter:"},
+		},
+		"OFAC list with a User-Agent OFAC refuses": {
+			config: writeRunConfig(t, srv, "user_agent: tracker/0.1 (+https://example.org)", "ofac-sdn"),
+			code:   0,
+			want:   []string{"config OK", `warning: lists.ofac-sdn: OFAC's server will answer 403 Forbidden: the User-Agent "tracker/0.1 (+https://example.org)" does not start with "Mozilla/" and a digit and is 34 characters long, under 40`},
+		},
+		"default User-Agent: no warning": {
+			config: writeRunConfig(t, srv, "", "ofac-sdn"),
+			code:   0,
+			absent: []string{"warning"},
+		},
+		"non-OFAC list: no warning": {
+			config: writeRunConfig(t, srv, "user_agent: short/1", "eu-fsf"),
+			code:   0,
+			absent: []string{"warning"},
 		},
 		"not check": {
 			config: writeRunConfig(t, srv, "", "ofac-sdn"),
@@ -577,6 +593,11 @@ func TestConfigCheck(t *testing.T) {
 		for _, w := range tc.want {
 			if !strings.Contains(out+errOut, w) {
 				t.Errorf("%s: output lacks %q:\n%s%s", name, w, out, errOut)
+			}
+		}
+		for _, w := range tc.absent {
+			if strings.Contains(out+errOut, w) {
+				t.Errorf("%s: output has %q:\n%s%s", name, w, out, errOut)
 			}
 		}
 	}

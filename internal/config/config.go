@@ -44,6 +44,10 @@ type Config struct {
 	// Quarantined snapshots always keep theirs until accepted.
 	RawRetention int  `json:"raw_retention"`
 	ExpandEnv    bool `json:"expand_env"`
+	// UserAgent is sent to every publisher whose list has none of its own;
+	// "" sends the built-in default (fetch.DefaultUserAgent), which passes
+	// OFAC's firewall rule.
+	UserAgent string `json:"user_agent,omitempty"`
 	// Lists holds every known list, enabled or not, defaults applied.
 	Lists  map[string]ListConfig `json:"lists"`
 	Notify NotifyConfig          `json:"notify"`
@@ -67,8 +71,11 @@ type ListConfig struct {
 	Timeout  time.Duration `json:"timeout"` // per download attempt
 	Retries  int           `json:"retries"`
 	MaxBytes int64         `json:"max_bytes"`
-	Regimes  []string      `json:"regimes,omitempty"` // empty: the global or the list's cyber regimes
-	Guards   Guards        `json:"guards"`
+	// UserAgent is the list's own, else the global user_agent after Load;
+	// "" sends the built-in default.
+	UserAgent string   `json:"user_agent,omitempty"`
+	Regimes   []string `json:"regimes,omitempty"` // empty: the global or the list's cyber regimes
+	Guards    Guards   `json:"guards"`
 }
 
 // Guards quarantine a snapshot that looks like a broken publication rather

@@ -234,6 +234,31 @@ lists:
 	}
 }
 
+// TestUserAgentInheritance: a list's own user_agent wins over the global
+// one, which wins over "" (the built-in default).
+func TestUserAgentInheritance(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want map[string]string
+	}{
+		{"none", "db: x.db\n", map[string]string{"ofac-sdn": "", "eu-fsf": ""}},
+		{"global", "user_agent: Global/1\n", map[string]string{"ofac-sdn": "Global/1", "eu-fsf": "Global/1"}},
+		{"per list", "user_agent: Global/1\nlists:\n  ofac-sdn:\n    user_agent: Own/2\n", map[string]string{"ofac-sdn": "Own/2", "eu-fsf": "Global/1"}},
+		{"per list only", "lists:\n  eu-fsf:\n    user_agent: Own/3\n", map[string]string{"ofac-sdn": "", "eu-fsf": "Own/3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := parse(t, tt.yaml, env(nil))
+			for list, want := range tt.want {
+				if got := cfg.List(list).UserAgent; got != want {
+					t.Errorf("%s user_agent = %q, want %q", list, got, want)
+				}
+			}
+		})
+	}
+}
+
 // TestExampleConfig keeps config.example.yaml loadable: it is what users
 // copy.
 func TestExampleConfig(t *testing.T) {
@@ -346,6 +371,10 @@ func TestParseErrors(t *testing.T) {
 			[]string{`config tracker.yaml line 1: notify.failure_threshold: must be at least 1, got 0`}},
 		{"bad url", "lists:\n  eu-fsf:\n    urls:\n      - https://ok.example/x.xml\n      - ftp://example/x.xml\n", nil,
 			[]string{`config tracker.yaml line 5: lists.eu-fsf.urls[1]: want an http(s) or file:// URL, got "ftp://example/x.xml"`}},
+		{"empty user_agent", "user_agent: ''\n", nil,
+			[]string{`config tracker.yaml line 1: user_agent: empty (leave the key out for the built-in default)`}},
+		{"user_agent with newline", "lists:\n  ofac-sdn:\n    user_agent: \"Mozilla/5.0\\r\\nX-Evil: 1\"\n", nil,
+			[]string{`config tracker.yaml line 3: lists.ofac-sdn.user_agent: contains a control character`}},
 		{"urls not a list", "lists:\n  eu-fsf:\n    urls: https://ok.example/x.xml\n", nil,
 			[]string{`config tracker.yaml line 3: lists.eu-fsf.urls: want a list, got a single value`}},
 		{"bad listen", "listen: 9464\n", nil,

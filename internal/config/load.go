@@ -109,6 +109,12 @@ func Parse(data []byte, filename string, known map[string]bool, opts ...Option) 
 		l.top(cfg, root)
 	}
 	cfg.ExpandEnv = l.expand
+	for name, lc := range cfg.Lists {
+		if lc.UserAgent == "" {
+			lc.UserAgent = cfg.UserAgent
+			cfg.Lists[name] = lc
+		}
+	}
 	if len(l.errs) == 0 {
 		return cfg, nil
 	}
@@ -552,6 +558,7 @@ func (l *loader) top(cfg *Config, root *yaml.Node) {
 			regimesNode = v
 			l.stringList(&cfg.Regimes, nil)(v, path)
 		},
+		"user_agent":    l.userAgent(&cfg.UserAgent),
 		"all_regimes":   l.boolean(&cfg.AllRegimes),
 		"raw_retention": l.integer(&cfg.RawRetention, -1),
 		"lists":         func(v *yaml.Node, path string) { l.lists(cfg, v, path) },
@@ -574,6 +581,28 @@ func (l *loader) top(cfg *Config, root *yaml.Node) {
 	}
 	if cfg.Slack != nil {
 		l.finishSlack(cfg.Slack, slackNode)
+	}
+}
+
+// userAgent reads a User-Agent header value: not empty (leave the key out
+// for the default), no control characters (they would end or split the
+// header).
+func (l *loader) userAgent(dst *string) field {
+	return func(v *yaml.Node, path string) {
+		s, ok := l.scalar(v, path)
+		if !ok {
+			return
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			l.failf(v, path, "empty (leave the key out for the built-in default)")
+			return
+		}
+		if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			l.failf(v, path, "contains a control character")
+			return
+		}
+		*dst = s
 	}
 }
 
@@ -649,11 +678,12 @@ func (l *loader) lists(cfg *Config, n *yaml.Node, path string) {
 				enabledNode = v
 				l.boolean(&lc.Enabled)(v, path)
 			},
-			"urls":      l.stringList(&lc.URLs, checkListURL),
-			"schedule":  l.schedule(&lc.Schedule),
-			"timeout":   l.duration(&lc.Timeout, true),
-			"retries":   l.integer(&lc.Retries, 0),
-			"max_bytes": l.size(&lc.MaxBytes),
+			"urls":       l.stringList(&lc.URLs, checkListURL),
+			"schedule":   l.schedule(&lc.Schedule),
+			"timeout":    l.duration(&lc.Timeout, true),
+			"retries":    l.integer(&lc.Retries, 0),
+			"max_bytes":  l.size(&lc.MaxBytes),
+			"user_agent": l.userAgent(&lc.UserAgent),
 			"regimes": func(v *yaml.Node, path string) {
 				if l.listRegimes == nil {
 					l.listRegimes = map[string]*yaml.Node{}

@@ -32,6 +32,8 @@ type ListSpec struct {
 	Timeout  time.Duration // per download attempt
 	Retries  int           // extra attempts after a retryable failure; 0: none
 	MaxBytes int64
+	// UserAgent is the list's own; "" uses Daemon.UserAgent.
+	UserAgent string
 }
 
 // OperatorNotice tells operators that a list keeps failing or works again.
@@ -256,7 +258,11 @@ func (d *Daemon) scheduled(ctx context.Context, l ListSpec, jitter bool) {
 func (d *Daemon) check(ctx context.Context, l ListSpec) CheckResult {
 	name := l.List.Name
 	start := d.Now()
-	dl := &fetch.Downloader{Client: d.Client, UserAgent: d.UserAgent, Timeout: l.Timeout, Retries: fetch.ExactRetries(l.Retries), MaxBytes: l.MaxBytes}
+	ua := l.UserAgent
+	if ua == "" {
+		ua = d.UserAgent
+	}
+	dl := &fetch.Downloader{Client: d.Client, UserAgent: ua, Timeout: l.Timeout, Retries: fetch.ExactRetries(l.Retries), MaxBytes: l.MaxBytes}
 	res, err := d.Ingester.FetchConditional(ctx, ingest.FetchRequest{List: l.List, URLs: l.URLs, Downloader: dl})
 	c := store.Check{List: name, StartedAt: start, Duration: d.Now().Sub(start)}
 	if err != nil && ctx.Err() != nil {
