@@ -101,7 +101,7 @@ func (d *Downloader) Probe(ctx context.Context, rawURL string, head int) *Probe 
 	defer resp.Body.Close()
 	final := resp.Request.URL
 	p.FinalURL = RedactURL(final.String())
-	p.OtherHost = !strings.EqualFold(final.Hostname(), u.Hostname())
+	p.OtherHost = hostPort(final) != hostPort(u)
 	p.StatusCode = resp.StatusCode
 	p.Status = CleanText(resp.Status)
 	p.ContentType = CleanText(resp.Header.Get("Content-Type"))
@@ -154,6 +154,16 @@ func (d *Downloader) probeFile(ctx context.Context, p *Probe, path string, head 
 		p.Err = err
 	}
 	p.Head = gunzipHead(b, head)
+}
+
+// hostPort is u's server: host name and port, the scheme's default port
+// made explicit, so that example.org and example.org:443 are one server.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.ToLower(strings.TrimSuffix(u.Hostname(), ".")) + ":" + port
 }
 
 // gunzipHead undoes a body that is itself a gzip file, as readBody does,

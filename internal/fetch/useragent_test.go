@@ -120,3 +120,17 @@ func TestSniffFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestForbiddenHint(t *testing.T) {
+	tests := []struct{ host, ua, want string }{
+		{"sanctionslistservice.ofac.treas.gov", "", "access refused by OFAC although the User-Agent passes"},
+		{"sanctionslistservice.ofac.treas.gov", "Go-http-client/1.1", `"Mozilla/" and a digit`},
+		{"example.org", "Go-http-client/1.1", `"Mozilla/" and a digit`},
+		{"webgate.ec.europa.eu", DefaultUserAgent, "access refused by the publisher"},
+	}
+	for _, tt := range tests {
+		if got := forbiddenHint(tt.host, tt.ua); !strings.Contains(got, tt.want) {
+			t.Errorf("forbiddenHint(%q, %q) = %q, want %q in it", tt.host, tt.ua, got, tt.want)
+		}
+	}
+}
