@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack/slacktest"
+
 	"github.com/cybersanctions/tracker/internal/daemon"
 	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/shareddata"
@@ -298,3 +300,49 @@ func TestDoctorDatabase(t *testing.T) {
 }
 
 func acquireTestLock(db string) (*daemon.Lock, error) { return daemon.AcquireLock(db) }
+
+// TestDoctorSlack: a bot token is checked with auth.test, which posts
+// nothing; a refused token is a problem whose hint never shows the token.
+func TestDoctorSlack(t *testing.T) {
+	srv := newOFACServer(t, shareddata.Path(t, "ofac/xml/2025-03-28.consolidated.xml"))
+	good := newSlackCapture(t)
+	bad := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/auth.test", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"ok":false,"error":"invalid_auth"}`)
+		})
+	})
+	bad.Start()
+	defer bad.Stop()
+	tests := []struct {
+		name    string
+		apiURL  string
+		code    int
+		verdict string
+		want    string
+	}{
+		{"token accepted", good.GetAPIURL(), 0, verdictOK, "auth.test OK"},
+		{"token refused", bad.GetAPIURL(), exitTrouble, verdictProblem, "invalid_auth"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			slack := fmt.Sprintf("slack:\n  token: %s\n  channel: \"#sanctions\"\n  api_url: %s\n", cliToken, tt.apiURL)
+			cfg := writeListConfig(t, slack, "ofac-consolidated", 20*time.Second, srv.URL+"/CONSOLIDATED.XML")
+			c := newCLI(t)
+			code, out, errOut := c.run("--config", cfg, "doctor", "--format", "json")
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\n%s%s", code, tt.code, out, errOut)
+			}
+			rep := doctorJSON(t, out)
+			if rep.Slack.Verdict != tt.verdict || !strings.Contains(rep.Slack.Detail+" "+rep.Slack.Hint, tt.want) {
+				t.Errorf("slack: %+v, want %s with %q", rep.Slack, tt.verdict, tt.want)
+			}
+			if strings.Contains(out+errOut, cliToken) {
+				t.Errorf("the token is in the output:\n%s", out)
+			}
+			if n := len(good.posts()); n != 0 {
+				t.Errorf("doctor posted %d messages", n)
+			}
+		})
+	}
+}
