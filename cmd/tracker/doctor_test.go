@@ -132,6 +132,38 @@ func TestOFACUserAgentRule(t *testing.T) {
 	})
 }
 
+// TestRunOnceUserAgent: the daemon sends each list's effective user_agent:
+// the default passes OFAC's rule; a list's own, which wins over a global one
+// that would pass, breaks it, and the failure names the rule.
+func TestRunOnceUserAgent(t *testing.T) {
+	srv := newOFACServer(t, shareddata.Path(t, "ofac/xml/2025-03-28.consolidated.xml"))
+	url := srv.URL + "/CONSOLIDATED.XML"
+	tests := []struct {
+		name  string
+		extra string
+		code  int
+		want  string
+	}{
+		{"default", "", 0, "ofac-consolidated: "},
+		{"global passes, list's own breaks the rule", "user_agent: \"Mozilla/5.0 (compatible; our-mirror-check/1.0; +https://example.org)\"", exitTrouble, `"Mozilla/" and a digit`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := writeListConfig(t, tt.extra, "ofac-consolidated", 20*time.Second, url)
+			if tt.code != 0 {
+				data, _ := os.ReadFile(cfg)
+				data = append(data, "    user_agent: curl/8.5.0\n"...)
+				os.WriteFile(cfg, data, 0o600)
+			}
+			c := newCLI(t)
+			code, out, errOut := c.run("--config", cfg, "run", "--once")
+			if code != tt.code || !strings.Contains(out+errOut, tt.want) {
+				t.Errorf("run --once: exit %d, want %d with %q\n%s%s", code, tt.code, tt.want, out, errOut)
+			}
+		})
+	}
+}
+
 // TestDoctorVerdicts: each way a publisher can answer gets its verdict,
 // hint and exit status.
 func TestDoctorVerdicts(t *testing.T) {

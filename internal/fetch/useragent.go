@@ -69,7 +69,7 @@ func forbiddenHint(host, ua string) string {
 	uaErr := OFACAcceptsUserAgent(ua)
 	switch {
 	case uaErr != nil:
-		return fmt.Sprintf("access refused: %s; the %v (check user_agent in the config, or remove it to use the default)", OFACUserAgentRule, uaErr)
+		return fmt.Sprintf("access refused: %s; the %v: check user_agent in the config, or remove it to use the default", OFACUserAgentRule, uaErr)
 	case IsOFACHost(host):
 		return fmt.Sprintf("access refused by OFAC although the User-Agent passes its known rule (%s): check user_agent, the URL, and whether OFAC changed its firewall", OFACUserAgentRule)
 	default:
