@@ -109,6 +109,7 @@ func TestSniffFormat(t *testing.T) {
 		{"uk-sanctions-list", "<export>", "XML <export>", false},
 		{"eu-fsf", "   ", "empty", false},
 		{"eu-fsf", "\x1b[31mhello", "unknown", false},
+		{"ofac-sdn", "12,\x1b[2J\x1b]0;pwned\x07NAME\n", `CSV "12,[2J]0;pwnedNAME"`, true}, // terminal escapes dropped
 	}
 	for _, tt := range tests {
 		f := SniffFormat([]byte(tt.head))
