@@ -191,10 +191,10 @@ func judgeProbe(list string, p *fetch.Probe, timeout time.Duration) doctorURL {
 	switch code := p.StatusCode; {
 	case p.TimedOut:
 		r.Verdict, r.Hint = verdictTimeout, fmt.Sprintf("no answer within %s (lists.%s.timeout): the network or the publisher is slow; the daemon will retry", timeout, list)
-	case p.Err != nil && code == 0 && p.Status == "local file":
-		r.Verdict, r.Hint = verdictNetwork, "cannot read the local file: "+fetch.CleanText(p.Err.Error())
 	case p.Err != nil && code == 0 && errors.Is(p.Err, os.ErrNotExist):
 		r.Verdict, r.Hint = verdictNotFound, "the local file does not exist: check lists."+list+".urls"
+	case p.Err != nil && code == 0 && p.Status == "local file":
+		r.Verdict, r.Hint = verdictNetwork, "cannot read the local file: "+fetch.CleanText(p.Err.Error())
 	case p.Err != nil && code == 0:
 		r.Verdict, r.Hint = verdictNetwork, "could not reach the publisher (DNS, firewall, proxy, TLS?): "+fetch.CleanText(p.Err.Error())
 	case code == http.StatusForbidden:

@@ -252,11 +252,17 @@ func TestDoctorVerdicts(t *testing.T) {
 		{"redirect to another host serving HTML", "/portal/SDN.XML", exitTrouble, verdictHTML, "redirected to another host (" + strings.TrimPrefix(other.URL, "http://") + ") that serves a web page", "html"},
 		{"404", "/moved/SDN.XML", exitTrouble, verdictHTTP, "HTTP 404: check lists.ofac-sdn.urls", ""},
 		{"wrong format", "/csv/SDN.XML", exitTrouble, verdictFormat, `want XML <sdnList> or OFAC CSV`, `CSV "Name,Country"`},
+		{"local file", "file://" + list, 0, verdictOK, "", "XML <sdnList>"},
+		{"local file missing", "file://" + list + ".gone", exitTrouble, verdictNotFound, "the local file does not exist", "-"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCLI(t)
-			cfg := writeListConfig(t, "", "ofac-sdn", time.Second, srv.URL+tt.path+"?token=s3cr3t-value")
+			u := srv.URL + tt.path + "?token=s3cr3t-value"
+			if strings.HasPrefix(tt.path, "file://") {
+				u = tt.path
+			}
+			cfg := writeListConfig(t, "", "ofac-sdn", time.Second, u)
 			start := time.Now()
 			code, out, errOut := c.run("--config", cfg, "doctor", "--format", "json")
 			if took := time.Since(start); took > 10*time.Second {

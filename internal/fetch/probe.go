@@ -59,7 +59,9 @@ func (d *Downloader) Probe(ctx context.Context, rawURL string, head int) *Probe 
 	defer func() {
 		p.Duration = time.Since(start)
 		if p.Err != nil {
-			p.Err = errors.New(scrubSecrets(p.Err.Error(), secrets))
+			if msg := scrubSecrets(p.Err.Error(), secrets); msg != p.Err.Error() {
+				p.Err = errors.New(msg) // the cause would reveal the secret
+			}
 		}
 	}()
 	u, err := url.Parse(rawURL)
@@ -134,6 +136,7 @@ func (d *Downloader) Probe(ctx context.Context, rawURL string, head int) *Probe 
 }
 
 func (d *Downloader) probeFile(ctx context.Context, p *Probe, path string, head int) {
+	p.Status = "local file"
 	if err := ctx.Err(); err != nil {
 		p.Err = err
 		return
@@ -148,7 +151,6 @@ func (d *Downloader) probeFile(ctx context.Context, p *Probe, path string, head 
 		p.Size = st.Size()
 		p.LastModified = st.ModTime().UTC().Format(http.TimeFormat)
 	}
-	p.Status = "local file"
 	b, err := readHeadBytes(f, head)
 	if err != nil {
 		p.Err = err
