@@ -57,6 +57,7 @@ func commands() []command {
 		{"run", "run as a service: check lists on their schedules, alert, serve health", runRun},
 		{"backup", "write a consistent copy of the database to a new file", runBackup},
 		{"config", "'config check': validate the configuration", runConfig},
+		{"doctor", "check the publishers' URLs, Slack and the database: is this install usable?", runDoctor},
 	}
 }
 

@@ -66,3 +66,25 @@ func (l *Lock) Release() error {
 	l.f = nil
 	return err
 }
+
+// LockHolder reports whether a daemon holds the lock of the database at db
+// and, if so, which process ("pid 1234"). It takes no lock and creates no
+// file, so `tracker doctor` can ask while the daemon runs.
+func LockHolder(db string) (held bool, holder string, err error) {
+	f, err := os.Open(LockPath(db))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, "", nil
+	}
+	if err != nil {
+		return false, "", fmt.Errorf("daemon lock: %w", err)
+	}
+	defer f.Close()
+	// A shared lock is refused while the daemon holds its exclusive one.
+	switch err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); {
+	case errors.Is(err, syscall.EWOULDBLOCK):
+		return true, readHolder(f), nil
+	case err != nil:
+		return false, "", fmt.Errorf("daemon lock %s: %w", LockPath(db), err)
+	}
+	return false, "", nil // closing f drops the shared lock
+}
