@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -39,7 +38,11 @@ Lists: `+listNames())
 	if err != nil {
 		return err
 	}
-	files, err := readFiles(fs.Args())
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	files, err := readFiles(ctx, fs.Args(), cfg.List(l.Name).MaxBytes)
 	if err != nil {
 		return err
 	}
@@ -67,18 +70,24 @@ Lists: `+listNames())
 	return e.dispatch(ctx, "import", ob)
 }
 
-func readFiles(paths []string) ([]fetch.RawFile, error) {
+// readFiles reads list files named on the command line, capped at the
+// list's max_bytes like a download (gzip undone, a FIFO or device refused).
+func readFiles(ctx context.Context, paths []string, limit int64) ([]fetch.RawFile, error) {
 	files := make([]fetch.RawFile, 0, len(paths))
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
+		data, gunzipped, err := fetch.ReadLocalFile(ctx, p, limit)
 		if err != nil {
 			return nil, err
+		}
+		name := filepath.Base(p)
+		if gunzipped {
+			name = strings.TrimSuffix(name, ".gz")
 		}
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			abs = p
 		}
-		files = append(files, fetch.RawFile{Name: filepath.Base(p), Origin: abs, Data: data})
+		files = append(files, fetch.RawFile{Name: name, Origin: abs, Data: data})
 	}
 	return files, nil
 }

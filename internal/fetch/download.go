@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cybersanctions/tracker"
@@ -468,39 +469,55 @@ func retryAfter(h string, now time.Time) time.Duration {
 // readBody reads r within limit bytes on the wire and limit bytes decoded. It
 // reports whether a gzip file (not a Content-Encoding) was decompressed and
 // how many decoded bytes it read.
+//
+// Memory is bounded by what is kept, not by what a sender claims: a gzip
+// body is first decompressed into nothing, only counted, and refused past
+// the cap; only a body that fits is decompressed again into a buffer of
+// its exact size. A gzip bomb under the cap thus costs its compressed size
+// and a 32 KiB window, where growing a buffer while inflating cost twice
+// the cap.
 func readBody(r io.Reader, contentEncoding string, contentLength, limit int64, what string) ([]byte, bool, int64, error) {
-	r = &capReader{r: r, left: limit, err: fmt.Errorf("%s %w (more than %d bytes)", what, ErrTooLarge, limit)}
-	hint := contentLength
+	data, err := readAllCapped(&capReader{r: r, left: limit, err: fmt.Errorf("%s %w (more than %d bytes)", what, ErrTooLarge, limit)}, contentLength, limit)
+	if err != nil {
+		return nil, false, int64(len(data)), err
+	}
 	if contentEncoding == "gzip" {
-		zr, err := gzip.NewReader(r)
-		if err == io.EOF {
+		if len(data) == 0 {
 			return nil, false, 0, nil // no body at all: checkListContent says "empty"
 		}
-		if err != nil {
-			return nil, false, 0, fmt.Errorf("Content-Encoding gzip: %w", gzipNoEOF(err))
+		if data, err = gunzipCapped(data, limit, what); err != nil {
+			return nil, false, 0, fmt.Errorf("Content-Encoding gzip: %w", err)
 		}
-		defer zr.Close()
-		r, hint = zr, -1
 	}
-	head, err := readHeadBytes(r, 2)
-	if err != nil {
-		return nil, false, int64(len(head)), err
-	}
-	r = io.MultiReader(bytes.NewReader(head), r)
-	gunzipped := len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b
+	gunzipped := len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b
 	if gunzipped {
-		zr, err := gzip.NewReader(r)
-		if err != nil {
-			return nil, false, 0, fmt.Errorf("gzip file: %w", gzipNoEOF(err))
+		if data, err = gunzipCapped(data, limit, what); err != nil {
+			return nil, false, 0, fmt.Errorf("gzip file: %w", err)
 		}
-		defer zr.Close()
-		r, hint = zr, -1
 	}
-	if contentEncoding != "" || gunzipped {
-		r = &capReader{r: r, left: limit, err: fmt.Errorf("%s %w (more than %d bytes after gzip decompression)", what, ErrTooLarge, limit)}
+	return data, gunzipped, int64(len(data)), nil
+}
+
+// gunzipCapped decompresses gz, refusing output of more than limit bytes
+// before holding any of it (see readBody).
+func gunzipCapped(gz []byte, limit int64, what string) ([]byte, error) {
+	tooLarge := fmt.Errorf("%s %w (more than %d bytes after gzip decompression)", what, ErrTooLarge, limit)
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, gzipNoEOF(err)
 	}
-	data, err := readAllCapped(r, hint, limit)
-	return data, gunzipped, int64(len(data)), err
+	defer zr.Close()
+	n, err := io.Copy(io.Discard, &capReader{r: zr, left: limit, err: tooLarge})
+	if err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return nil, err
+		}
+		return nil, gzipNoEOF(err)
+	}
+	if err := zr.Reset(bytes.NewReader(gz)); err != nil {
+		return nil, gzipNoEOF(err)
+	}
+	return readAllCapped(&capReader{r: zr, left: limit, err: tooLarge}, n, limit)
 }
 
 // gzipNoEOF: a gzip header cut short is a truncated body, not a clean end.
@@ -751,28 +768,9 @@ func contentDispositionName(cd string) string {
 // readFile reads a local file under the same cap and content checks as a
 // download.
 func (d *Downloader) readFile(ctx context.Context, p string) (*Download, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	f, err := os.Open(p)
+	data, gunzipped, err := ReadLocalFile(ctx, p, d.maxBytes())
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", p)
-	}
-	limit := d.maxBytes()
-	if st.Size() > limit {
-		return nil, fmt.Errorf("file %w (%d bytes > limit %d bytes)", ErrTooLarge, st.Size(), limit)
-	}
-	data, gunzipped, _, err := readBody(ctxReader{ctx, f}, "", st.Size(), limit, "file")
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", p, err)
 	}
 	if err := checkListContent(data, "file"); err != nil {
 		return nil, err
@@ -1054,4 +1052,50 @@ func (d *Downloader) userAgent() string {
 		return d.UserAgent
 	}
 	return tracker.UserAgent
+}
+
+// ReadLocalFile reads a list file from disk for `tracker import` and
+// file:// URLs, with the same cap as a download, enforced while reading
+// (a file may grow, and /dev/zero never ends), gzip undone. Only a regular
+// file is read: the file is opened without blocking, so a FIFO, which
+// would wait for a writer forever, is refused like a device or a
+// directory. Reading stops when ctx is cancelled.
+func ReadLocalFile(ctx context.Context, p string, limit int64) (data []byte, gunzipped bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, false, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, false, fmt.Errorf("%s is not a regular file (%s): only a list file can be read", p, fileKind(st.Mode()))
+	}
+	if st.Size() > limit {
+		return nil, false, fmt.Errorf("%s: file %w (%d bytes > limit %d bytes): max_bytes in the config", p, ErrTooLarge, st.Size(), limit)
+	}
+	data, gunzipped, _, err = readBody(ctxReader{ctx, f}, "", st.Size(), limit, "file")
+	if err != nil {
+		return nil, false, fmt.Errorf("reading %s: %w", p, err)
+	}
+	return data, gunzipped, nil
+}
+
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
 }

@@ -630,7 +630,7 @@ func TestGetRejectsContent(t *testing.T) {
 		},
 		"corrupt gzip": {
 			step:    dlStatus(200, "\x1f\x8b\x08\x00garbage-garbage-garbage", "Content-Encoding", "gzip"),
-			wantErr: "reading body: flate: corrupt input",
+			wantErr: "reading body: Content-Encoding gzip: flate: corrupt input",
 		},
 		"unknown Content-Encoding": {
 			step:    dlStatus(200, "abc", "Content-Encoding", "br"),
