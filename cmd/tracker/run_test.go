@@ -613,3 +613,31 @@ func TestServiceUnitVerifies(t *testing.T) {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
 }
+
+// TestServiceUnitSecurity holds the shipped unit to an exposure of at most
+// 1.5 in systemd-analyze security, with a memory limit set.
+func TestServiceUnitSecurity(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("systemd-analyze not installed in CI (.ci/run installs systemd)")
+		}
+		t.Skip("systemd-analyze not installed (apt-get install -y systemd)")
+	}
+	path := filepath.Join("..", "..", "packaging", "tracker.service")
+	unit, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^MemoryMax=\d+[KMG]?$`).Match(unit) {
+		t.Error("tracker.service sets no MemoryMax=")
+	}
+	out, _ := exec.Command(analyze, "security", "--offline=true", "--no-pager", path).CombinedOutput()
+	m := regexp.MustCompile(`Overall exposure level for tracker\.service: (\d+\.\d+)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("systemd-analyze security printed no exposure level:\n%s", out)
+	}
+	if level, _ := strconv.ParseFloat(string(m[1]), 64); level > 1.5 {
+		t.Errorf("exposure level %.1f, want at most 1.5:\n%s", level, out)
+	}
+}
