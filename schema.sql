@@ -149,3 +149,9 @@ CREATE TABLE raw_files (
 -- A quarantined snapshot that a person accepted points at the active
 -- snapshot that now holds its content.
 ALTER TABLE snapshots ADD COLUMN accepted_as INTEGER REFERENCES snapshots (id);
+
+-- migration: 5
+-- A claimed delivery's lease, apart from its backoff: both push
+-- next_attempt_at into the future, but `tracker notify --now` may cut a
+-- backoff short and must never take a delivery another process is sending.
+ALTER TABLE deliveries ADD COLUMN leased_until TEXT;
