@@ -16,7 +16,7 @@ date, when tracker fetched or imported it, its entity count and status.`)
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := e.openStore(ctx)
+	st, err := e.openStoreToRead(ctx)
 	if err != nil {
 		return err
 	}

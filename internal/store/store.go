@@ -81,11 +81,74 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens an existing database for reading only, for the
+// commands that only read (snapshots, diff, history, outbox) run by a user
+// who may not write to the database's directory. SQLite in WAL mode needs
+// the -shm file: when it exists and is readable, a read-only connection
+// uses it and sees what a running daemon commits. When neither -wal nor
+// -shm exists, no writer has the database open (the last one to close
+// removes them), and the file alone is the whole database: it is opened
+// as immutable, since SQLite could not create the -shm. A -wal without its
+// -shm holds commits not yet in the file; reading past them would show an
+// old state, so that is refused.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	exists, err := checkFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if !exists {
+		return nil, fmt.Errorf("open database %s: no database there yet (nothing to read)", path)
+	}
+	params := url.Values{}
+	params.Set("mode", "ro")
+	params.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
+	params.Set("_query_only", "1")
+	_, walErr := os.Stat(path + "-wal")
+	_, shmErr := os.Stat(path + "-shm")
+	dirWritable := syscall.Access(filepath.Dir(path), wOK) == nil
+	switch {
+	case shmErr == nil || dirWritable:
+		// SQLite reads the -shm read-only, or may create it.
+	case walErr == nil:
+		return nil, fmt.Errorf("open database %s: it has a -wal file but no -shm, and directory %s is not writable: run a tracker command with write access once to check the log into the database", path, filepath.Dir(path))
+	default:
+		params.Set("immutable", "1")
+	}
+	r, err := sql.Open("sqlite3", "file:"+path+"?"+params.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	var version int
+	if err := r.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("read schema version of %s: %w", path, err)
+	}
+	if _, err := checkOwner(ctx, r, path, version); err != nil {
+		r.Close()
+		return nil, err
+	}
+	migrations, err := tracker.Migrations()
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	if version != len(migrations) {
+		r.Close()
+		return nil, fmt.Errorf("database %s has schema version %d, this tracker needs %d: run a tracker command with write access to migrate it", path, version, len(migrations))
+	}
+	// Writes through w fail: the connection is read-only.
+	return &Store{path: path, w: r, r: r, Now: time.Now}, nil
+}
+
 // Path is the database file's path.
 func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.w == s.r {
+		return s.r.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
