@@ -72,6 +72,15 @@ func TestReadCommandsWithoutWriteAccess(t *testing.T) {
 		t.Fatalf("import as nobody succeeded: %s", out)
 	}
 
+	// A new database where nobody may not write: the reason, not ENOENT.
+	newDB := filepath.Join(dbDir, "new.db")
+	cmd := exec.Command(bin, "--db", newDB, "import", "--list", "ofac-sdn", shareddata.Path(t, "ofac/constructed/2025-06-30.sdn.xml"))
+	cmd.Env = []string{envRunMain + "=1", "TRACKER_CONFIG="}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	if out, _ := cmd.CombinedOutput(); !strings.Contains(string(out), "directory "+dbDir+" is not writable, so the database cannot be created there") {
+		t.Errorf("new database in an unwritable directory: %s", out)
+	}
+
 	check := func(t *testing.T) {
 		for _, tc := range []struct {
 			args []string
