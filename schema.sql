@@ -189,3 +189,8 @@ ALTER TABLE snapshots ADD COLUMN retract_reason TEXT NOT NULL DEFAULT '';
 -- publisher changed. Everything stored before this migration was read by
 -- version 1.
 ALTER TABLE snapshots ADD COLUMN parser_version INTEGER NOT NULL DEFAULT 1;
+
+-- A claimed delivery's lease, apart from its backoff: both push
+-- next_attempt_at into the future, but `tracker notify --now` may cut a
+-- backoff short and must never take a delivery another process is sending.
+ALTER TABLE deliveries ADD COLUMN leased_until TEXT;

@@ -30,11 +30,12 @@ const (
 	SnapshotRetracted = "retracted"
 )
 
-// Label names a snapshot for people: its id and the list's own date.
+// Label names a snapshot for people: its id and the list's own date, or,
+// for a list that states none, its fetch time marked as such.
 func (s Snapshot) Label() string {
 	d := s.PublishedAt
 	if d == "" {
-		d = s.FetchedAt.UTC().Format(time.RFC3339)
+		d = "fetched " + s.FetchedAt.UTC().Format(time.RFC3339)
 	}
 	return "#" + strconv.FormatInt(s.ID, 10) + " " + s.List + " " + d
 }

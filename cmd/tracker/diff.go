@@ -46,7 +46,7 @@ Exit status: 0 no changes, 1 changes, 2 trouble.`)
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	st, err := e.openStore(ctx)
+	st, err := e.openStoreToRead(ctx)
 	if err != nil {
 		return err
 	}

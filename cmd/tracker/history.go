@@ -23,7 +23,7 @@ change and is not shown.`)
 		fs.Usage()
 		return errUsage
 	}
-	st, err := e.openStore(ctx)
+	st, err := e.openStoreToRead(ctx)
 	if err != nil {
 		return err
 	}

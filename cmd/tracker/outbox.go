@@ -29,7 +29,7 @@ sent and last error. 'tracker notify' sends the pending ones that are due.`)
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	st, err := e.openStore(ctx)
+	st, err := e.openStoreToRead(ctx)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ date, when tracker fetched or imported it, its entity count and status.`)
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := e.openStore(ctx)
+	st, err := e.openStoreToRead(ctx)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ date, when tracker fetched or imported it, its entity count and status.`)
 	for _, s := range snaps {
 		pub := s.PublishedAt
 		if pub == "" {
-			pub = "-"
+			pub = "- (list states no date)"
 		}
 		status := s.Status
 		if s.Note != "" {

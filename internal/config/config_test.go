@@ -208,6 +208,24 @@ lists:
 			},
 		},
 		{
+			name: "plain http only on loopback",
+			yaml: "slack:\n  token: xoxb-1\n  channel: '#a'\n  api_url: http://[::1]:8080/api/\n",
+			check: func(t *testing.T, c *Config) {
+				if c.Slack.APIURL != "http://[::1]:8080/api/" {
+					t.Errorf("APIURL = %q", c.Slack.APIURL)
+				}
+			},
+		},
+		{
+			name: "plain http webhook on localhost",
+			yaml: "slack:\n  webhook_url: http://localhost:9/hook\n",
+			check: func(t *testing.T, c *Config) {
+				if !c.Slack.WebhookMode() {
+					t.Errorf("Slack = %+v", *c.Slack)
+				}
+			},
+		},
+		{
 			name: "anchors and aliases",
 			yaml: "lists:\n  ofac-sdn: &ofac {timeout: 5m, retries: 1}\n  ofac-consolidated: *ofac\n",
 			check: func(t *testing.T, c *Config) {
@@ -327,6 +345,12 @@ func TestParseErrors(t *testing.T) {
 			[]string{`config tracker.yaml line 2: slack: no credential: set slack.token, slack.token_file or slack.webhook_url, or give systemd LoadCredential=slack-token or slack-webhook-url`}},
 		{"bad api_url", "slack:\n  token: xoxb-1\n  channel: '#a'\n  api_url: slack.local\n", nil,
 			[]string{`config tracker.yaml line 4: slack.api_url: want an http(s) URL, got "slack.local"`}},
+		{"api_url over plain http", "slack:\n  token: xoxb-1\n  channel: '#a'\n  api_url: http://slack.example/api/\n", nil,
+			[]string{`config tracker.yaml line 4: slack.api_url: plain http would send the Slack token in clear; use https (http is accepted only for a loopback host)`}},
+		{"api_url over http to a look-alike of localhost", "slack:\n  token: xoxb-1\n  channel: '#a'\n  api_url: http://127.0.0.1.nip.io/api/\n", nil,
+			[]string{`config tracker.yaml line 4: slack.api_url: plain http would send the Slack token in clear; use https (http is accepted only for a loopback host)`}},
+		{"webhook over plain http", "slack:\n  webhook_url: http://hooks.example/services/T/B/C\n", nil,
+			[]string{`config tracker.yaml line 2: slack.webhook_url: plain http would send the webhook secret in clear; use https (http is accepted only for a loopback host; value not shown)`}},
 		{"missing env var for secret", "slack:\n  token: ${SLACK_TOKEN}\n  channel: '#a'\n", nil,
 			[]string{`config tracker.yaml line 2: slack.token: environment variable SLACK_TOKEN is not set (write $$ for a literal $, or set expand_env: false)`}},
 		{"empty env var for secret", "slack:\n  token: ${SLACK_TOKEN}\n  channel: '#a'\n", map[string]string{"SLACK_TOKEN": " "},

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -74,6 +75,11 @@ func (l *loader) slack(sc *SlackConfig, n *yaml.Node, path string) {
 			if s, ok := l.scalar(v, path); ok && s != "" {
 				if err := checkURL(s); err != nil {
 					l.fail(v, path, err)
+					return
+				}
+				// The bot token travels in the Authorization header.
+				if u, _ := url.Parse(s); u.Scheme == "http" && !isLoopback(u.Hostname()) {
+					l.failf(v, path, "plain http would send the Slack token in clear; use https (http is accepted only for a loopback host)")
 					return
 				}
 				sc.APIURL = s
@@ -178,6 +184,8 @@ func (l *loader) finishSlack(sc *SlackConfig, n *yaml.Node) {
 		// The URL is the credential: never quote it, not even when invalid.
 		if u, err := url.Parse(sc.WebhookURL.Reveal()); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			l.failf(r.webhook.node, "slack.webhook_url", "not an http(s) URL (value not shown)")
+		} else if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			l.failf(r.webhook.node, "slack.webhook_url", "plain http would send the webhook secret in clear; use https (http is accepted only for a loopback host; value not shown)")
 		}
 		for _, f := range []struct {
 			node *yaml.Node
@@ -256,4 +264,15 @@ func readSecretFile(path string) (Secret, error) {
 		return "", fmt.Errorf("%s is empty", path)
 	}
 	return Secret(s), nil
+}
+
+// isLoopback says whether host names this machine: localhost,
+// 127.0.0.0/8 or ::1. Only there may a credential travel over plain http
+// (tests and local relays), because it never crosses a network.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -246,7 +246,11 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (sent bool,
 func (d *Dispatcher) recordFailure(ctx context.Context, log *slog.Logger, dl store.Delivery, err error, next time.Time, hold time.Duration) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if rerr := d.Store.RecordFailure(rctx, dl.ID, err.Error(), next.Add(hold)); rerr != nil {
+	record := d.Store.RecordFailure
+	if hold > 0 {
+		record = d.Store.RecordFailureHeld
+	}
+	if rerr := record(rctx, dl.ID, err.Error(), next.Add(hold)); rerr != nil {
 		log.Error("recording the failed attempt failed", "err", rerr)
 		return rerr
 	}

@@ -106,15 +106,17 @@ func (p *Planner) Plan(res *store.SaveResult) ([]store.Delivery, error) {
 		}
 		byChannel[ch] = append(byChannel[ch], c)
 	}
-	published := sn.PublishedAt
-	if published == "" {
-		published = sn.FetchedAt.UTC().Format("2006-01-02")
+	// A list without a date of its own is announced with the fetch time,
+	// said to be one: never passed off as a publication date.
+	var fetched string
+	if sn.PublishedAt == "" {
+		fetched = sn.FetchedAt.UTC().Format(time.RFC3339)
 	}
 	var out []store.Delivery
 	for _, n := range p.Notifiers {
 		for _, ch := range channels {
 			a := notify.Alert{List: sn.List, Publisher: p.publisher(sn.List), SnapshotID: sn.ID,
-				PublishedAt: published, Channel: ch, Changes: byChannel[ch]}
+				PublishedAt: sn.PublishedAt, FetchedAt: fetched, Channel: ch, Changes: byChannel[ch]}
 			payload, err := json.Marshal(a)
 			if err != nil {
 				return nil, fmt.Errorf("encode alert of %s: %w", sn.Label(), err)

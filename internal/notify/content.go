@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/cybersanctions/tracker"
@@ -160,6 +161,8 @@ func buildContent(a Alert) *content {
 	}
 	if a.PublishedAt != "" {
 		c.meta = append(c.meta, "published "+truncate(clean(a.PublishedAt), 40))
+	} else if f := FetchedLabel(a.FetchedAt); f != "" {
+		c.meta = append(c.meta, f)
 	}
 	if a.SnapshotID != 0 {
 		c.meta = append(c.meta, "snapshot #"+strconv.FormatInt(a.SnapshotID, 10))
@@ -514,4 +517,15 @@ func joinCapped(vs []string, max, width int) string {
 		out = append(out, truncate(clean(v), width))
 	}
 	return strings.Join(out, ", ")
+}
+
+// FetchedLabel words the fetch time of a publication that states no date:
+// "fetched 2026-12-06 14:00 UTC (the list states no date)". It returns ""
+// for an empty or unreadable time.
+func FetchedLabel(rfc3339 string) string {
+	t, err := time.Parse(time.RFC3339, rfc3339)
+	if err != nil {
+		return ""
+	}
+	return "fetched " + t.UTC().Format("2006-01-02 15:04") + " UTC (the list states no date)"
 }

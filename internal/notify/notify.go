@@ -25,8 +25,12 @@ type Alert struct {
 	Publisher   string // "US OFAC (SDN List)": for the header
 	SnapshotID  int64
 	PublishedAt string // the list's own date, may be ""
-	Channel     string // Slack channel for this delivery ("" = the notifier's default)
-	Changes     []tracker.Change
+	// FetchedAt (RFC 3339, UTC) is when tracker fetched or imported a
+	// publication that states no date of its own: the alert says so
+	// rather than passing the fetch time off as a publication date.
+	FetchedAt string `json:",omitempty"`
+	Channel   string // Slack channel for this delivery ("" = the notifier's default)
+	Changes   []tracker.Change
 	// Operator, when set, makes this an operator notice (a list failing,
 	// recovered, quarantined) instead of changes.
 	Operator string

@@ -158,6 +158,7 @@ type jsonChange struct {
 	List        string                `json:"list"`
 	Snapshot    int64                 `json:"snapshot"`
 	PublishedAt string                `json:"published_at,omitempty"`
+	FetchedAt   string                `json:"fetched_at,omitempty"` // only when the list states no date
 	Kind        tracker.ChangeKind    `json:"kind"`
 	ID          string                `json:"id"`
 	Name        string                `json:"name"`
@@ -190,7 +191,7 @@ func writeJSON(w *bytes.Buffer, a Alert) error {
 			programs = []string{}
 		}
 		err := enc.Encode(jsonChange{
-			List: a.List, Snapshot: a.SnapshotID, PublishedAt: a.PublishedAt,
+			List: a.List, Snapshot: a.SnapshotID, PublishedAt: a.PublishedAt, FetchedAt: a.FetchedAt,
 			Kind: c.Kind, ID: c.ID, Name: c.Name, EntityKind: c.EntityKind,
 			Programs: programs, Fields: c.Fields, Entity: c.Entity,
 		})

@@ -211,10 +211,42 @@ func (s *Store) RecordProgress(ctx context.Context, id int64, p Progress) error 
 
 // RecordFailure counts a failed attempt: the delivery stays pending, due
 // again at next.
+// The attempt is over, so the dispatcher's lease ends with it.
 func (s *Store) RecordFailure(ctx context.Context, id int64, errText string, next time.Time) error {
 	return s.updateDelivery(ctx, id, "record failure of", `UPDATE deliveries
-		SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+		SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, leased_until = NULL
 		WHERE id = ? AND status = 'pending'`, errText, outboxTime(next), id)
+}
+
+// RecordFailureHeld counts a failed attempt of a delivery its dispatcher
+// keeps for another try in the same run: the lease extends to next, so
+// neither another process nor `notify --now` takes it during the wait.
+func (s *Store) RecordFailureHeld(ctx context.Context, id int64, errText string, next time.Time) error {
+	return s.updateDelivery(ctx, id, "record failure of", `UPDATE deliveries
+		SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, leased_until = ?
+		WHERE id = ? AND status = 'pending'`, errText, outboxTime(next), outboxTime(next), id)
+}
+
+// DueNow makes every pending delivery waiting out a backoff due at now,
+// for an operator who wants the alerts sent without waiting. A delivery
+// under another dispatcher's lease is left alone: it is being sent, and
+// taking it too could post it twice. It returns how many it made due.
+func (s *Store) DueNow(ctx context.Context, now time.Time) (int, error) {
+	var n int64
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = ?
+			WHERE status = 'pending' AND next_attempt_at > ? AND (leased_until IS NULL OR leased_until <= ?)`,
+			outboxTime(now), outboxTime(now), outboxTime(now))
+		if err != nil {
+			return err
+		}
+		n, err = r.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("make deliveries due: %w", err)
+	}
+	return int(n), nil
 }
 
 // updateDelivery runs an update of one pending delivery and fails when
@@ -308,9 +340,9 @@ func (s *Store) Claim(ctx context.Context, id int64, now, until time.Time) (Deli
 	var d Delivery
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		d, err = scanDelivery(tx.QueryRowContext(ctx, `UPDATE deliveries SET next_attempt_at = ?
+		d, err = scanDelivery(tx.QueryRowContext(ctx, `UPDATE deliveries SET next_attempt_at = ?, leased_until = ?
 			WHERE id = ? AND status = 'pending' AND next_attempt_at <= ? RETURNING `+deliveryColumns,
-			outboxTime(until), id, outboxTime(now)))
+			outboxTime(until), outboxTime(until), id, outboxTime(now)))
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {

@@ -8,7 +8,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/cybersanctions/tracker"
@@ -34,6 +39,17 @@ const busyTimeout = 30 * time.Second
 // Open opens (creating if needed) the database at path and migrates it to
 // the current schema.
 func Open(ctx context.Context, path string) (*Store, error) {
+	exists, err := checkFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if exists {
+		// Look before opening in WAL mode: that alone rewrites the header
+		// of someone else's database.
+		if err := checkOwnerOf(ctx, path); err != nil {
+			return nil, err
+		}
+	}
 	pragmas := url.Values{}
 	pragmas.Set("_journal_mode", "WAL")
 	pragmas.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
@@ -65,11 +81,74 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens an existing database for reading only, for the
+// commands that only read (snapshots, diff, history, outbox) run by a user
+// who may not write to the database's directory. SQLite in WAL mode needs
+// the -shm file: when it exists and is readable, a read-only connection
+// uses it and sees what a running daemon commits. When neither -wal nor
+// -shm exists, no writer has the database open (the last one to close
+// removes them), and the file alone is the whole database: it is opened
+// as immutable, since SQLite could not create the -shm. A -wal without its
+// -shm holds commits not yet in the file; reading past them would show an
+// old state, so that is refused.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	exists, err := checkFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if !exists {
+		return nil, fmt.Errorf("open database %s: no database there yet (nothing to read)", path)
+	}
+	params := url.Values{}
+	params.Set("mode", "ro")
+	params.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
+	params.Set("_query_only", "1")
+	_, walErr := os.Stat(path + "-wal")
+	_, shmErr := os.Stat(path + "-shm")
+	dirWritable := syscall.Access(filepath.Dir(path), wOK) == nil
+	switch {
+	case shmErr == nil || dirWritable:
+		// SQLite reads the -shm read-only, or may create it.
+	case walErr == nil:
+		return nil, fmt.Errorf("open database %s: it has a -wal file but no -shm, and directory %s is not writable: run a tracker command with write access once to check the log into the database", path, filepath.Dir(path))
+	default:
+		params.Set("immutable", "1")
+	}
+	r, err := sql.Open("sqlite3", "file:"+path+"?"+params.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	var version int
+	if err := r.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("read schema version of %s: %w", path, err)
+	}
+	if _, err := checkOwner(ctx, r, path, version); err != nil {
+		r.Close()
+		return nil, err
+	}
+	migrations, err := tracker.Migrations()
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	if version != len(migrations) {
+		r.Close()
+		return nil, fmt.Errorf("database %s has schema version %d, this tracker needs %d: run a tracker command with write access to migrate it", path, version, len(migrations))
+	}
+	// Writes through w fail: the connection is read-only.
+	return &Store{path: path, w: r, r: r, Now: time.Now}, nil
+}
+
 // Path is the database file's path.
 func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.w == s.r {
+		return s.r.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -85,10 +164,14 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.w.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 		return fmt.Errorf("read schema version of %s: %w", s.path, err)
 	}
+	marked, err := checkOwner(ctx, s.w, s.path, version)
+	if err != nil {
+		return err
+	}
 	if version > len(migrations) {
 		return fmt.Errorf("database %s has schema version %d, newer than this tracker knows (%d): upgrade tracker", s.path, version, len(migrations))
 	}
-	if version == len(migrations) {
+	if version == len(migrations) && marked {
 		return nil
 	}
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
@@ -108,8 +191,118 @@ func (s *Store) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
 			return fmt.Errorf("set schema version: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA application_id = %d`, ApplicationID)); err != nil {
+			return fmt.Errorf("set application id: %w", err)
+		}
 		return nil
 	})
+}
+
+// ApplicationID marks a SQLite file as a tracker database (PRAGMA
+// application_id, bytes 68-71 of the header): "TRKR" in ASCII. It lets
+// Open refuse another program's database instead of adding our tables to
+// it, and lets file(1)-style tools tell what the file is.
+const ApplicationID = 0x54524B52
+
+// wOK is access(2)'s W_OK, which package syscall does not name.
+const wOK = 2
+
+// sqliteMagic starts every SQLite 3 database file.
+const sqliteMagic = "SQLite format 3\x00"
+
+// checkFile says in plain words why path cannot be a database before
+// SQLite answers with a bare "unable to open database file" or "no such
+// file or directory".
+// It reports whether path holds a non-empty SQLite file.
+func checkFile(path string) (bool, error) {
+	f, err := os.Open(path)
+	switch {
+	case err == nil:
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return false, err
+		}
+		if fi.IsDir() {
+			return false, errors.New("is a directory")
+		}
+		if !fi.Mode().IsRegular() {
+			return false, errors.New("not a regular file")
+		}
+		if fi.Size() == 0 {
+			return false, nil // SQLite treats an empty file as a new database
+		}
+		head := make([]byte, len(sqliteMagic))
+		if _, err := io.ReadFull(f, head); err != nil || string(head) != sqliteMagic {
+			return false, errors.New("not a SQLite database (refusing to touch it; check --db)")
+		}
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		dir := filepath.Dir(path)
+		fi, derr := os.Stat(dir)
+		switch {
+		case errors.Is(derr, fs.ErrNotExist):
+			return false, fmt.Errorf("directory %s does not exist", dir)
+		case derr != nil:
+			return false, derr
+		case !fi.IsDir():
+			return false, fmt.Errorf("%s is not a directory", dir)
+		}
+		if syscall.Access(dir, wOK) != nil {
+			return false, fmt.Errorf("directory %s is not writable, so the database cannot be created there", dir)
+		}
+		return false, nil
+	case errors.Is(err, fs.ErrPermission):
+		return false, errors.New("no permission to read the file")
+	default:
+		return false, err
+	}
+}
+
+// checkOwnerOf runs checkOwner on a read-only connection of its own, which
+// leaves the file's journal mode and header alone.
+func checkOwnerOf(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout="+fmt.Sprint(busyTimeout.Milliseconds()))
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	defer db.Close()
+	var version int
+	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return fmt.Errorf("read schema version of %s: %w", path, err)
+	}
+	_, err = checkOwner(ctx, db, path, version)
+	return err
+}
+
+// checkOwner refuses a SQLite database that is not ours and reports
+// whether it already carries our application_id. A database without the
+// mark is ours from before the mark existed when it has a schema version
+// and our tables; one with no tables at all is new.
+func checkOwner(ctx context.Context, db *sql.DB, path string, version int) (marked bool, err error) {
+	var id int64
+	if err := db.QueryRowContext(ctx, `PRAGMA application_id`).Scan(&id); err != nil {
+		return false, fmt.Errorf("read application id of %s: %w", path, err)
+	}
+	if id == ApplicationID {
+		return true, nil
+	}
+	if id != 0 {
+		return false, fmt.Errorf("database %s belongs to another application (application_id %#x): refusing to touch it; check --db", path, uint32(id))
+	}
+	var objects, ours int
+	if err := db.QueryRowContext(ctx,
+		`SELECT count(*), count(*) FILTER (WHERE type = 'table' AND name IN ('snapshots', 'entity_versions', 'memberships', 'deliveries')) FROM sqlite_master`,
+	).Scan(&objects, &ours); err != nil {
+		return false, fmt.Errorf("read schema of %s: %w", path, err)
+	}
+	if objects == 0 && version == 0 {
+		return false, nil // new database
+	}
+	if version > 0 && ours == 4 {
+		return false, nil // ours, from before application_id
+	}
+	return false, fmt.Errorf("database %s is not a tracker database (it has other tables): refusing to add ours; check --db", path)
 }
 
 // writeTx runs fn in a write transaction, committing if it returns nil.
