@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -225,5 +226,56 @@ func TestNotModifiedWithoutValidators(t *testing.T) {
 	_, err := in.FetchConditional(ctx, req)
 	if err == nil || !strings.Contains(err.Error(), "304 Not Modified to a request without validators") {
 		t.Fatalf("304 to an unconditional request: %v, want an error", err)
+	}
+}
+
+// TestRemovalsUnconfirmed: a UK publication that removes an entry and is
+// different at the second download is not stored; the next check tries
+// again.
+func TestRemovalsUnconfirmed(t *testing.T) {
+	ctx := context.Background()
+	full := read(t, "uk/fcdo/2025-04-10.UK-Sanctions-List.csv")
+	lines := strings.SplitAfter(string(full), "\n")
+	// Without the first designation's rows (AFG0007): one removal.
+	var kept []string
+	for i, l := range lines {
+		if i < 2 || !strings.Contains(l, ",AFG0007,") {
+			kept = append(kept, l)
+		}
+	}
+	removed := strings.Join(kept, "")
+	var n int
+	var mu sync.Mutex
+	body := full
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		b := body
+		if n%2 == 0 { // every second answer differs in one byte
+			b = []byte(strings.Replace(string(b), "Asset freeze", "Asset  freeze", 1))
+		}
+		w.Write(b)
+	}))
+	t.Cleanup(srv.Close)
+	uk, err := fetch.Lookup("uk-sanctions-list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := newIngester(t)
+	req := FetchRequest{List: uk, URLs: []string{srv.URL + "/UK-Sanctions-List.csv"}, Downloader: &fetch.Downloader{Retries: -1}}
+	if _, err := in.FetchConditional(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	body, n = []byte(removed), 0
+	mu.Unlock()
+	_, err = in.FetchConditional(ctx, req)
+	if !errors.Is(err, ErrUnconfirmed) || !strings.Contains(err.Error(), "changed between two downloads") {
+		t.Fatalf("fetch of an unconfirmed removal: %v, want ErrUnconfirmed", err)
+	}
+	snaps, err := in.Store.Snapshots(ctx, "uk-sanctions-list")
+	if err != nil || len(snaps) != 1 {
+		t.Fatalf("snapshots %v, %v: want the baseline only", snaps, err)
 	}
 }
