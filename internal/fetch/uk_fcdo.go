@@ -449,7 +449,7 @@ func parseFCDOCSV(ctx context.Context, f RawFile) (*Publication, error) {
 	if len(first) >= 1 && strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(first[0], "\ufeff")), "Report Date") {
 		_, d, _ := strings.Cut(strings.Join(first, ","), ":")
 		if pub.PublishedAt, err = PublicationDate(strings.Trim(d, " ,"), FormDayMonAbbrevYear, FormDayMonthYear, FormISO); err != nil {
-			return nil, &ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("Report Date: %w", err)}
+			return nil, &ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("the \"Report Date\" line: %w", err)}
 		}
 		if header, err = r.Read(); err != nil {
 			return nil, ukCSVError(f.Name, err)

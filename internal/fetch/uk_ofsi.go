@@ -126,7 +126,7 @@ func parseOFSI(ctx context.Context, f RawFile) (*Publication, error) {
 		return nil, &ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("want \"Last Updated,dd/mm/yyyy\", got %.60q: not an OFSI ConList CSV", strings.Join(first, ","))}
 	}
 	if pub.PublishedAt, err = PublicationDate(first[1], FormDayMonthYear); err != nil {
-		return nil, &ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("Last Updated: %w", err)}
+		return nil, &ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("the \"Last Updated\" date: %w", err)}
 	}
 	header, err := r.Read()
 	if err != nil {

@@ -750,7 +750,7 @@ func TestUKBadInput(t *testing.T) {
 		}, "", "before its header"},
 		{"fcdo csv report date not a date", ParseUKSanctionsList, func(t *testing.T) []byte {
 			return ukReplaceLine(t, fcdoCSV(t), 1, func(s string) string { return strings.Replace(s, "04-Mar-2025", "31-Foo-2026", 1) })
-		}, "line 1", `Report Date: "31-Foo-2026" is not a date (want DD-Mon-YYYY`},
+		}, "line 1", `the "Report Date" line: "31-Foo-2026" is not a date (want DD-Mon-YYYY`},
 		{"fcdo csv report date text order", ParseUKSanctionsList, func(t *testing.T) []byte {
 			return ukReplaceLine(t, fcdoCSV(t), 1, func(s string) string { return strings.Replace(s, "04-Mar-2025", "2026/10/08", 1) })
 		}, "line 1", "is not a date"},

@@ -20,11 +20,10 @@ import (
 // files serves files by name with an ETag per file content version, and
 // logs each request as "name If-None-Match → status".
 type files struct {
-	mu    sync.Mutex
-	body  map[string][]byte
-	etag  map[string]string // "" = send no ETag
-	log   []string
-	calls int
+	mu   sync.Mutex
+	body map[string][]byte
+	etag map[string]string // "" = send no ETag
+	log  []string
 }
 
 func (f *files) ServeHTTP(w http.ResponseWriter, r *http.Request) {
