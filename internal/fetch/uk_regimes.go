@@ -63,12 +63,16 @@ var ukRegimes = []struct{ short, title, prefix string }{
 var (
 	ukRegimeTitle  = map[string]string{}
 	ukRegimePrefix = map[string]string{}
+	// ukRegimeKnown are the regime titles of the table: a title outside it
+	// is format drift (a new regime), reported once and kept verbatim.
+	ukRegimeKnown = map[string]bool{}
 )
 
 func init() {
 	for _, r := range ukRegimes {
 		if r.title != "" {
 			ukRegimeTitle[r.short] = r.title
+			ukRegimeKnown[r.title] = true
 			ukRegimePrefix[r.title] = r.prefix
 		}
 		ukRegimePrefix[r.short] = r.prefix
