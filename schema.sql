@@ -189,3 +189,18 @@ ALTER TABLE snapshots ADD COLUMN retract_reason TEXT NOT NULL DEFAULT '';
 -- publisher changed. Everything stored before this migration was read by
 -- version 1.
 ALTER TABLE snapshots ADD COLUMN parser_version INTEGER NOT NULL DEFAULT 1;
+
+-- migration: 6
+-- Format drift: a column, element, attribute or closed-set value (a UK
+-- regime title) a parser does not know. Each is kept once per list, with
+-- the snapshot it was first stored with, so operators are told once, not on
+-- every run.
+CREATE TABLE format_drift (
+    list           TEXT NOT NULL,
+    kind           TEXT NOT NULL,  -- column, element, attribute, value
+    name           TEXT NOT NULL,  -- the column or element; for a value, field=value
+    first_seen_at  TEXT NOT NULL,
+    first_snapshot INTEGER NOT NULL REFERENCES snapshots(id),
+    example        TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (list, kind, name)
+) WITHOUT ROWID;
