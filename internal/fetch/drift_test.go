@@ -123,6 +123,17 @@ func TestUKDrift(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("drift = %+v, want %+v", pub.Drift, tt.want)
 			}
+			if tt.regime {
+				// The same file under a regime the table knows: no drift.
+				known := bytes.ReplaceAll(tt.data, []byte(regime), []byte("The Global Irregular Migration and Trafficking in Persons Sanctions Regulations 2025"))
+				kp, err := ParseUKSanctionsList(context.Background(), []RawFile{{Name: tt.file, Data: known}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(kp.Drift) != 0 {
+					t.Errorf("a regime in the table reported as drift: %+v", kp.Drift)
+				}
+			}
 			kept := false
 			for _, e := range pub.Entities {
 				kept = kept || slices.Contains(e.Programs, regime)
