@@ -176,3 +176,77 @@ func DriftCSVRegime(t testing.TB, data []byte, regime string) []byte {
 	}
 	return bytes.ReplaceAll(data, []byte(cyber), []byte(regime))
 }
+
+// TestEUOFACDrift: an element, attribute or column the EU and OFAC
+// parsers do not know is reported once per parse; the file still parses
+// to the same entities.
+func TestEUOFACDrift(t *testing.T) {
+	read := func(rel string) []byte {
+		data, err := os.ReadFile(shareddata.Path(t, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	euXML := read("eu/fsf/2020-07-30.xml")
+	euCSV := read("eu/excerpts/2024-10-02.csvFullSanctionsList_1_1-excerpt.csv")
+	ofacXML := read("ofac/xml/2025-03-28.consolidated.xml")
+	// every sdnEntry/nameAlias gets it: once per parse all the same
+	everyEntry := func(data []byte, at, insert string) []byte {
+		if !bytes.Contains(data, []byte(at)) {
+			t.Fatalf("%q not in the file", at)
+		}
+		return bytes.ReplaceAll(data, []byte(at), []byte(insert+at))
+	}
+	csvLines := bytes.SplitAfter(euCSV, []byte("\n"))
+	for i, l := range csvLines {
+		if len(bytes.TrimSpace(l)) == 0 {
+			continue
+		}
+		v := ";x"
+		if i == 0 {
+			v = ";Entity_RiskScore"
+		}
+		csvLines[i] = append(bytes.TrimRight(l, "\r\n"), []byte(v+"\n")...)
+	}
+	for _, tt := range []struct {
+		name      string
+		file      string
+		orig, new []byte
+		parse     Parser
+		want      []tracker.Drift
+	}{
+		{"eu xml element", "2020-07-30.xml", euXML, everyEntry(euXML, "</sanctionEntity>", "<riskScore>high</riskScore>"), ParseEU,
+			[]tracker.Drift{{Kind: "element", Name: "sanctionEntity/riskScore"}}},
+		{"eu xml attribute", "2020-07-30.xml", euXML, bytes.ReplaceAll(euXML, []byte("<nameAlias "), []byte(`<nameAlias script="Latn" `)), ParseEU,
+			[]tracker.Drift{{Kind: "attribute", Name: "nameAlias@script"}}},
+		{"eu csv column", "a.csv", euCSV, bytes.Join(csvLines, nil), ParseEU,
+			[]tracker.Drift{{Kind: "column", Name: "Entity_RiskScore"}}},
+		{"ofac xml element", "2025-03-28.consolidated.xml", ofacXML, everyEntry(ofacXML, "</sdnEntry>", "<riskScore>high</riskScore>"), ParseOFAC,
+			[]tracker.Drift{{Kind: "element", Name: "sdnEntry/riskScore"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			base, err := tt.parse(context.Background(), []RawFile{{Name: tt.file, Data: tt.orig}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pub, err := tt.parse(context.Background(), []RawFile{{Name: tt.file, Data: tt.new}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []tracker.Drift
+			for _, d := range pub.Drift {
+				got = append(got, tracker.Drift{Kind: d.Kind, Name: d.Name})
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("drift = %+v, want %+v", pub.Drift, tt.want)
+			}
+			if len(base.Drift) != 0 {
+				t.Errorf("drift in the real file: %+v", base.Drift)
+			}
+			if len(pub.Entities) != len(base.Entities) {
+				t.Errorf("%d entities, want %d as without the drift", len(pub.Entities), len(base.Entities))
+			}
+		})
+	}
+}
