@@ -85,23 +85,6 @@ func (d *driftLog) note(kind, name, example, pos string) {
 	slog.Warn(d.list+": format drift: new "+kind, "list", d.list, "file", d.file, "pos", pos, "name", name, "example", example)
 }
 
-// addDrift appends a parse's drift to a publication's, dropping what an
-// earlier file of the same publication reported already.
-func (p *Publication) addDrift(ds []Drift) {
-	for _, d := range ds {
-		dup := false
-		for _, o := range p.Drift {
-			if o.Kind == d.Kind && o.Name == d.Name {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			p.Drift = append(p.Drift, d)
-		}
-	}
-}
-
 // Parser turns the raw files of one publication into entities. It reads its
 // input as a stream of records; it never skips a record it cannot read: it
 // fails with a *ParseError naming the file and the position instead,
