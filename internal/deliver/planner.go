@@ -228,7 +228,7 @@ func DriftText(sn tracker.Snapshot, d tracker.Drift) string {
 			what += fmt.Sprintf(" (on %q)", d.Example)
 		}
 		did = "it is kept verbatim on the entities, never folded into a known one; " +
-			"if it is a regime that should alert (cyber), add it to the list's alert regimes"
+			"if it is a regime that should alert (cyber), add it to `regimes` in the config"
 	default:
 		what = fmt.Sprintf("a new %s %q", d.Kind, d.Name)
 		did = "the tracker does not read it yet; the rest of the publication was read as before"
