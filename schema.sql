@@ -194,3 +194,18 @@ ALTER TABLE snapshots ADD COLUMN parser_version INTEGER NOT NULL DEFAULT 1;
 -- next_attempt_at into the future, but `tracker notify --now` may cut a
 -- backoff short and must never take a delivery another process is sending.
 ALTER TABLE deliveries ADD COLUMN leased_until TEXT;
+
+-- migration: 6
+-- Format drift: a column, element, attribute or closed-set value (a UK
+-- regime title) a parser does not know. Each is kept once per list, with
+-- the snapshot it was first stored with, so operators are told once, not on
+-- every run.
+CREATE TABLE format_drift (
+    list           TEXT NOT NULL,
+    kind           TEXT NOT NULL,  -- column, element, attribute, value
+    name           TEXT NOT NULL,  -- the column or element; for a value, field=value
+    first_seen_at  TEXT NOT NULL,
+    first_snapshot INTEGER NOT NULL REFERENCES snapshots(id),
+    example        TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (list, kind, name)
+) WITHOUT ROWID;

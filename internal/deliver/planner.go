@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cybersanctions/tracker"
@@ -76,10 +77,32 @@ func (p *Planner) AfterSave(ctx context.Context, tx *sql.Tx, res *store.SaveResu
 // first snapshot (a silent baseline) or when no change passes the list's
 // regime filter and the announced kinds; else, per notifier, one delivery
 // per target channel holding that channel's changes in the diff's order.
+//
+// Format drift the list never showed before adds one operator notice per
+// drift, whatever the snapshot (first, quarantined or not): the format
+// changed, whether or not the content did.
 func (p *Planner) Plan(res *store.SaveResult) ([]store.Delivery, error) {
-	if res == nil || !res.Created || len(p.Notifiers) == 0 {
+	if res == nil || !res.Created {
 		return nil, nil
 	}
+	p.logDrift(res)
+	if len(p.Notifiers) == 0 {
+		return nil, nil
+	}
+	ds, err := p.planChanges(res)
+	if err != nil {
+		return nil, err
+	}
+	drift, err := p.driftNotices(res)
+	if err != nil {
+		return nil, err
+	}
+	return append(ds, drift...), nil
+}
+
+// planChanges returns the deliveries of a stored snapshot's changes, or
+// its quarantine notice.
+func (p *Planner) planChanges(res *store.SaveResult) ([]store.Delivery, error) {
 	sn := res.Snapshot
 	if res.Quarantined() {
 		return p.quarantineNotice(sn)
@@ -158,6 +181,65 @@ func (p *Planner) quarantineNotice(sn tracker.Snapshot) ([]store.Delivery, error
 		ds[i].SnapshotID = sn.ID
 	}
 	return ds, err
+}
+
+// driftNotices tells operators of each format drift the list shows for the
+// first time: the publication was stored, what the tracker did with the
+// unknown part, and what to check.
+func (p *Planner) driftNotices(res *store.SaveResult) ([]store.Delivery, error) {
+	sn := res.Snapshot
+	var out []store.Delivery
+	for _, d := range res.NewDrift {
+		ds, err := p.Notice(sn.List, DriftText(sn, d))
+		if err != nil {
+			return nil, err
+		}
+		for i := range ds {
+			ds[i].SnapshotID = sn.ID
+		}
+		out = append(out, ds...)
+	}
+	return out, nil
+}
+
+func (p *Planner) logDrift(res *store.SaveResult) {
+	if p.Log == nil {
+		return
+	}
+	for _, d := range res.NewDrift {
+		p.Log.Warn("format drift: the publisher changed its format; operators notified once",
+			"list", res.Snapshot.List, "snapshot", res.Snapshot.ID, "kind", d.Kind, "name", d.Name,
+			"file", d.File, "pos", d.Pos, "example", d.Example)
+	}
+}
+
+// DriftText is the operator notice of one format drift. Names and values
+// are the publisher's text, quoted; the notifiers escape them for their
+// medium.
+func DriftText(sn tracker.Snapshot, d tracker.Drift) string {
+	where := fmt.Sprintf("snapshot #%d", sn.ID)
+	if loc := strings.TrimSpace(d.File + " " + d.Pos); loc != "" {
+		where = loc + ", " + where
+	}
+	var what, did string
+	switch d.Kind {
+	case tracker.DriftValue:
+		field, value, _ := strings.Cut(d.Name, "=")
+		what = fmt.Sprintf("a %s the tracker does not know: %q", field, value)
+		if d.Example != "" && d.Example != value {
+			what += fmt.Sprintf(" (on %q)", d.Example)
+		}
+		did = "it is kept verbatim on the entities, never folded into a known one; " +
+			"if it is a regime that should alert (cyber), add it to `regimes` in the config"
+	default:
+		what = fmt.Sprintf("a new %s %q", d.Kind, d.Name)
+		did = "the tracker does not read it yet; the rest of the publication was read as before"
+	}
+	if sn.Status == tracker.SnapshotQuarantined {
+		did += " (the snapshot itself was quarantined, see the separate notice)"
+	}
+	return fmt.Sprintf("format drift: the publisher's file has %s (first seen in %s). The publication was stored; %s. "+
+		"You are told once; later publications with it stay silent.", what, where, did)
 }
 
 func (p *Planner) publisher(list string) string {

@@ -135,16 +135,68 @@ func euHTMLTitle(head []byte) string {
 // Token (not RawToken) is used because it checks that every end tag matches
 // its start, which is what catches a file cut short or spliced.
 type euXML struct {
-	d    *xml.Decoder
-	file string
+	d     *xml.Decoder
+	file  string
+	drift driftLog
+}
+
+// euKnown are the FSF XML's elements, each with its attributes: those the
+// parser reads and those it deliberately ignores (regulationLanguage,
+// logicalId of details …), as the real files carry them. Anything else is
+// format drift, reported once; namespace-qualified attributes (xmlns,
+// xsi:schemaLocation) are XML's, not the list's.
+var euKnown = map[string]map[string]bool{
+	"export":            euSet("generationDate", "globalFileId"),
+	"sanctionEntity":    euSet("designationDetails", "euReferenceNumber", "logicalId", "unitedNationId", "designationDate"),
+	"regulation":        euSet("entryIntoForceDate", "logicalId", "numberTitle", "organisationType", "programme", "publicationDate", "regulationType"),
+	"publicationUrl":    euSet(),
+	"regulationSummary": euSet("numberTitle", "publicationDate", "publicationUrl", "regulationType"),
+	"remark":            euSet(),
+	"subjectType":       euSet("classificationCode", "code"),
+	"contactInfo":       euSet("key", "value"),
+	"nameAlias": euSet("firstName", "function", "gender", "lastName", "logicalId", "middleName", "nameLanguage",
+		"regulationLanguage", "strong", "title", "wholeName"),
+	"citizenship": euSet("countryDescription", "countryIso2Code", "logicalId", "region", "regulationLanguage"),
+	"birthdate": euSet("birthdate", "calendarType", "circa", "city", "countryDescription", "countryIso2Code", "dayOfMonth",
+		"logicalId", "monthOfYear", "place", "region", "regulationLanguage", "year", "zipCode", "yearRangeFrom", "yearRangeTo"),
+	"identification": euSet("countryDescription", "countryIso2Code", "diplomatic", "identificationTypeCode",
+		"identificationTypeDescription", "issuedBy", "issuedDate", "issueDate", "knownExpired", "knownFalse", "latinNumber",
+		"logicalId", "nameOnDocument", "number", "region", "regulationLanguage", "reportedLost", "revokedByIssuer", "validFrom", "validTo"),
+	"address": euSet("asAtListingTime", "city", "countryDescription", "countryIso2Code", "logicalId", "place", "poBox",
+		"region", "regulationLanguage", "street", "zipCode"),
+}
+
+func euSet(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// check notes an element or attribute the parser does not know. It costs
+// a map lookup per element and attribute; only drift allocates.
+func (p *euXML) check(parent string, se xml.StartElement) {
+	known, ok := euKnown[se.Name.Local]
+	if !ok {
+		p.drift.note(tracker.DriftElement, strings.Trim(parent, "<>")+"/"+se.Name.Local, "", p.pos())
+		return
+	}
+	for _, a := range se.Attr {
+		if a.Name.Space == "" && a.Name.Local != "xmlns" && !known[a.Name.Local] {
+			p.drift.note(tracker.DriftAttribute, se.Name.Local+"@"+a.Name.Local, a.Value, p.pos())
+		}
+	}
 }
 
 func parseEUXML(ctx context.Context, file string, data []byte) (*Publication, error) {
 	p := &euXML{d: xml.NewDecoder(bytes.NewReader(data)), file: file}
+	p.drift = driftLog{list: "eu-fsf", file: file}
 	root, err := p.root()
 	if err != nil {
 		return nil, err
 	}
+	p.check("", root)
 	pub := &Publication{}
 	if gd := euAttr(root, "generationDate"); gd != "" {
 		if pub.PublishedAt, err = euGenerationDate(gd); err != nil {
@@ -161,6 +213,7 @@ func parseEUXML(ctx context.Context, file string, data []byte) (*Publication, er
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			p.check("export", t)
 			if t.Name.Local != "sanctionEntity" {
 				if err := p.skip(t); err != nil {
 					return nil, err
@@ -187,6 +240,7 @@ func parseEUXML(ctx context.Context, file string, data []byte) (*Publication, er
 			if err := p.trailer(); err != nil {
 				return nil, err
 			}
+			pub.Drift = p.drift.drift
 			return pub, nil
 		}
 	}
@@ -279,6 +333,7 @@ func (p *euXML) each(inside string, fn func(xml.StartElement) error) error {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			p.check(inside, t)
 			if err := fn(t); err != nil {
 				return err
 			}

@@ -34,6 +34,16 @@ type ofacXMLEntry struct {
 	BirthDates    []string         `xml:"dateOfBirthList>dateOfBirthItem>dateOfBirth"`
 	BirthPlaces   []string         `xml:"placeOfBirthList>placeOfBirthItem>placeOfBirth"`
 	Vessel        *ofacXMLVessel   `xml:"vesselInfo"`
+	// Unknown catches the entry's child elements not read above: format
+	// drift, reported once per parse. Elements inside the lists (an aka's
+	// new child) are not watched.
+	Unknown []ofacXMLAny `xml:",any"`
+}
+
+// ofacXMLAny is an element the parser does not read; only its name is kept.
+type ofacXMLAny struct {
+	XMLName xml.Name
+	Text    string `xml:",chardata"`
 }
 
 type ofacXMLID struct {
@@ -96,8 +106,9 @@ var ofacNamespaces = []string{
 // used because it checks that end tags match their start, which is what
 // catches a file cut short or spliced.
 type ofacXML struct {
-	d    *xml.Decoder
-	file string
+	d     *xml.Decoder
+	file  string
+	drift driftLog
 }
 
 func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, error) {
@@ -106,7 +117,7 @@ func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, 
 	if err := checkControls(file, data, 0); err != nil {
 		return nil, err
 	}
-	p := &ofacXML{d: xml.NewDecoder(bytes.NewReader(data)), file: file}
+	p := &ofacXML{d: xml.NewDecoder(bytes.NewReader(data)), file: file, drift: driftLog{list: "ofac", file: file}}
 	if err := p.root(); err != nil {
 		return nil, err
 	}
@@ -150,6 +161,9 @@ func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, 
 				if err := p.d.DecodeElement(&scratch, &t); err != nil {
 					return nil, p.syntaxErr(err, "<sdnEntry>")
 				}
+				for _, u := range scratch.Unknown {
+					p.drift.note(tracker.DriftElement, "sdnEntry/"+u.XMLName.Local, strings.TrimSpace(u.Text), fmt.Sprintf("line %d", line))
+				}
 				e, err := scratch.entity()
 				if err != nil {
 					pos := fmt.Sprintf("line %d, record %d", line, recordNo)
@@ -165,6 +179,7 @@ func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, 
 				lineOf[e.ID] = line
 				pub.Entities = append(pub.Entities, e)
 			default:
+				p.drift.note(tracker.DriftElement, "sdnList/"+t.Name.Local, "", p.pos())
 				if err := p.d.Skip(); err != nil {
 					return nil, p.syntaxErr(err, "<"+t.Name.Local+">")
 				}
@@ -177,6 +192,7 @@ func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, 
 				return nil, err
 			}
 			pub.Sealed = true
+			pub.Drift = p.drift.drift
 			return pub, nil
 		}
 	}
@@ -318,6 +334,7 @@ func (x *ofacXMLEntry) reset() {
 		Citizenships:  ofacZeroed(x.Citizenships),
 		BirthDates:    ofacZeroed(x.BirthDates),
 		BirthPlaces:   ofacZeroed(x.BirthPlaces),
+		Unknown:       ofacZeroed(x.Unknown),
 	}
 }
 

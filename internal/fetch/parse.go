@@ -6,6 +6,7 @@ package fetch
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"sync"
 
@@ -50,6 +51,38 @@ type Publication struct {
 	// Unsealed says which file lacks the end its publisher always gives
 	// it, when the format has one: a download cut short looks like that.
 	Unsealed string
+	// Drift is what the publication holds that the parser does not know
+	// (a new column, element, attribute, or a value outside a closed set),
+	// each once, in the order first seen. The entities keep such values
+	// verbatim; the store tells operators of each drift once.
+	Drift []Drift
+}
+
+// Drift is a part of a publication's format the parser does not know.
+type Drift = tracker.Drift
+
+// driftLog collects a parse's drift, each (kind, name) once, and logs it
+// as a warning when first seen in the parse. It is meant for the rare
+// unknown: the hot path only pays a map lookup where it meets a name it
+// does not know.
+type driftLog struct {
+	list, file string
+	seen       map[string]bool
+	drift      []Drift
+}
+
+// note records a drift unless this parse saw it already.
+func (d *driftLog) note(kind, name, example, pos string) {
+	if d.seen == nil {
+		d.seen = map[string]bool{}
+	}
+	key := kind + "\x00" + name
+	if d.seen[key] {
+		return
+	}
+	d.seen[key] = true
+	d.drift = append(d.drift, Drift{Kind: kind, Name: name, Example: example, File: d.file, Pos: pos})
+	slog.Warn(d.list+": format drift: new "+kind, "list", d.list, "file", d.file, "pos", pos, "name", name, "example", example)
 }
 
 // Parser turns the raw files of one publication into entities. It reads its

@@ -458,10 +458,17 @@ func ukCSVError(file string, err error) error {
 
 // ukWarner logs each new column or element once per parse: a format change
 // the parser does not understand yet is visible without failing the list.
+// What is format drift (a column, an element, a designation type) it also
+// records for the Publication, so the store can tell operators once.
 type ukWarner struct {
 	list, file string
 	seen       map[string]bool
+	drift      []Drift
 }
+
+// ukDriftKinds are the warner's keys that are format drift, with their
+// Drift kind; other warnings ("ref") are about the data, not the format.
+var ukDriftKinds = map[string]string{"column": tracker.DriftColumn, "element": tracker.DriftElement, "type": tracker.DriftValue}
 
 func (w *ukWarner) warn(msg, key, name string) {
 	if w.seen == nil {
@@ -472,4 +479,21 @@ func (w *ukWarner) warn(msg, key, name string) {
 	}
 	w.seen[key+"\x00"+name] = true
 	slog.Warn(msg, "list", w.list, "file", w.file, key, name)
+	if kind, ok := ukDriftKinds[key]; ok {
+		d := Drift{Kind: kind, Name: name, File: w.file}
+		if kind == tracker.DriftValue {
+			d.Name, d.Example = key+"="+name, name
+		}
+		w.drift = append(w.drift, d)
+	}
+}
+
+// regime notes a regime title the regime table does not know: the entity
+// keeps it verbatim in Programs, and operators hear of it once.
+func (w *ukWarner) regime(title, id string) {
+	if title == "" || ukRegimeKnown[title] || w.seen["regime\x00"+title] {
+		return
+	}
+	w.warn(w.list+": new regime", "regime", title)
+	w.drift = append(w.drift, Drift{Kind: tracker.DriftValue, Name: "regime=" + title, Example: id, File: w.file})
 }

@@ -255,6 +255,7 @@ func parseFCDOXML(ctx context.Context, f RawFile) (*Publication, error) {
 	if !root {
 		return nil, &ParseError{File: f.Name, Err: errors.New("no <Designations> element: empty or not XML")}
 	}
+	pub.Drift = w.drift
 	return pub, nil
 }
 
@@ -292,6 +293,7 @@ func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates uk
 	b.kind(d.IndividualEntityShip)
 	for _, r := range d.RegimeNames {
 		b.program(r)
+		w.regime(strings.TrimSpace(r), b.e.ID)
 	}
 	for _, nm := range d.Names {
 		b.addName(ukJoinName([]string{nm.Name1, nm.Name2, nm.Name3, nm.Name4, nm.Name5, nm.Name6}), nm.NameType, nm.AliasStrength)
@@ -509,7 +511,7 @@ func parseFCDOCSV(ctx context.Context, f RawFile) (*Publication, error) {
 			byID[b.e.ID] = b
 			order = append(order, b)
 		}
-		c.apply(b, row)
+		c.apply(b, row, w)
 	}
 	for _, b := range order {
 		e, err := b.build(f.Name, fmt.Sprintf("line %d (%s)", b.line, b.e.ID))
@@ -521,6 +523,7 @@ func parseFCDOCSV(ctx context.Context, f RawFile) (*Publication, error) {
 		}
 		pub.Entities = append(pub.Entities, e)
 	}
+	pub.Drift = w.drift
 	return pub, nil
 }
 
@@ -556,7 +559,7 @@ func fcdoColsOf(cols *ukColumns) *fcdoCols {
 
 // apply adds one CSV row to its designation. Rows repeat the designation's
 // values and add one name, DOB, address … each; the builder keeps sets.
-func (c *fcdoCols) apply(b *ukBuilder, row []string) {
+func (c *fcdoCols) apply(b *ukBuilder, row []string, w *ukWarner) {
 	v := func(i int) string { return strings.TrimSpace(row[i]) }
 	var parts [6]string
 	for i, ci := range c.names {
@@ -571,6 +574,7 @@ func (c *fcdoCols) apply(b *ukBuilder, row []string) {
 	b.attr(ukAttrUNRef, v(c.unRef))
 	b.dateAttr(ukAttrLastUpdated, v(c.lastUpdated))
 	b.program(v(c.regime))
+	w.regime(v(c.regime), b.e.ID)
 	b.kind(v(c.kind))
 	b.attr(ukAttrSource, v(c.source))
 	b.attr(ukAttrSanctions, v(c.sanctions))

@@ -232,6 +232,7 @@ func parseOFSI(ctx context.Context, f RawFile) (*Publication, error) {
 			pub.Entities = append(pub.Entities, e)
 		}
 	}
+	pub.Drift = w.drift
 	return pub, nil
 }
 

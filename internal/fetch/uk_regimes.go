@@ -36,6 +36,12 @@ var ukRegimes = []struct{ short, title, prefix string }{
 	{"Democratic Republic of the Congo", "The Democratic Republic of the Congo (Sanctions) (EU Exit) Regulations 2019", "DRC"},
 	{"Global Anti-Corruption", "The Global Anti-Corruption Sanctions Regulations 2021", "GAC"},
 	{"Global Human Rights", "The Global Human Rights Sanctions Regulations 2020", "GHR"},
+	// In force from July 2025, after every file here; the title is the
+	// FCDO's as OpenSanctions' gb_fcdo_sanctions crawler matches it. OFSI's
+	// ConList closed before it carried many of its designations: the short
+	// name follows the other "Global" regimes and no reference prefix is
+	// confirmed, so none is assumed.
+	{"Global Irregular Migration and Trafficking in Persons", "The Global Irregular Migration and Trafficking in Persons Sanctions Regulations 2025", ""},
 	{"Guinea", "The Guinea (Sanctions) (EU Exit) Regulations 2019", "GUC"},
 	{"Guinea-Bissau", "The Republic of Guinea-Bissau (Sanctions) (EU Exit) Regulations 2019", "GUB"},
 	{"Haiti", "The Haiti (Sanctions) Regulations 2022", "HAI"},
@@ -63,12 +69,16 @@ var ukRegimes = []struct{ short, title, prefix string }{
 var (
 	ukRegimeTitle  = map[string]string{}
 	ukRegimePrefix = map[string]string{}
+	// ukRegimeKnown are the regime titles of the table: a title outside it
+	// is format drift (a new regime), reported once and kept verbatim.
+	ukRegimeKnown = map[string]bool{}
 )
 
 func init() {
 	for _, r := range ukRegimes {
 		if r.title != "" {
 			ukRegimeTitle[r.short] = r.title
+			ukRegimeKnown[r.title] = true
 			ukRegimePrefix[r.title] = r.prefix
 		}
 		ukRegimePrefix[r.short] = r.prefix

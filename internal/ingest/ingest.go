@@ -139,6 +139,7 @@ func (in *Ingester) newSnapshot(req Request, pub *fetch.Publication, rawSHA256 s
 		RawRetention:  in.RawRetention,
 		AfterSave:     in.AfterSave,
 		ParserVersion: fetch.ParserVersion,
+		Drift:         pub.Drift,
 	}
 	if in.Guards != nil {
 		ns.Guards = in.Guards(req.List.Name)

@@ -64,6 +64,11 @@ type NewSnapshot struct {
 	// also runs for a new quarantined snapshot (Snapshot.Status says so),
 	// whose Changes are what storing it would have meant.
 	AfterSave func(ctx context.Context, tx *sql.Tx, res *SaveResult) error
+	// Drift is the publication's format drift (fetch.Publication.Drift).
+	// It is recorded with a new snapshot, active or quarantined; an
+	// unchanged publication stores nothing, so its drift waits for the
+	// next one that is stored.
+	Drift []tracker.Drift
 }
 
 // SaveResult says what SaveSnapshot did.
@@ -78,6 +83,9 @@ type SaveResult struct {
 	Previous *tracker.Snapshot
 	// Changes are all changes (every regime) from Previous to Snapshot.
 	Changes []tracker.Change
+	// NewDrift is the new snapshot's format drift that the list never
+	// showed before: what operators are to be told of, once.
+	NewDrift []tracker.Drift
 }
 
 // Quarantined reports whether the snapshot was kept out of the list's
@@ -165,6 +173,9 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `RELEASE guarded`); err != nil {
+			return err
+		}
+		if res.NewDrift, err = recordDriftTx(ctx, tx, in.List, res.Snapshot.ID, formatTime(res.Snapshot.FetchedAt), in.Drift); err != nil {
 			return err
 		}
 		if in.AfterSave == nil {
