@@ -70,8 +70,6 @@ func TestTruncatedPublicationsNeverAnnounceRemovals(t *testing.T) {
 	}{
 		{"OFAC CSV cut, no 0x1A", "ofac-sdn", []string{"--as-of", "2024-03-05", ofacPrev},
 			cutCSV(t, ofacNext, 0.03, false), "2024-05-03", "does not end with OFAC's end-of-file byte 0x1A"},
-		{"OFAC CSV of the same day cut, 0x1A added back", "ofac-sdn", []string{"--as-of", "2024-05-03", ofacNext},
-			cutCSV(t, ofacNext, 0.03, true), "2024-05-04", "exactly the last"},
 		{"UK CSV cut", "uk-sanctions-list", []string{uk}, cutCSV(t, uk, 6, false), "", "exactly the last"},
 		{"UK CSV cut mid-designation", "uk-sanctions-list", []string{uk}, cutCSV(t, uk, 5, false), "", "exactly the last"},
 		{"UK XML cut between designations, closed again", "uk-sanctions-list", []string{ukXML}, cutXML(t, ukXML, "<Designation>", "</Designations>\n"), "", "exactly the last"},

@@ -13,10 +13,13 @@ import (
 // A publication cut short parses as a list with fewer entries, and every
 // missing entry would be announced as a delisting: the worst alert there
 // is. Removals are therefore believed only when nothing says the file was
-// cut: the file ends the way its publisher ends it (OFAC CSV: 0x1A), the
-// removed entries are not exactly the tail of the previous publication,
-// and, for a download in a format that cannot prove itself whole, a
-// second download gives the same bytes.
+// cut: the file ends the way its publisher ends it (OFAC CSV: 0x1A; OFAC
+// XML: its Record_Count), and for a format that cannot prove itself whole
+// (EU, UK) the removed entries are not exactly the tail of the previous
+// publication and, for a download, a second download gives the same
+// bytes. A sealed file's removals are believed without re-reading the
+// previous publication, which would cost a second parse on every import
+// with a delisting.
 
 // ErrUnconfirmed is returned when a publication with removals, in a format
 // that cannot prove itself whole, changed between two downloads: nothing is
@@ -46,10 +49,15 @@ func (in *Ingester) suspectCut(ctx context.Context, req Request, pub *fetch.Publ
 		return fmt.Sprintf("%s, and %d entries of %s would be removed: a file cut short? (removals not announced; check the file, then 'tracker accept')",
 			pub.Unsealed, removed, latest.Label()), nil
 	}
+	if pub.Sealed {
+		// The format proved the file whole (OFAC's Record_Count, or 0x1A
+		// on every CSV file): its removals are the publisher's.
+		return "", nil
+	}
 	if reason, err := in.tailCut(ctx, req.List, latest, ids, pub.Entities); reason != "" || err != nil {
 		return reason, err
 	}
-	if !pub.Sealed && req.Redownload != nil {
+	if req.Redownload != nil {
 		again, err := req.Redownload(ctx)
 		if err != nil {
 			return "", fmt.Errorf("%s: %d removals to confirm, second download: %w", req.List.Name, removed, err)
