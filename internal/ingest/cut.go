@@ -31,6 +31,11 @@ var ErrUnconfirmed = errors.New("removals not confirmed")
 // of an unsealed format with removals it downloads again (req.Redownload)
 // and requires the same bytes.
 func (in *Ingester) suspectCut(ctx context.Context, req Request, pub *fetch.Publication) (string, error) {
+	if pub.Sealed {
+		// The format proved the file whole (OFAC's Record_Count, or 0x1A
+		// on every CSV file): its removals are the publisher's.
+		return "", nil
+	}
 	latest, ids, err := in.Store.LatestIDs(ctx, req.List.Name)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil // a baseline announces nothing
@@ -48,11 +53,6 @@ func (in *Ingester) suspectCut(ctx context.Context, req Request, pub *fetch.Publ
 	if pub.Unsealed != "" {
 		return fmt.Sprintf("%s, and %d entries of %s would be removed: a file cut short? (removals not announced; check the file, then 'tracker accept')",
 			pub.Unsealed, removed, latest.Label()), nil
-	}
-	if pub.Sealed {
-		// The format proved the file whole (OFAC's Record_Count, or 0x1A
-		// on every CSV file): its removals are the publisher's.
-		return "", nil
 	}
 	if reason, err := in.tailCut(ctx, req.List, latest, ids, pub.Entities); reason != "" || err != nil {
 		return reason, err
