@@ -29,9 +29,9 @@ quarantined snapshot, newer than every active one, can be accepted.
 		fs.Usage()
 		return errUsage
 	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	id, err := snapshotArg(fs.Arg(0))
 	if err != nil {
-		return fmt.Errorf("snapshot %q: want a snapshot number from 'tracker snapshots'", fs.Arg(0))
+		return err
 	}
 	st, err := e.openStore(ctx)
 	if err != nil {
@@ -89,4 +89,13 @@ quarantined snapshot, newer than every active one, can be accepted.
 		return nil
 	}
 	return e.dispatch(ctx, "accept", ob)
+}
+
+// snapshotArg reads a SNAPSHOT argument: a number from 'tracker snapshots'.
+func snapshotArg(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("snapshot %q: want a snapshot number from 'tracker snapshots'", s)
+	}
+	return id, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 )
 
 func runExportRaw(ctx context.Context, e *env, args []string) error {
@@ -22,9 +21,9 @@ Existing files in DIR are not overwritten.`)
 		fs.Usage()
 		return errUsage
 	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	id, err := snapshotArg(fs.Arg(0))
 	if err != nil {
-		return fmt.Errorf("snapshot %q: want a snapshot number from 'tracker snapshots'", fs.Arg(0))
+		return err
 	}
 	dir := fs.Arg(1)
 	st, err := e.openStore(ctx)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
 )
 
 func runRetract(ctx context.Context, e *env, args []string) error {
@@ -27,9 +26,9 @@ readers.
 		fs.Usage()
 		return errUsage
 	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	id, err := snapshotArg(fs.Arg(0))
 	if err != nil {
-		return fmt.Errorf("snapshot %q: want a snapshot number from 'tracker snapshots'", fs.Arg(0))
+		return err
 	}
 	st, err := e.openStore(ctx)
 	if err != nil {

@@ -301,22 +301,9 @@ func (g *getCall) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 	timeout := d.timeout()
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	actx = context.WithValue(actx, redirectLimitKey{}, d.maxRedirects())
-
-	req, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
+	req, err := d.newRequest(actx, u, v)
 	if err != nil {
-		return nil, retryHint{}, fmt.Errorf("building request: %v", unwrapURLError(err))
-	}
-	req.Header.Set("User-Agent", d.userAgent())
-	req.Header.Set("Accept", "*/*")
-	// Setting it ourselves turns off the Transport's transparent gzip, so
-	// that readBody can cap the decompressed size.
-	req.Header.Set("Accept-Encoding", "gzip")
-	if v.ETag != "" {
-		req.Header.Set("If-None-Match", v.ETag)
-	}
-	if v.LastModified != "" {
-		req.Header.Set("If-Modified-Since", v.LastModified)
+		return nil, retryHint{}, err
 	}
 
 	resp, err := client.Do(req)
@@ -1098,4 +1085,27 @@ func fileKind(m os.FileMode) string {
 		return "a device"
 	}
 	return "not a regular file"
+}
+
+// newRequest is every request to a publisher, for downloads and doctor's
+// probes alike: the redirect limit, the User-Agent and the headers, with
+// the validators when there are any.
+func (d *Downloader) newRequest(ctx context.Context, u *url.URL, v Validators) (*http.Request, error) {
+	ctx = context.WithValue(ctx, redirectLimitKey{}, d.maxRedirects())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("building request: %v", unwrapURLError(err))
+	}
+	req.Header.Set("User-Agent", d.userAgent())
+	req.Header.Set("Accept", "*/*")
+	// Setting it ourselves turns off the Transport's transparent gzip, so
+	// that readBody can cap the decompressed size.
+	req.Header.Set("Accept-Encoding", "gzip")
+	if v.ETag != "" {
+		req.Header.Set("If-None-Match", v.ETag)
+	}
+	if v.LastModified != "" {
+		req.Header.Set("If-Modified-Since", v.LastModified)
+	}
+	return req, nil
 }

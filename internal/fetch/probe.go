@@ -80,16 +80,12 @@ func (d *Downloader) Probe(ctx context.Context, rawURL string, head int) *Probe 
 	timeout := d.timeout()
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	actx = context.WithValue(actx, redirectLimitKey{}, d.maxRedirects())
-	req, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
+	// No validators: the answer must have a body to look at.
+	req, err := d.newRequest(actx, u, Validators{})
 	if err != nil {
-		p.Err = fmt.Errorf("building request: %v", unwrapURLError(err))
+		p.Err = err
 		return p
 	}
-	// The same headers as attempt sends.
-	req.Header.Set("User-Agent", d.userAgent())
-	req.Header.Set("Accept", "*/*")
-	req.Header.Set("Accept-Encoding", "gzip")
 	resp, err := d.client().Do(req)
 	if err != nil {
 		if actx.Err() != nil && ctx.Err() == nil {
