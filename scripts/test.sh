@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The project's test command (README.md, .ci/run): formatting, vet, and the
-# whole test suite with the race detector. Tests that need the published
-# list files find them in ../shared/data (see internal/shareddata).
+# The project's test command (README.md, .ci/run): formatting, vet, go.mod
+# tidiness, staticcheck, and the whole test suite with the race detector.
+# Tests that need the published list files find them in ../shared/data (see
+# internal/shareddata).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CGO_ENABLED=1 # mattn/go-sqlite3 is cgo
@@ -15,6 +16,16 @@ if [ -n "$unformatted" ]; then
 	exit 1
 fi
 go vet ./...
+# go.mod says what the code uses: a dependency marked wrongly, or missing
+# from go.sum, fails here rather than in someone's build.
+if ! tidy=$(go mod tidy -diff); then
+	echo "go mod tidy would change go.mod/go.sum:" >&2
+	echo "$tidy" >&2
+	exit 1
+fi
+# staticcheck is pinned in go.mod as a tool (go get -tool), so CI and every
+# developer run the same version without installing anything.
+go tool staticcheck ./...
 
 # A short fuzz of every parser (OFAC CSV and XML, EU XML and CSV, UK FCDO
 # XML and CSV, OFSI CSV) and of the download body decoder. go test -fuzz

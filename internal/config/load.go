@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	tracker "github.com/cybersanctions/tracker"
 )
