@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // Status is where a replay stands.
@@ -44,14 +46,20 @@ func NewProgress(w io.Writer, tty bool, total int) *Progress {
 	return &Progress{w: w, tty: tty, total: total, Now: time.Now, PlainEvery: 30 * time.Second}
 }
 
-// IsTerminal reports whether w is a character device, such as a terminal.
+// IsTerminal reports whether w writes to a terminal, looking through
+// writers that wrap another (the CLI's output cleaner). A character device
+// is not enough: /dev/null is one, and a progress bar redrawn into it, or
+// into a log, is noise.
 func IsTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
+	for {
+		u, ok := w.(interface{ Unwrap() io.Writer })
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // Start starts the clock with done versions already done (a resumed

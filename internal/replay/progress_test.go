@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cybersanctions/tracker/internal/replay"
+	"github.com/cybersanctions/tracker/internal/termtext"
 )
 
 // clock advances by step on every reading.
@@ -159,7 +160,8 @@ func TestIsTerminal(t *testing.T) {
 	}{
 		{"a buffer", &bytes.Buffer{}, false},
 		{"a regular file", f, false},
-		{"/dev/null", mustOpen(t, os.DevNull), true}, // a character device, as terminals are
+		{"/dev/null", mustOpen(t, os.DevNull), false}, // a character device, but no terminal
+		{"the CLI's cleaner around a buffer", termtext.NewWriter(&bytes.Buffer{}), false},
 	}
 	if ttyErr == nil {
 		defer tty.Close()
@@ -167,7 +169,11 @@ func TestIsTerminal(t *testing.T) {
 			name string
 			w    io.Writer
 			want bool
-		}{"/dev/tty", tty, true})
+		}{"/dev/tty", tty, true}, struct {
+			name string
+			w    io.Writer
+			want bool
+		}{"the CLI's cleaner around /dev/tty", termtext.NewWriter(tty), true})
 	}
 	for _, tc := range tests {
 		if got := replay.IsTerminal(tc.w); got != tc.want {

@@ -95,6 +95,10 @@ func (t *Writer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Unwrap returns the writer printed to, so that callers can tell whether it
+// is a terminal.
+func (t *Writer) Unwrap() io.Writer { return t.w }
+
 // Flush writes what is held back, cleaned.
 func (t *Writer) Flush() error {
 	if len(t.pending) == 0 {
