@@ -244,8 +244,3 @@ func (c *Config) ChannelFor(list string, regimes []string) string {
 	}
 	return s.Channel
 }
-
-// NotifyKind reports whether changes of kind k are announced.
-func (c *Config) NotifyKind(k tracker.ChangeKind) bool {
-	return slices.Contains(c.Notify.Kinds, k)
-}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,8 +107,8 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("Default() = %+v", cfg)
 	}
 	for _, k := range []tracker.ChangeKind{tracker.Added, tracker.Removed, tracker.Amended} {
-		if !cfg.NotifyKind(k) {
-			t.Errorf("NotifyKind(%s) = false by default", k)
+		if !slices.Contains(cfg.Notify.Kinds, k) {
+			t.Errorf("notify.kinds lacks %s by default", k)
 		}
 	}
 }
@@ -193,7 +194,7 @@ lists:
 				if !reflect.DeepEqual(c.Notify, NotifyConfig{Kinds: []tracker.ChangeKind{"added", "removed"}, MaxAge: 24 * time.Hour, FailureThreshold: 1}) {
 					t.Errorf("Notify = %+v", c.Notify)
 				}
-				if c.NotifyKind(tracker.Amended) {
+				if slices.Contains(c.Notify.Kinds, tracker.Amended) {
 					t.Error("amended announced though not listed")
 				}
 			},

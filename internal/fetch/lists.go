@@ -46,15 +46,6 @@ func ListNames() []string {
 	return names
 }
 
-// AllCyberRegimes returns every list's cyber regimes: the default filter.
-func AllCyberRegimes() []string {
-	var out []string
-	for _, n := range ListNames() {
-		out = append(out, registry[n].CyberRegimes...)
-	}
-	return out
-}
-
 // ofacCyber is OFAC's family of cyber programme tags: CYBER (EO 13694),
 // CYBER2 (EO 13757), and CYBER3/CYBER4 introduced in 2025.
 var ofacCyber = []string{"CYBER", "CYBER2", "CYBER3", "CYBER4"}
