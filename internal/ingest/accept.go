@@ -81,24 +81,14 @@ func (in *Ingester) quarantined(ctx context.Context, id int64) (*tracker.Snapsho
 	if err != nil {
 		return nil, Request{}, nil, err
 	}
-	raw, err := in.Store.RawFiles(ctx, id)
+	files, _, err := in.keptFiles(ctx, sn)
 	if err != nil {
 		return nil, Request{}, nil, err
 	}
-	if len(raw) == 0 {
+	if len(files) == 0 {
 		return nil, Request{}, nil, fmt.Errorf("snapshot %s: its raw files were not kept", sn.Label())
 	}
-	req := Request{List: l, AsOf: sn.PublishedAt, FetchedAt: sn.FetchedAt}
-	for _, f := range raw {
-		data, err := f.Data()
-		if err != nil {
-			return nil, Request{}, nil, fmt.Errorf("snapshot %s: %w", sn.Label(), err)
-		}
-		req.Files = append(req.Files, fetch.RawFile{Name: f.Name, Origin: f.Name, Data: data})
-	}
-	if got := RawSHA256(req.Files); got != sn.RawSHA256 {
-		return nil, Request{}, nil, fmt.Errorf("snapshot %s: raw files hash to %s, recorded %s", sn.Label(), got, sn.RawSHA256)
-	}
+	req := Request{List: l, AsOf: sn.PublishedAt, FetchedAt: sn.FetchedAt, Files: files}
 	pub, err := l.Parse(ctx, req.Files)
 	if err != nil {
 		return nil, Request{}, nil, fmt.Errorf("%s: snapshot %s: %w", sn.List, sn.Label(), err)

@@ -104,23 +104,11 @@ func (in *Ingester) tailCut(ctx context.Context, l fetch.List, latest *tracker.S
 // previousOrder parses the latest snapshot's raw files again for the order
 // of its entries; nil when they were not kept.
 func (in *Ingester) previousOrder(ctx context.Context, l fetch.List, latest *tracker.Snapshot) ([]*tracker.Entity, error) {
-	raw, err := in.Store.RawFiles(ctx, latest.ID)
+	files, _, err := in.keptFiles(ctx, latest)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", l.Name, err)
 	}
-	files := make([]fetch.RawFile, 0, len(raw))
-	for _, f := range raw {
-		if f.Pruned() {
-			raw = nil
-			break
-		}
-		data, err := f.Data()
-		if err != nil {
-			return nil, fmt.Errorf("%s: raw files of %s: %w", l.Name, latest.Label(), err)
-		}
-		files = append(files, fetch.RawFile{Name: f.Name, Origin: f.Name, Data: data})
-	}
-	if len(raw) == 0 {
+	if len(files) == 0 {
 		if in.Log != nil {
 			in.Log.Warn("raw files of the previous snapshot not kept: cannot check whether removals are a cut tail", "list", l.Name, "snapshot", latest.ID)
 		}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/store"
 )
@@ -230,4 +231,33 @@ func checkNotFuture(req Request, published string) error {
 			req.List.Name, published, what, now.UTC().Format(time.DateOnly))
 	}
 	return nil
+}
+
+// keptFiles reads a snapshot's raw published files back for parsing, with
+// the stored rows they came from, and checks them against the snapshot's
+// recorded hash. It returns no files, and no error, when retention kept
+// none of them or pruned any: callers that need them say so themselves.
+func (in *Ingester) keptFiles(ctx context.Context, sn *tracker.Snapshot) ([]fetch.RawFile, []store.RawFile, error) {
+	raw, err := in.Store.RawFiles(ctx, sn.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	files := make([]fetch.RawFile, 0, len(raw))
+	for _, f := range raw {
+		if f.Pruned() {
+			return nil, nil, nil
+		}
+		data, err := f.Data()
+		if err != nil {
+			return nil, nil, fmt.Errorf("snapshot %s: %w", sn.Label(), err)
+		}
+		files = append(files, fetch.RawFile{Name: f.Name, Origin: f.Name, Data: data})
+	}
+	if len(files) == 0 {
+		return nil, nil, nil
+	}
+	if got := RawSHA256(files); got != sn.RawSHA256 {
+		return nil, nil, fmt.Errorf("snapshot %s: raw files hash to %s, recorded %s", sn.Label(), got, sn.RawSHA256)
+	}
+	return files, raw, nil
 }

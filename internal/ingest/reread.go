@@ -28,28 +28,15 @@ func (in *Ingester) reread(ctx context.Context, l fetch.List) error {
 	if latest.ParserVersion >= fetch.ParserVersion {
 		return nil
 	}
-	raw, err := in.Store.RawFiles(ctx, latest.ID)
+	files, storeRaw, err := in.keptFiles(ctx, latest)
 	if err != nil {
 		return fmt.Errorf("%s: %w", l.Name, err)
 	}
-	files := make([]fetch.RawFile, 0, len(raw))
-	storeRaw := make([]store.RawFile, 0, len(raw))
-	for _, f := range raw {
-		if f.Pruned() {
-			if in.Log != nil {
-				in.Log.Warn("the latest snapshot was read by an older tracker and its raw files were not kept: the next alert may show the tracker's own changes of reading as amendments",
-					"list", l.Name, "snapshot", latest.ID)
-			}
-			return in.Store.SetParserVersion(ctx, latest.ID, fetch.ParserVersion)
-		}
-		data, err := f.Data()
-		if err != nil {
-			return fmt.Errorf("%s: raw files of %s: %w", l.Name, latest.Label(), err)
-		}
-		files = append(files, fetch.RawFile{Name: f.Name, Origin: f.Name, Data: data})
-		storeRaw = append(storeRaw, f)
-	}
 	if len(files) == 0 {
+		if in.Log != nil {
+			in.Log.Warn("the latest snapshot was read by an older tracker and its raw files were not kept: the next alert may show the tracker's own changes of reading as amendments",
+				"list", l.Name, "snapshot", latest.ID)
+		}
 		return in.Store.SetParserVersion(ctx, latest.ID, fetch.ParserVersion)
 	}
 	pub, err := l.Parse(ctx, files)
