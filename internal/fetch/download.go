@@ -103,7 +103,8 @@ type Download struct {
 	// like one, else the final path's base. ".gz" is dropped from a body
 	// that was a gzip file. Origin is RedactURL of the configured URL.
 	File RawFile
-	// NotModified: the server answered 304 to our validators; File.Data is
+	// NotModified: the server answered 304 to our validators (a 304 to a
+	// request without them is an error); File.Data is
 	// nil.
 	NotModified bool
 	// Validators come from this response (a 304 may carry none), to send on
@@ -317,6 +318,12 @@ func (g *getCall) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 	switch code := resp.StatusCode; {
 	case code == http.StatusNotModified:
 		drainBody(resp.Body)
+		if v == (Validators{}) {
+			// Only a request with validators can be answered "not
+			// modified". A cache or CDN that says so anyway would freeze
+			// the list while every check looks healthy.
+			return nil, retryHint{}, errors.New("304 Not Modified to a request without validators (If-None-Match, If-Modified-Since): a misbehaving cache; nothing stored")
+		}
 		return &Download{NotModified: true, Validators: got, File: RawFile{Name: g.name(u, resp, false)}}, retryHint{}, nil
 	case code >= 200 && code < 300:
 	default:

@@ -907,3 +907,20 @@ func BenchmarkGet(b *testing.B) {
 		})
 	}
 }
+
+// TestGet304WithoutValidators: a 304 is an answer to validators; to a
+// request without them it is an error, whoever asks.
+func TestGet304WithoutValidators(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNotModified)
+	}))
+	t.Cleanup(srv.Close)
+	d := &Downloader{Retries: -1}
+	if _, err := d.Get(t.Context(), srv.URL+"/SDN.XML", Validators{}); err == nil || !strings.Contains(err.Error(), "304 Not Modified to a request without validators") {
+		t.Errorf("304 without validators: %v, want an error", err)
+	}
+	dl, err := d.Get(t.Context(), srv.URL+"/SDN.XML", Validators{ETag: `"v1"`})
+	if err != nil || !dl.NotModified {
+		t.Errorf("304 to If-None-Match: %+v, %v; want not modified", dl, err)
+	}
+}

@@ -75,17 +75,8 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		if dl.NotModified && (v.ETag == "" && v.LastModified == "") {
-			// Only a request with validators can be answered "not
-			// modified". A cache or CDN that says so anyway would freeze
-			// the list while every check looks healthy.
-			return nil, fmt.Errorf("%s: %s answered 304 Not Modified to a request without validators (If-None-Match, If-Modified-Since): a misbehaving cache; nothing stored", name, fetch.RedactURL(u))
-		}
 		dls[i] = dl
 		res.NotModified = res.NotModified && dl.NotModified
-	}
-	if res.NotModified && latest == nil {
-		return nil, fmt.Errorf("%s: the server answered 304 Not Modified to an unconditional request", name)
 	}
 	if res.NotModified {
 		// Servers may send fresh validators with a 304 (RFC 9110 15.4.5).
@@ -105,9 +96,6 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
-			if dl.NotModified {
-				return nil, fmt.Errorf("%s: %s answered 304 Not Modified to an unconditional request", name, fetch.RedactURL(u))
-			}
 			dls[i] = dl
 		}
 		files[i] = dls[i].File
@@ -119,9 +107,6 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 			dl, err := req.Downloader.Get(ctx, u, fetch.Validators{})
 			if err != nil {
 				return nil, err
-			}
-			if dl.NotModified {
-				return nil, fmt.Errorf("%s answered 304 Not Modified to an unconditional request", fetch.RedactURL(u))
 			}
 			again[i] = dl.File
 		}
