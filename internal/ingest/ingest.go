@@ -99,16 +99,16 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (*store.SaveResult,
 			in.Log.Warn("file lacks its publisher's end: if it has removals it is quarantined", "list", req.List.Name, "why", pub.Unsealed)
 		}
 	}
+	ns := in.newSnapshot(req, pub, rawSHA256Of(req.Files, raw))
+	// Refused publications cost nothing more: the checks below read the
+	// database, may store a re-read and may download again.
+	if err := checkNotFuture(req, ns.PublishedAt); err != nil {
+		return nil, err
+	}
 	if err := in.reread(ctx, req.List); err != nil {
 		return nil, err
 	}
-	suspect, err := in.suspectCut(ctx, req, pub)
-	if err != nil {
-		return nil, err
-	}
-	ns := in.newSnapshot(req, pub, rawSHA256Of(req.Files, raw))
-	ns.Suspect = suspect
-	if err := checkNotFuture(req, ns.PublishedAt); err != nil {
+	if ns.Suspect, err = in.suspectCut(ctx, req, pub); err != nil {
 		return nil, err
 	}
 	ns.RawFiles = raw
