@@ -503,9 +503,6 @@ func gunzipCapped(gz []byte, limit int64, what string) ([]byte, error) {
 	defer zr.Close()
 	n, err := io.Copy(io.Discard, &capReader{r: zr, left: limit, err: tooLarge})
 	if err != nil {
-		if errors.Is(err, ErrTooLarge) {
-			return nil, err
-		}
 		return nil, gzipNoEOF(err)
 	}
 	if err := zr.Reset(bytes.NewReader(gz)); err != nil {

@@ -70,8 +70,7 @@ func (s *Store) Retract(ctx context.Context, id int64, reason string, dry bool) 
 		if r.Cancelled, err = count(`SELECT count(*) FROM deliveries WHERE list = ? AND snapshot_id = ? AND status = 'pending'`); err != nil {
 			return err
 		}
-		prev, err := scanSnapshot(tx.QueryRowContext(ctx, `SELECT `+snapshotColumns+` FROM snapshots
-			WHERE list = ? AND status = 'active' AND retracted_at = '' AND id < ? ORDER BY id DESC LIMIT 1`, sn.List, id))
+		prev, err := beforeTx(ctx, tx, sn)
 		switch {
 		case err == nil:
 			r.Restored = prev

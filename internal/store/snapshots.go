@@ -692,7 +692,11 @@ func (s *Store) Snapshot(ctx context.Context, id int64) (*tracker.Snapshot, erro
 // Before returns the list's last active snapshot before the given one, or
 // ErrNotFound.
 func (s *Store) Before(ctx context.Context, sn *tracker.Snapshot) (*tracker.Snapshot, error) {
-	prev, err := scanSnapshot(s.r.QueryRowContext(ctx, `SELECT `+snapshotColumns+` FROM snapshots
+	return beforeTx(ctx, s.r, sn)
+}
+
+func beforeTx(ctx context.Context, q querier, sn *tracker.Snapshot) (*tracker.Snapshot, error) {
+	prev, err := scanSnapshot(q.QueryRowContext(ctx, `SELECT `+snapshotColumns+` FROM snapshots
 		WHERE list = ? AND status = 'active' AND retracted_at = '' AND id < ? ORDER BY id DESC LIMIT 1`, sn.List, sn.ID))
 	if err != nil {
 		return nil, fmt.Errorf("snapshot before %s: %w", sn.Label(), err)
