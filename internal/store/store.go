@@ -81,6 +81,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// OpenToRead opens the database for a command that only reads it. Such
+// commands work for a user who may read the database but not write to its
+// directory: Open is used when it can work (it also migrates an older
+// schema), OpenReadOnly otherwise.
+func OpenToRead(ctx context.Context, path string) (*Store, error) {
+	_, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) ||
+		syscall.Access(filepath.Dir(path), wOK) == nil && syscall.Access(path, wOK) == nil {
+		return Open(ctx, path)
+	}
+	return OpenReadOnly(ctx, path)
+}
+
 // OpenReadOnly opens an existing database for reading only, for the
 // commands that only read (snapshots, diff, history, outbox) run by a user
 // who may not write to the database's directory. SQLite in WAL mode needs
