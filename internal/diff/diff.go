@@ -173,10 +173,10 @@ func attrKeys(a, b map[string]string) []string {
 // remark that differs only by where the cut fell, or by what a cut hid,
 // is not an amendment.
 func sameUpToCut(old, new *tracker.Entity) bool {
-	a, b := uncut(old), uncut(new)
-	if a == old.Remarks && b == new.Remarks {
-		return false // neither was cut
+	if old.Attrs[tracker.AttrRemarksCut] == "" && new.Attrs[tracker.AttrRemarksCut] == "" {
+		return false
 	}
+	a, b := uncut(old), uncut(new)
 	if len(a) > len(b) {
 		a, b = b, a
 	}
