@@ -12,8 +12,10 @@ import (
 	"testing"
 
 	"github.com/cybersanctions/tracker"
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/shareddata"
+	"github.com/cybersanctions/tracker/internal/source"
+	"github.com/cybersanctions/tracker/internal/source/ofac"
 )
 
 // encodeValues are the strings random entities are made of: the cases
@@ -132,17 +134,17 @@ func TestEncodeRealLists(t *testing.T) {
 		{"uk-ofsi-conlist", []string{"uk/ofsi/2025-04-10.ConList.from-xlsx.csv"}},
 	} {
 		t.Run(filepath.Base(tc.paths[0]), func(t *testing.T) {
-			l, err := fetch.Lookup(tc.list)
+			l, err := lists.Lookup(tc.list)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var files []fetch.RawFile
+			var files []source.RawFile
 			for _, p := range tc.paths {
 				data, err := os.ReadFile(shareddata.Path(t, p))
 				if err != nil {
 					t.Fatal(err)
 				}
-				files = append(files, fetch.RawFile{Name: filepath.Base(p), Data: data})
+				files = append(files, source.RawFile{Name: filepath.Base(p), Data: data})
 			}
 			pub, err := l.Parse(context.Background(), files)
 			if err != nil {
@@ -183,7 +185,7 @@ func BenchmarkEncode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pub, err := fetch.ParseOFAC(context.Background(), []fetch.RawFile{{Name: "sdn.csv", Data: data}})
+	pub, err := ofac.Parse(context.Background(), []source.RawFile{{Name: "sdn.csv", Data: data}})
 	if err != nil {
 		b.Fatal(err)
 	}

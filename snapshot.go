@@ -18,7 +18,7 @@ type Snapshot struct {
 	Status        string    `json:"status"`         // SnapshotActive or SnapshotQuarantined
 	Note          string    `json:"note,omitempty"` // why a snapshot was quarantined, or other remarks
 	// ParserVersion is how the tracker read the publication (see
-	// fetch.ParserVersion).
+	// source.ParserVersion).
 	ParserVersion int `json:"parser_version"`
 }
 

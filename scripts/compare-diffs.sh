@@ -7,7 +7,12 @@
 set -euo pipefail
 bin=$(realpath "$1"); out=$(realpath -m "$2")
 data=$(cd "$(dirname "$0")/../../shared/data" && pwd)
-rm -rf "$out"; mkdir -p "$out"
+# OUT is emptied first, so it must be new or an earlier OUT of this script.
+if [[ -e $out && ! -f $out/.compare-diffs ]]; then
+  echo "compare-diffs: $out exists and is not an earlier output; give a new directory" >&2
+  exit 2
+fi
+rm -rf "$out"; mkdir -p "$out"; touch "$out/.compare-diffs"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 export TZ=UTC
 # seq NAME LIST ENTRY... ; ENTRY is a file, or a directory of one publication.

@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/cybersanctions/tracker/internal/diff"
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
 )
 
 func runAccept(ctx context.Context, e *env, args []string) error {
@@ -77,7 +77,7 @@ quarantined snapshot, newer than every active one, can be accepted.
 	if err != nil {
 		return err
 	}
-	l, err := fetch.Lookup(res.Snapshot.List)
+	l, err := lists.Lookup(res.Snapshot.List)
 	if err != nil {
 		return err
 	}

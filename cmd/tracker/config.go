@@ -10,8 +10,8 @@ import (
 
 	"github.com/cybersanctions/tracker/internal/config"
 	"github.com/cybersanctions/tracker/internal/diff"
-	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/ingest"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -38,7 +38,7 @@ func (e *env) config() (*config.Config, error) {
 	cfg := config.Default()
 	if path != "" {
 		var err error
-		if cfg, err = config.Load(path, knownLists()); err != nil {
+		if cfg, err = config.Load(path); err != nil {
 			return nil, err
 		}
 	}
@@ -46,22 +46,11 @@ func (e *env) config() (*config.Config, error) {
 	return cfg, nil
 }
 
-// knownLists tells the config which list names exist and which of them
-// are for import only.
-func knownLists() map[string]bool {
-	known := map[string]bool{}
-	for _, n := range fetch.ListNames() {
-		l, _ := fetch.Lookup(n)
-		known[n] = l.ImportOnly
-	}
-	return known
-}
-
 // filterFor returns the alert regime filter of a list: --all-regimes in
 // the config, else its regimes for the list or for all lists, else the
 // list's cyber regimes.
 func (e *env) filterFor(list string) diff.Filter {
-	l, _ := fetch.Lookup(list)
+	l, _ := lists.Lookup(list)
 	cfg, err := e.config()
 	if err != nil {
 		return diff.Filter{Regimes: l.CyberRegimes}

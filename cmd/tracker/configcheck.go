@@ -8,7 +8,7 @@ import (
 
 	"github.com/cybersanctions/tracker/internal/config"
 	"github.com/cybersanctions/tracker/internal/daemon"
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
 )
 
 func runConfig(ctx context.Context, e *env, args []string) error {
@@ -75,8 +75,8 @@ func userAgentWarning(s daemon.ListSpec) string {
 		urls = s.List.URLs
 	}
 	for _, u := range urls {
-		if fetch.IsOFACHost(u) {
-			rule = fetch.OFACRule
+		if r := lists.UserAgentRuleFor(u); r != nil {
+			rule = r
 		}
 	}
 	if rule != nil && !rule.Accepts(s.UserAgent) {

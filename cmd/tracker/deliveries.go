@@ -9,7 +9,7 @@ import (
 	"github.com/cybersanctions/tracker/internal/config"
 	"github.com/cybersanctions/tracker/internal/daemon"
 	"github.com/cybersanctions/tracker/internal/deliver"
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/notify"
 	"github.com/cybersanctions/tracker/internal/store"
 )
@@ -57,7 +57,7 @@ func (e *env) newOutbox(cfg *config.Config, st *store.Store, format string, log 
 		Kinds:     cfg.Notify.Kinds,
 		Channel:   cfg.ChannelFor,
 		Publisher: func(list string) string {
-			l, _ := fetch.Lookup(list)
+			l, _ := lists.Lookup(list)
 			return l.Publisher
 		},
 		Log: log,

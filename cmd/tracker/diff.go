@@ -9,7 +9,7 @@ import (
 
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/diff"
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -122,7 +122,7 @@ func resolveSnapshot(ctx context.Context, st *store.Store, list, value string, n
 	if list == "" {
 		return nil, errors.New("--list is required unless --from and --to are snapshot numbers")
 	}
-	if _, err := fetch.Lookup(list); err != nil {
+	if _, err := lists.Lookup(list); err != nil {
 		return nil, err
 	}
 	var sn *tracker.Snapshot

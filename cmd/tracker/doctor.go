@@ -19,7 +19,9 @@ import (
 	"github.com/cybersanctions/tracker/internal/config"
 	"github.com/cybersanctions/tracker/internal/daemon"
 	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/notify"
+	"github.com/cybersanctions/tracker/internal/termtext"
 )
 
 // Verdicts of one doctor check. Only "ok" and "note" are usable.
@@ -140,7 +142,7 @@ func doctorLists(ctx context.Context, cfg *config.Config, names []string) ([]doc
 	}
 	var jobs []job
 	for _, name := range names {
-		l, err := fetch.Lookup(name)
+		l, err := lists.Lookup(name)
 		if err != nil {
 			return nil, err
 		}
@@ -171,7 +173,10 @@ func doctorLists(ctx context.Context, cfg *config.Config, names []string) ([]doc
 // judgeProbe turns what a request showed into a verdict and a hint.
 func judgeProbe(list string, p *fetch.Probe, timeout time.Duration) doctorURL {
 	f := fetch.SniffFormat(p.Head)
-	okFormat, want := fetch.ExpectedFormat(list, f)
+	okFormat, want := true, ""
+	if l, err := lists.Lookup(list); err == nil {
+		okFormat, want = l.Expects(f)
+	}
 	r := doctorURL{
 		List: list, URL: p.URL, Status: p.Status, FinalURL: p.FinalURL, ContentType: p.ContentType,
 		Size: p.Size, LastModified: p.LastModified, ETag: p.ETag, Format: f.String(), FormatOK: okFormat,
@@ -194,9 +199,9 @@ func judgeProbe(list string, p *fetch.Probe, timeout time.Duration) doctorURL {
 	case p.Err != nil && code == 0 && errors.Is(p.Err, os.ErrNotExist):
 		r.Verdict, r.Hint = verdictNotFound, "the local file does not exist: check lists."+list+".urls"
 	case p.Err != nil && code == 0 && p.Status == "local file":
-		r.Verdict, r.Hint = verdictNetwork, "cannot read the local file: "+fetch.CleanText(p.Err.Error())
+		r.Verdict, r.Hint = verdictNetwork, "cannot read the local file: "+termtext.Clean(p.Err.Error())
 	case p.Err != nil && code == 0:
-		r.Verdict, r.Hint = verdictNetwork, "could not reach the publisher (DNS, firewall, proxy, TLS?): "+fetch.CleanText(p.Err.Error())
+		r.Verdict, r.Hint = verdictNetwork, "could not reach the publisher (DNS, firewall, proxy, TLS?): "+termtext.Clean(p.Err.Error())
 	case code == http.StatusForbidden:
 		r.Verdict, r.Hint = verdictRefused, p.Hint
 	case code >= 500:
@@ -208,7 +213,7 @@ func judgeProbe(list string, p *fetch.Probe, timeout time.Duration) doctorURL {
 	case isHTML:
 		r.Verdict, r.Hint = verdictHTML, "a web page (login, maintenance or error page) instead of the list: the publisher changed access"
 	case p.Err != nil && len(p.Head) == 0:
-		r.Verdict, r.Hint = verdictNetwork, "the answer broke off before any byte of the body: "+fetch.CleanText(p.Err.Error())
+		r.Verdict, r.Hint = verdictNetwork, "the answer broke off before any byte of the body: "+termtext.Clean(p.Err.Error())
 	case !okFormat:
 		r.Verdict, r.Hint = verdictFormat, fmt.Sprintf("got %s, want %s: the publisher changed the format, or the URL is wrong", r.Format, want)
 	case otherHost != "":

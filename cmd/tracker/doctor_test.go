@@ -15,12 +15,12 @@ import (
 	"github.com/slack-go/slack/slacktest"
 
 	"github.com/cybersanctions/tracker/internal/daemon"
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/shareddata"
 )
 
 // ofacFirewallUA is OFAC's rule, written here independently of
-// fetch.OFACAcceptsUserAgent so that the test does not check the rule
+// lists.OFACAcceptsUserAgent so that the test does not check the rule
 // against itself: "Mozilla/" then a digit, at least 40 characters.
 var ofacFirewallUA = regexp.MustCompile(`^Mozilla/[0-9]`)
 
@@ -55,8 +55,8 @@ func writeListConfig(t *testing.T, extra, list string, timeout time.Duration, ur
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\nlists:\n", extra)
-	for _, name := range fetch.ListNames() {
-		if l, _ := fetch.Lookup(name); name != list && !l.ImportOnly {
+	for _, name := range lists.Names() {
+		if l, _ := lists.Lookup(name); name != list && !l.ImportOnly {
 			fmt.Fprintf(&b, "  %s:\n    enabled: false\n", name)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/ingest"
+	"github.com/cybersanctions/tracker/internal/lists"
 )
 
 func runFetch(ctx context.Context, e *env, args []string) error {
@@ -16,8 +17,8 @@ since the list's latest snapshot. Without --list, every list enabled in the
 config. One list failing does not stop the others; the exit status is 2 if
 any failed. The alerts about new snapshots are queued with them and sent
 at the end, as with 'import' (--no-notify: queued only).`)
-	var lists stringsFlag
-	fs.Var(&lists, "list", "fetch this list `name` (repeatable)")
+	var names stringsFlag
+	fs.Var(&names, "list", "fetch this list `name` (repeatable)")
 	noNotify := fs.Bool("no-notify", false, "queue the alerts but do not send them now")
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
@@ -26,8 +27,8 @@ at the end, as with 'import' (--no-notify: queued only).`)
 	if err != nil {
 		return err
 	}
-	if len(lists) == 0 {
-		lists = cfg.EnabledLists()
+	if len(names) == 0 {
+		names = cfg.EnabledLists()
 	}
 	st, err := e.openStore(ctx)
 	if err != nil {
@@ -44,14 +45,14 @@ at the end, as with 'import' (--no-notify: queued only).`)
 	}
 
 	var errs []error
-	for _, name := range lists {
-		l, err := fetch.Lookup(name)
+	for _, name := range names {
+		l, err := lists.Lookup(name)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		lc := cfg.List(name)
-		d := &fetch.Downloader{UserAgent: cfg.UserAgentFor(name), UserAgentRule: l.UserAgentRule, Timeout: lc.Timeout, Retries: fetch.ExactRetries(lc.Retries), MaxBytes: lc.MaxBytes}
+		d := &fetch.Downloader{UserAgent: cfg.UserAgentFor(name), UserAgentRule: l.UserAgentRule, Timeout: lc.Timeout, Retries: lc.Retries, MaxBytes: lc.MaxBytes}
 		res, err := in.Fetch(ctx, ingest.FetchRequest{List: l, URLs: lc.URLs, Downloader: d})
 		if err != nil {
 			fmt.Fprintf(e.stderr, "tracker fetch: %v\n", err)

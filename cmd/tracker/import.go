@@ -7,6 +7,8 @@ import (
 
 	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/ingest"
+	"github.com/cybersanctions/tracker/internal/lists"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 func runImport(ctx context.Context, e *env, args []string) error {
@@ -34,7 +36,7 @@ Lists: `+listNames())
 		fs.Usage()
 		return errUsage
 	}
-	l, err := fetch.Lookup(*list)
+	l, err := lists.Lookup(*list)
 	if err != nil {
 		return err
 	}
@@ -72,8 +74,8 @@ Lists: `+listNames())
 
 // readFiles reads list files named on the command line, capped at the
 // list's max_bytes like a download (gzip undone, a FIFO or device refused).
-func readFiles(ctx context.Context, paths []string, limit int64) ([]fetch.RawFile, error) {
-	files := make([]fetch.RawFile, 0, len(paths))
+func readFiles(ctx context.Context, paths []string, limit int64) ([]source.RawFile, error) {
+	files := make([]source.RawFile, 0, len(paths))
 	for _, p := range paths {
 		data, gunzipped, err := fetch.ReadLocalFile(ctx, p, limit)
 		if err != nil {
@@ -87,9 +89,9 @@ func readFiles(ctx context.Context, paths []string, limit int64) ([]fetch.RawFil
 		if err != nil {
 			abs = p
 		}
-		files = append(files, fetch.RawFile{Name: name, Origin: abs, Data: data})
+		files = append(files, source.RawFile{Name: name, Origin: abs, Data: data})
 	}
 	return files, nil
 }
 
-func listNames() string { return strings.Join(fetch.ListNames(), ", ") }
+func listNames() string { return strings.Join(lists.Names(), ", ") }

@@ -8,12 +8,12 @@ import (
 
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/diff"
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
 // printSaveResult tells what storing a publication did.
-func printSaveResult(e *env, l fetch.List, res *store.SaveResult) {
+func printSaveResult(e *env, l lists.List, res *store.SaveResult) {
 	sn := res.Snapshot
 	switch {
 	case !res.Created && res.Quarantined():

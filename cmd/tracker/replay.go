@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/cybersanctions/tracker"
-	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/ingest"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/replay"
 	"github.com/cybersanctions/tracker/internal/store"
 )
@@ -64,7 +64,7 @@ Lists: `+listNames())
 			return fmt.Errorf("date %q: want YYYY-MM-DD", d)
 		}
 	}
-	l, err := fetch.Lookup(*list)
+	l, err := lists.Lookup(*list)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func orAny(d string) string {
 // replayer is one replay and its tallies.
 type replayer struct {
 	e        *env
-	list     fetch.List
+	list     lists.List
 	src      *replay.Source
 	in       *ingest.Ingester
 	versions []int // indexes of the source's versions to replay

@@ -17,7 +17,7 @@ import (
 
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/diff"
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/shareddata"
 	"github.com/cybersanctions/tracker/internal/store"
 )
@@ -186,7 +186,7 @@ func rawChanges(t testing.TB, oldPath, newPath string) (all, cyber kindIDs) {
 // previous one with the raw recomputation from their files.
 func checkPair(t testing.TB, st *store.Store, sn tracker.Snapshot, oldPath, newPath string) (all, cyber kindIDs) {
 	t.Helper()
-	l, _ := fetch.Lookup("ofac-sdn")
+	l, _ := lists.Lookup("ofac-sdn")
 	changes, err := st.Changes(context.Background(), sn.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"github.com/cybersanctions/tracker/internal/config"
 	"github.com/cybersanctions/tracker/internal/daemon"
 	"github.com/cybersanctions/tracker/internal/deliver"
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/notify"
 	"github.com/cybersanctions/tracker/internal/store"
 )
@@ -157,7 +157,7 @@ func listSpecs(cfg *config.Config) ([]daemon.ListSpec, error) {
 	var out []daemon.ListSpec
 	var errs []error
 	for _, name := range cfg.EnabledLists() {
-		l, err := fetch.Lookup(name)
+		l, err := lists.Lookup(name)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -200,7 +200,7 @@ func wireDeliveries(e *env, cfg *config.Config, st *store.Store, d *daemon.Daemo
 		Channel:         cfg.ChannelFor,
 		OperatorChannel: operatorChannel,
 		Publisher: func(list string) string {
-			l, _ := fetch.Lookup(list)
+			l, _ := lists.Lookup(list)
 			return l.Publisher
 		},
 		Log: d.Log,

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/shareddata"
 	"github.com/cybersanctions/tracker/internal/store"
 )
@@ -133,16 +133,16 @@ func (s *listServer) answered(path string) []int {
 
 // writeRunConfig writes a config that enables lists at the server's paths
 // and disables every other list, so that no test reaches a publisher.
-func writeRunConfig(t testing.TB, srv *listServer, extra string, lists ...string) string {
+func writeRunConfig(t testing.TB, srv *listServer, extra string, enabled ...string) string {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "schedule: \"@every 1h\"\n%s\nlists:\n", extra)
-	for _, name := range fetch.ListNames() {
-		if l, _ := fetch.Lookup(name); !slices.Contains(lists, name) && !l.ImportOnly {
+	for _, name := range lists.Names() {
+		if l, _ := lists.Lookup(name); !slices.Contains(enabled, name) && !l.ImportOnly {
 			fmt.Fprintf(&b, "  %s:\n    enabled: false\n", name)
 		}
 	}
-	for _, l := range lists {
+	for _, l := range enabled {
 		fmt.Fprintf(&b, "  %s:\n    enabled: true\n    urls: [%q]\n    timeout: 20s\n    retries: 0\n", l, srv.url(l))
 	}
 	path := filepath.Join(t.TempDir(), "tracker.yaml")
@@ -162,7 +162,7 @@ var realFiles = []struct{ list, file string }{
 func servedLists(t testing.TB, srv *listServer) []string {
 	var names []string
 	for _, rf := range realFiles {
-		if _, err := fetch.Lookup(rf.list); err != nil {
+		if _, err := lists.Lookup(rf.list); err != nil {
 			t.Logf("%s: not registered yet, left out", rf.list)
 			continue
 		}
@@ -188,18 +188,18 @@ func openDB(t testing.TB, path string) *store.Store {
 // run (exit 2) without stopping the others.
 func TestRunOnce(t *testing.T) {
 	srv := newListServer(t)
-	lists := servedLists(t, srv)
+	served := servedLists(t, srv)
 	c := newCLI(t)
-	cfg := writeRunConfig(t, srv, "", lists...)
+	cfg := writeRunConfig(t, srv, "", served...)
 
 	out := c.mustRun(0, "--config", cfg, "run", "--once")
-	for _, l := range lists {
+	for _, l := range served {
 		if !regexp.MustCompile(`(?m)^` + l + `: stored snapshot \d+$`).MatchString(out) {
 			t.Errorf("first cycle, %s:\n%s", l, out)
 		}
 	}
 	out = c.mustRun(0, "--config", cfg, "run", "--once")
-	for _, l := range lists {
+	for _, l := range served {
 		if !strings.Contains(out, l+": checked, unchanged (304 Not Modified)") {
 			t.Errorf("second cycle, %s:\n%s", l, out)
 		}
@@ -210,7 +210,7 @@ func TestRunOnce(t *testing.T) {
 
 	st := openDB(t, c.db)
 	ctx := context.Background()
-	for _, l := range lists {
+	for _, l := range served {
 		snaps, err := st.Snapshots(ctx, l)
 		if err != nil || len(snaps) != 1 {
 			t.Errorf("%s: %d snapshots (%v), want 1", l, len(snaps), err)
@@ -226,7 +226,7 @@ func TestRunOnce(t *testing.T) {
 	if code != exitTrouble || !strings.Contains(out, "ofac-sdn: failed: ") || !strings.Contains(errOut, "1 of") {
 		t.Errorf("with ofac-sdn failing: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
-	for _, l := range lists[1:] {
+	for _, l := range served[1:] {
 		if !strings.Contains(out, l+": checked, unchanged") {
 			t.Errorf("%s stopped by another list's failure:\n%s", l, out)
 		}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	tracker "github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/lists"
 )
 
 // Config is the whole configuration, with defaults applied.
@@ -77,11 +78,9 @@ type ListConfig struct {
 }
 
 // Guards quarantine a snapshot that looks like a broken publication rather
-// than real change, so it is not announced as mass delistings.
-type Guards struct {
-	MinEntities     int     `json:"min_entities"`      // 0 = off
-	MaxRemovedShare float64 `json:"max_removed_share"` // 0..1 of the previous snapshot's entities; 0 = off
-}
+// than real change, so it is not announced as mass delistings. Each list's
+// defaults are in its registry entry.
+type Guards = lists.Guards
 
 // NotifyConfig says what is announced and when to give up.
 type NotifyConfig struct {
@@ -117,37 +116,20 @@ type SlackConfig struct {
 // through chat.postMessage with a bot token.
 func (s *SlackConfig) WebhookMode() bool { return s.WebhookURL != "" }
 
-// Defaults that are not per list.
+// Defaults that are not per list; each list's own defaults (enabled,
+// URLs, schedule, timeout, retries, size cap, guards) are in its entry of
+// the list registry (internal/lists).
 const (
 	DefaultDB               = "./tracker.db"
 	DefaultSchedule         = "@every 1h"
 	DefaultJitter           = 30 * time.Second
-	DefaultTimeout          = 2 * time.Minute
-	DefaultRetries          = 3
-	DefaultMaxBytes         = 512 << 20
-	DefaultMaxRemovedShare  = 0.05
 	DefaultMaxAge           = 72 * time.Hour
 	DefaultFailureThreshold = 3
 	DefaultRawRetention     = 30
 )
 
-// defaultEnabled are the lists checked when the file says nothing: the
-// three primary lists. ofac-consolidated is off because its cyber content
-// is rare and an operator should opt in to a fourth download.
-var defaultEnabled = map[string]bool{
-	"ofac-sdn":          true,
-	"eu-fsf":            true,
-	"uk-sanctions-list": true,
-}
-
-// defaultTimeouts are per-list exceptions to DefaultTimeout: the EU's
-// server is slow to produce its full XML.
-var defaultTimeouts = map[string]time.Duration{
-	"eu-fsf": 10 * time.Minute,
-}
-
-// Default returns the configuration used without a file: ofac-sdn, eu-fsf
-// and uk-sanctions-list enabled, ofac-consolidated known but off, stdout
+// Default returns the configuration used without a file: every list the
+// registry follows by default enabled, the others known but off, stdout
 // alerts.
 func Default() *Config {
 	c := &Config{
@@ -165,25 +147,25 @@ func Default() *Config {
 			FailureThreshold: DefaultFailureThreshold,
 		},
 	}
-	for _, name := range []string{"ofac-sdn", "ofac-consolidated", "eu-fsf", "uk-sanctions-list"} {
-		c.Lists[name] = defaultList(name)
+	for _, l := range lists.All() {
+		if !l.ImportOnly {
+			c.Lists[l.Name] = defaultList(l)
+		}
 	}
 	return c
 }
 
-func defaultList(name string) ListConfig {
-	l := ListConfig{
-		Name:     name,
-		Enabled:  defaultEnabled[name],
-		Timeout:  DefaultTimeout,
-		Retries:  DefaultRetries,
-		MaxBytes: DefaultMaxBytes,
-		Guards:   Guards{MaxRemovedShare: DefaultMaxRemovedShare},
+// defaultList is a list's settings as its registry entry gives them.
+func defaultList(l lists.List) ListConfig {
+	return ListConfig{
+		Name:     l.Name,
+		Enabled:  l.Enabled && !l.ImportOnly,
+		Schedule: l.Schedule,
+		Timeout:  l.Timeout,
+		Retries:  l.Retries,
+		MaxBytes: l.MaxBytes,
+		Guards:   l.Guards,
 	}
-	if t, ok := defaultTimeouts[name]; ok {
-		l.Timeout = t
-	}
-	return l
 }
 
 // UserAgentFor returns the User-Agent of a list's requests.
@@ -203,7 +185,11 @@ func (c *Config) List(name string) ListConfig {
 	if l, ok := c.Lists[name]; ok {
 		return l
 	}
-	l := defaultList(name)
+	entry, err := lists.Lookup(name)
+	if err != nil {
+		entry = lists.Standard(name)
+	}
+	l := defaultList(entry)
 	l.Enabled = false
 	return l
 }

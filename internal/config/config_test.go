@@ -14,16 +14,6 @@ import (
 	tracker "github.com/cybersanctions/tracker"
 )
 
-// known is the registry as the tracker binary passes it: list name →
-// import-only.
-var known = map[string]bool{
-	"ofac-sdn":          false,
-	"ofac-consolidated": false,
-	"eu-fsf":            false,
-	"uk-sanctions-list": false,
-	"uk-ofsi-conlist":   true,
-}
-
 // env is a fake environment, so tests can run in parallel.
 func env(vars map[string]string) Option {
 	return WithLookupEnv(func(k string) (string, bool) {
@@ -34,7 +24,7 @@ func env(vars map[string]string) Option {
 
 func parse(t testing.TB, yaml string, opts ...Option) *Config {
 	t.Helper()
-	cfg, err := Parse([]byte(yaml), "tracker.yaml", known, opts...)
+	cfg, err := Parse([]byte(yaml), "tracker.yaml", opts...)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
@@ -256,7 +246,7 @@ lists:
 // TestExampleConfig keeps config.example.yaml loadable: it is what users
 // copy.
 func TestExampleConfig(t *testing.T) {
-	cfg, err := Load("../../config.example.yaml", known, env(map[string]string{"SLACK_TOKEN": "xoxb-example"}))
+	cfg, err := Load("../../config.example.yaml", env(map[string]string{"SLACK_TOKEN": "xoxb-example"}))
 	if err != nil {
 		t.Fatalf("config.example.yaml:\n%s", strings.Join(errLines(err), "\n"))
 	}
@@ -394,7 +384,7 @@ func TestParseErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg, err := Parse([]byte(tt.yaml), "tracker.yaml", known, env(tt.env))
+			cfg, err := Parse([]byte(tt.yaml), "tracker.yaml", env(tt.env))
 			if err == nil {
 				t.Fatalf("no error; config %+v", cfg)
 			}
@@ -427,7 +417,7 @@ slack:
   token: xoxb-1
   webhook_url: https://hooks.slack.com/services/T/B/C
 `
-	_, err := Parse([]byte(text), "tracker.yaml", known)
+	_, err := Parse([]byte(text), "tracker.yaml")
 	type where struct {
 		line int
 		key  string
@@ -526,7 +516,7 @@ func TestEnvExpansion(t *testing.T) {
 		if err := os.WriteFile(path, []byte("db: ${TRACKER_TEST_DB}\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := Load(path, known)
+		cfg, err := Load(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -538,7 +528,7 @@ func TestEnvExpansion(t *testing.T) {
 
 func TestLoadMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nope.yaml")
-	_, err := Load(path, known)
+	_, err := Load(path)
 	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), path) {
 		t.Errorf("Load(missing) = %v, want a not-exist error naming %s", err, path)
 	}
@@ -597,7 +587,7 @@ func TestCredentials(t *testing.T) {
 			if !tt.noCredDir {
 				vars["CREDENTIALS_DIRECTORY"] = dir
 			}
-			cfg, err := Parse([]byte(tt.yaml), "tracker.yaml", known, env(vars))
+			cfg, err := Parse([]byte(tt.yaml), "tracker.yaml", env(vars))
 			if tt.wantErr != "" {
 				want := strings.ReplaceAll(tt.wantErr, "$DIR", dir)
 				if err == nil || err.Error() != want {
@@ -691,7 +681,7 @@ func TestParseSize(t *testing.T) {
 // is the default, so an operator who copies it changes nothing. Keys that
 // are examples (the Slack section) are the only exceptions.
 func TestExampleShowsDefaults(t *testing.T) {
-	cfg, err := Load("../../config.example.yaml", known, env(map[string]string{"SLACK_TOKEN": "xoxb-example"}))
+	cfg, err := Load("../../config.example.yaml", env(map[string]string{"SLACK_TOKEN": "xoxb-example"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	tracker "github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/lists"
 )
 
 // Error is one mistake in a configuration file. Its message names the
@@ -75,30 +76,27 @@ func WithLookupEnv(f func(string) (string, bool)) Option {
 	return func(l *loader) { l.lookup = f }
 }
 
-// Load reads the configuration file at path. known maps every list name
-// the binary knows to whether the list is import-only (such a list may be
-// configured but never enabled); any other list name is an error, and a
-// default-enabled list that is not known is left out.
-func Load(path string, known map[string]bool, opts ...Option) (*Config, error) {
+// Load reads the configuration file at path. Every list of the registry
+// (internal/lists) may be configured; an import-only one never enabled;
+// any other list name is an error.
+func Load(path string, opts ...Option) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(data, path, known, opts...)
+	return Parse(data, path, opts...)
 }
 
 // Parse reads a configuration from data; filename is used in errors.
-func Parse(data []byte, filename string, known map[string]bool, opts ...Option) (*Config, error) {
-	l := &loader{file: filename, known: known, lookup: os.LookupEnv, expand: true}
+func Parse(data []byte, filename string, opts ...Option) (*Config, error) {
+	l := &loader{file: filename, known: map[string]bool{}, lookup: os.LookupEnv, expand: true}
 	for _, o := range opts {
 		o(l)
 	}
 	cfg := Default()
-	cfg.Lists = map[string]ListConfig{}
-	for name, importOnly := range known {
-		lc := defaultList(name)
-		lc.Enabled = lc.Enabled && !importOnly
-		cfg.Lists[name] = lc
+	for _, entry := range lists.All() {
+		l.known[entry.Name] = entry.ImportOnly
+		cfg.Lists[entry.Name] = defaultList(entry)
 	}
 
 	root, err := l.document(data)

@@ -122,7 +122,7 @@ func TestSecretErrorsHideValue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse([]byte(tt.yaml), "tracker.yaml", known, env(tt.vars))
+			_, err := Parse([]byte(tt.yaml), "tracker.yaml", env(tt.vars))
 			if err == nil || err.Error() != tt.want {
 				t.Fatalf("error = %v\nwant    %s", err, tt.want)
 			}

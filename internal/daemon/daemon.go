@@ -21,12 +21,13 @@ import (
 
 	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/ingest"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
 // ListSpec is one list the daemon follows, with its effective settings.
 type ListSpec struct {
-	List     fetch.List
+	List     lists.List
 	URLs     []string      // empty: the list's official URLs
 	Schedule string        // cron.ParseStandard spec: "15 * * * *", "CRON_TZ=Europe/London 15 * * * *", "@every 1h"
 	Timeout  time.Duration // per download attempt
@@ -263,7 +264,7 @@ func (d *Daemon) check(ctx context.Context, l ListSpec) CheckResult {
 	if ua == "" {
 		ua = d.UserAgent
 	}
-	dl := &fetch.Downloader{Client: d.Client, UserAgent: ua, UserAgentRule: l.List.UserAgentRule, Timeout: l.Timeout, Retries: fetch.ExactRetries(l.Retries), MaxBytes: l.MaxBytes}
+	dl := &fetch.Downloader{Client: d.Client, UserAgent: ua, UserAgentRule: l.List.UserAgentRule, Timeout: l.Timeout, Retries: l.Retries, MaxBytes: l.MaxBytes}
 	res, err := d.Ingester.FetchConditional(ctx, ingest.FetchRequest{List: l.List, URLs: l.URLs, Downloader: dl})
 	c := store.Check{List: name, StartedAt: start, Duration: d.Now().Sub(start)}
 	if err != nil && ctx.Err() != nil {

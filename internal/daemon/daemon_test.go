@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/ingest"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/shareddata"
 	"github.com/cybersanctions/tracker/internal/store"
 )
@@ -164,7 +164,7 @@ func newFixture(t testing.TB, lists ...ListSpec) *fixture {
 }
 
 func ofacSDN(t testing.TB, url, schedule string) ListSpec {
-	l, err := fetch.Lookup("ofac-sdn")
+	l, err := lists.Lookup("ofac-sdn")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func ofacSDN(t testing.TB, url, schedule string) ListSpec {
 }
 
 func ofacConsolidated(t testing.TB, url, schedule string) ListSpec {
-	l, err := fetch.Lookup("ofac-consolidated")
+	l, err := lists.Lookup("ofac-consolidated")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -651,7 +651,7 @@ func TestRunSchedule(t *testing.T) {
 // TestWatchdogWithheldWhileStuck: a check running far past its timeouts
 // stops the pings, so that systemd restarts the tracker.
 func TestWatchdogWithheldWhileStuck(t *testing.T) {
-	spec := ListSpec{List: fetch.List{Name: "ofac-sdn", URLs: []string{"a", "b"}}, Schedule: "@hourly", Timeout: time.Minute, Retries: 2}
+	spec := ListSpec{List: lists.List{Name: "ofac-sdn", URLs: []string{"a", "b"}}, Schedule: "@hourly", Timeout: time.Minute, Retries: 2}
 	f := newFixture(t, spec)
 	if err := f.d.init(); err != nil {
 		t.Fatal(err)

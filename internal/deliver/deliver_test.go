@@ -18,10 +18,11 @@ import (
 
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/diff"
-	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/ingest"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/notify"
 	"github.com/cybersanctions/tracker/internal/shareddata"
+	"github.com/cybersanctions/tracker/internal/source"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -179,7 +180,7 @@ func TestRealOFACAlertOnce(t *testing.T) {
 		t.Fatalf("the files' new CYBER2 entries are %q: not the pair this test is about", want)
 	}
 	f := newFixture(t)
-	l, err := fetch.Lookup("ofac-sdn")
+	l, err := lists.Lookup("ofac-sdn")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func TestRealOFACAlertOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := in.Ingest(ctx, ingest.Request{List: l, AsOf: asOf, Files: []fetch.RawFile{{Name: "sdn.csv", Origin: path, Data: data}}})
+		res, err := in.Ingest(ctx, ingest.Request{List: l, AsOf: asOf, Files: []source.RawFile{{Name: "sdn.csv", Origin: path, Data: data}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,10 +9,11 @@ import (
 	"testing"
 
 	"github.com/cybersanctions/tracker"
-	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/ingest"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/notify"
 	"github.com/cybersanctions/tracker/internal/shareddata"
+	"github.com/cybersanctions/tracker/internal/source"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -64,7 +65,7 @@ func TestDriftNoticeOnceToSlack(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	f.planner.OperatorChannel = "#ops"
-	l, err := fetch.Lookup("uk-sanctions-list")
+	l, err := lists.Lookup("uk-sanctions-list")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestDriftNoticeOnceToSlack(t *testing.T) {
 				lines[i] = append(bytes.TrimRight(lines[i], "\r\n"), []byte(",x\r\n")...)
 			}
 		}
-		res, err := in.Ingest(ctx, ingest.Request{List: l, Files: []fetch.RawFile{{Name: day + ".csv", Data: bytes.Join(lines, nil)}}})
+		res, err := in.Ingest(ctx, ingest.Request{List: l, Files: []source.RawFile{{Name: day + ".csv", Data: bytes.Join(lines, nil)}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,8 +7,9 @@ import (
 	"testing"
 
 	"github.com/cybersanctions/tracker"
-	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/shareddata"
+	"github.com/cybersanctions/tracker/internal/source"
+	"github.com/cybersanctions/tracker/internal/source/ofac"
 )
 
 func parseOFAC(b *testing.B, rel string) []*tracker.Entity {
@@ -18,7 +19,7 @@ func parseOFAC(b *testing.B, rel string) []*tracker.Entity {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pub, err := fetch.ParseOFAC(context.Background(), []fetch.RawFile{{Name: filepath.Base(path), Data: data}})
+	pub, err := ofac.Parse(context.Background(), []source.RawFile{{Name: filepath.Base(path), Data: data}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // FuzzReadBody: whatever a server sends, readBody returns at most the cap
@@ -39,7 +41,7 @@ func FuzzReadBody(f *testing.F) {
 	f.Add([]byte("\x80\x80\x80\x80\x80\x80\x80\x80<title>x"), false, uint16(64))
 	f.Add([]byte("\u212a\u212a\u212a<title>abc</title>"), false, uint16(64))
 	f.Fuzz(func(t *testing.T, body []byte, contentEncoding bool, limit16 uint16) {
-		if s := sanitizeSnippet(body); utf8.RuneCountInString(s) > 161 {
+		if s := source.HTMLSnippet(body); utf8.RuneCountInString(s) > 161 {
 			t.Fatalf("snippet of %d runes", utf8.RuneCountInString(s))
 		}
 		limit := int64(limit16)

@@ -26,15 +26,13 @@ import (
 	"time"
 
 	"github.com/cybersanctions/tracker"
-	"unicode"
-	"unicode/utf8"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // Defaults for a zero Downloader field.
 const (
 	DefaultMaxBytes     = 512 << 20
 	DefaultTimeout      = 2 * time.Minute
-	DefaultRetries      = 3
 	DefaultBackoff      = 2 * time.Second
 	DefaultMaxRedirects = 5
 
@@ -51,7 +49,7 @@ var (
 	ErrTooLarge = errors.New("too large")
 	// ErrHTMLPage: the server answered 200 with a web page (a login,
 	// maintenance or error page) instead of the list.
-	ErrHTMLPage = errors.New("got an HTML page, not a list file")
+	ErrHTMLPage = source.ErrHTMLPage
 	// ErrEmpty: the body or file has no bytes.
 	ErrEmpty = errors.New("empty")
 )
@@ -78,8 +76,9 @@ type Downloader struct {
 	// Timeout bounds one attempt, body included. 0 means DefaultTimeout.
 	Timeout time.Duration
 	// Retries is the number of extra attempts after a retryable failure
-	// (5xx, 429, 408, a timeout, a connection error, a body cut short).
-	// 0 means DefaultRetries; negative means none.
+	// (5xx, 429, 408, a timeout, a connection error, a body cut short);
+	// 0 or negative means none. The list registry gives each list its
+	// count.
 	Retries int
 	// Backoff is the base of the exponential backoff with full jitter
 	// between attempts, capped at one minute. 0 means DefaultBackoff.
@@ -102,7 +101,7 @@ type Download struct {
 	// filename, else the base of the configured URL's path when that looks
 	// like one, else the final path's base. ".gz" is dropped from a body
 	// that was a gzip file. Origin is RedactURL of the configured URL.
-	File RawFile
+	File source.RawFile
 	// NotModified: the server answered 304 to our validators (a 304 to a
 	// request without them is an error); File.Data is
 	// nil.
@@ -174,9 +173,6 @@ func (e *StatusError) Error() string {
 func statusHint(code int, rawURL, userAgent string, rule *UserAgentRule) string {
 	if code != http.StatusForbidden {
 		return ""
-	}
-	if rule == nil && IsOFACHost(rawURL) {
-		rule = OFACRule
 	}
 	if rule != nil {
 		if !rule.Accepts(userAgent) {
@@ -324,7 +320,7 @@ func (g *getCall) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 			// the list while every check looks healthy.
 			return nil, retryHint{}, errors.New("304 Not Modified to a request without validators (If-None-Match, If-Modified-Since): a misbehaving cache; nothing stored")
 		}
-		return &Download{NotModified: true, Validators: got, File: RawFile{Name: g.name(u, resp, false)}}, retryHint{}, nil
+		return &Download{NotModified: true, Validators: got, File: source.RawFile{Name: g.name(u, resp, false)}}, retryHint{}, nil
 	case code >= 200 && code < 300:
 	default:
 		serr := &StatusError{StatusCode: code, Status: resp.Status, Snippet: bodySnippet(resp), Hint: statusHint(code, g.raw, d.userAgent(), d.UserAgentRule)}
@@ -336,7 +332,7 @@ func (g *getCall) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 	}
 
 	if ct := resp.Header.Get("Content-Type"); isHTMLType(ct) {
-		return nil, retryHint{}, htmlError(ct, bodySnippet(resp))
+		return nil, retryHint{}, source.HTMLPageError(ct, bodyHead(resp))
 	}
 	limit := d.maxBytes()
 	if resp.ContentLength > limit {
@@ -365,7 +361,7 @@ func (g *getCall) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 		return nil, retryHint{}, err
 	}
 	return &Download{
-		File:       RawFile{Name: g.name(u, resp, gunzipped), Data: data},
+		File:       source.RawFile{Name: g.name(u, resp, gunzipped), Data: data},
 		Validators: got,
 	}, retryHint{}, nil
 }
@@ -603,24 +599,10 @@ func checkListContent(data []byte, what string) error {
 	if len(data) == 0 {
 		return fmt.Errorf("%w %s", ErrEmpty, what)
 	}
-	if looksLikeHTML(data) {
-		return htmlError("", sanitizeSnippet(data))
+	if source.LooksLikeHTML(data) {
+		return source.HTMLPageError("", data)
 	}
 	return nil
-}
-
-func htmlError(contentType, text string) error {
-	var details []string
-	if contentType != "" {
-		details = append(details, "Content-Type "+contentType)
-	}
-	if text != "" {
-		details = append(details, strconv.Quote(text))
-	}
-	if len(details) == 0 {
-		return ErrHTMLPage
-	}
-	return fmt.Errorf("%w (%s)", ErrHTMLPage, strings.Join(details, ", "))
 }
 
 func isHTMLType(ct string) bool {
@@ -628,83 +610,21 @@ func isHTMLType(ct string) bool {
 	return err == nil && (mt == "text/html" || mt == "application/xhtml+xml")
 }
 
-// looksLikeHTML: the document starts, after a BOM and white space, with a
-// doctype or html tag. XHTML starting with <?xml is left to the parsers.
-func looksLikeHTML(data []byte) bool {
-	head := data[:min(len(data), 1024)]
-	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-	head = bytes.TrimLeftFunc(head, unicode.IsSpace)
-	for _, p := range []string{"<!doctype html", "<html"} {
-		if len(head) >= len(p) && bytes.EqualFold(head[:len(p)], []byte(p)) {
-			return true
-		}
-	}
-	return false
-}
+// bodySnippet is one line of an error response, for the message.
+func bodySnippet(resp *http.Response) string { return source.HTMLSnippet(bodyHead(resp)) }
 
-// bodySnippet reads the start of an error or HTML response for the message.
-func bodySnippet(resp *http.Response) string {
+// bodyHead reads the start of an error or HTML response.
+func bodyHead(resp *http.Response) []byte {
 	var r io.Reader = io.LimitReader(resp.Body, 4<<10)
 	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
 		zr, err := gzip.NewReader(r)
 		if err != nil {
-			return ""
+			return nil
 		}
 		r = io.LimitReader(zr, 4<<10)
 	}
 	b, _ := io.ReadAll(r)
-	return sanitizeSnippet(b)
-}
-
-// sanitizeSnippet makes one short line of a body: the <title> of a page or its
-// text without tags, control characters and invalid UTF-8 dropped.
-func sanitizeSnippet(b []byte) string {
-	s := string(b)
-	lower := string(lowerASCII(b)) // offsets in it are offsets in s
-	if i := strings.Index(lower, "<title"); i >= 0 {
-		if j := strings.Index(lower[i:], ">"); j >= 0 {
-			rest := s[i+j+1:]
-			if k := strings.Index(lower[i+j+1:], "</title"); k >= 0 {
-				s = rest[:k]
-			}
-		}
-	}
-	var sb strings.Builder
-	inTag, space := false, false
-	n := 0
-	for _, r := range s {
-		switch {
-		case r == utf8.RuneError:
-			continue
-		case r == '<':
-			inTag = true
-			continue
-		case r == '>' && inTag:
-			inTag = false
-			space = true
-			continue
-		case inTag:
-			continue
-		case unicode.IsSpace(r) || !unicode.IsPrint(r):
-			space = true
-			continue
-		}
-		sep := space && sb.Len() > 0
-		space = false
-		// At most 160 characters, then the ellipsis: no separator left
-		// dangling before it.
-		if n >= 160 || (sep && n+1 >= 160) {
-			sb.WriteString("…")
-			break
-		}
-		if sep {
-			sb.WriteByte(' ')
-			n++
-		}
-		sb.WriteRune(r)
-		n++
-	}
-	return sb.String()
+	return b
 }
 
 // drainBody reads a little of what is left so the connection can be reused;
@@ -770,7 +690,7 @@ func (d *Downloader) readFile(ctx context.Context, p string) (*Download, error) 
 	if gunzipped {
 		name = strings.TrimSuffix(name, ".gz")
 	}
-	return &Download{File: RawFile{Name: name, Data: data}}, nil
+	return &Download{File: source.RawFile{Name: name, Data: data}}, nil
 }
 
 func (d *Downloader) maxBytes() int64 {
@@ -787,15 +707,7 @@ func (d *Downloader) timeout() time.Duration {
 	return DefaultTimeout
 }
 
-func (d *Downloader) retries() int {
-	switch {
-	case d.Retries < 0:
-		return 0
-	case d.Retries == 0:
-		return DefaultRetries
-	}
-	return d.Retries
-}
+func (d *Downloader) retries() int { return max(d.Retries, 0) }
 
 func (d *Downloader) maxRedirects() int {
 	switch {
@@ -1026,16 +938,6 @@ func scrubSecrets(s string, secrets []string) string {
 		s = strings.ReplaceAll(s, sec, "REDACTED")
 	}
 	return s
-}
-
-// ExactRetries converts a retry count where 0 means "no retries" (as a
-// config file says it) into the Downloader's convention, where 0 means
-// DefaultRetries and a negative count means none.
-func ExactRetries(n int) int {
-	if n <= 0 {
-		return -1
-	}
-	return n
 }
 
 func (d *Downloader) userAgent() string {

@@ -281,11 +281,13 @@ func TestGetRetries(t *testing.T) {
 		ceilings []time.Duration // else each wait must lie in [0, ceiling]
 	}{
 		"500 three times then the file": {
+			d:        Downloader{Retries: 3},
 			steps:    []dlStep{e500, e500, e500, ok},
 			requests: 4,
 			ceilings: []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second},
 		},
 		"500 forever": {
+			d:        Downloader{Retries: 3},
 			steps:    []dlStep{e500},
 			requests: 4,
 			wantErr:  `after 4 attempts: 500 Internal Server Error: "database on fire"`,
@@ -312,42 +314,50 @@ func TestGetRetries(t *testing.T) {
 			wantErr:  `: 500 Internal Server Error: "database on fire"`,
 		},
 		"404 is not retried": {
+			d:        Downloader{Retries: 3},
 			steps:    []dlStep{dlStatus(404, "<html><head><title>404 – Page not found</title></head><body>...</body></html>", "Content-Type", "text/html")},
 			requests: 1,
 			wantErr:  `: 404 Not Found: "404 – Page not found"`,
 		},
 		"403 after a 500 stops": {
+			d:        Downloader{Retries: 3},
 			steps:    []dlStep{e500, dlStatus(403, "Forbidden\r\n\x00\x01 by policy")},
 			requests: 2,
 			wantErr:  `attempt 2: 403 Forbidden: "Forbidden by policy"`,
 			ceilings: []time.Duration{2 * time.Second},
 		},
 		"429 Retry-After seconds": {
+			d:        Downloader{Retries: 3},
 			steps:    []dlStep{dlStatus(429, "", "Retry-After", "1"), ok},
 			requests: 2,
 			sleeps:   []time.Duration{time.Second},
 		},
 		"429 Retry-After capped": {
+			d:        Downloader{Retries: 3},
 			steps:    []dlStep{dlStatus(429, "", "Retry-After", "3600"), ok},
 			requests: 2,
 			sleeps:   []time.Duration{time.Minute},
 		},
 		"503 Retry-After HTTP-date": {
+			d:        Downloader{Retries: 3},
 			steps:    []dlStep{dlStatus(503, "", "Retry-After", soon), ok},
 			requests: 2,
 			ceilings: []time.Duration{10 * time.Second}, // and at least 8 s, below
 		},
 		"connection closed mid-body": {
+			d:        Downloader{Retries: 3},
 			steps:    []dlStep{dlCut(sdn, false), ok},
 			requests: 2,
 			ceilings: []time.Duration{2 * time.Second},
 		},
 		"connection reset mid-body": {
+			d:        Downloader{Retries: 3},
 			steps:    []dlStep{dlCut(sdn, true), ok},
 			requests: 2,
 			ceilings: []time.Duration{2 * time.Second},
 		},
 		"connection closed before a response": {
+			d:        Downloader{Retries: 3},
 			steps:    []dlStep{dlHangUp, dlHangUp, ok},
 			requests: 3,
 			ceilings: []time.Duration{2 * time.Second, 4 * time.Second},
@@ -483,7 +493,7 @@ func TestGetCancel(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
 		start := time.Now()
-		_, err := (&Downloader{}).Get(ctx, srv.URL+"/sdn.csv", Validators{})
+		_, err := (&Downloader{Retries: 3}).Get(ctx, srv.URL+"/sdn.csv", Validators{})
 		if took := time.Since(start); took > 2*time.Second {
 			t.Errorf("took %v: the default Sleep ignored the context", took)
 		}

@@ -15,6 +15,9 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cybersanctions/tracker/internal/source"
+	"github.com/cybersanctions/tracker/internal/termtext"
 )
 
 // ProbeHead is how many bytes of a body Probe reads by default: enough to
@@ -101,10 +104,10 @@ func (d *Downloader) Probe(ctx context.Context, rawURL string, head int) *Probe 
 	p.FinalURL = RedactURL(final.String())
 	p.OtherHost = hostPort(final) != hostPort(u)
 	p.StatusCode = resp.StatusCode
-	p.Status = CleanText(resp.Status)
-	p.ContentType = CleanText(resp.Header.Get("Content-Type"))
-	p.LastModified = CleanText(resp.Header.Get("Last-Modified"))
-	p.ETag = CleanText(resp.Header.Get("ETag"))
+	p.Status = termtext.Clean(resp.Status)
+	p.ContentType = termtext.Clean(resp.Header.Get("Content-Type"))
+	p.LastModified = termtext.Clean(resp.Header.Get("Last-Modified"))
+	p.ETag = termtext.Clean(resp.Header.Get("ETag"))
 	p.Size = resp.ContentLength
 	if resp.StatusCode == http.StatusForbidden {
 		p.Hint = statusHint(http.StatusForbidden, final.String(), d.userAgent(), d.UserAgentRule)
@@ -206,7 +209,7 @@ func SniffFormat(head []byte) Format {
 	switch {
 	case len(trimmed) == 0:
 		return Format{Kind: "empty"}
-	case looksLikeHTML(trimmed):
+	case source.LooksLikeHTML(trimmed):
 		return Format{Kind: "html"}
 	case trimmed[0] == '<':
 		dec := xml.NewDecoder(bytes.NewReader(trimmed))
@@ -220,7 +223,7 @@ func SniffFormat(head []byte) Format {
 				if strings.EqualFold(se.Name.Local, "html") {
 					return Format{Kind: "html"}
 				}
-				return Format{Kind: "xml", Detail: CleanText(se.Name.Local)}
+				return Format{Kind: "xml", Detail: termtext.Clean(se.Name.Local)}
 			}
 		}
 	}
@@ -230,42 +233,7 @@ func SniffFormat(head []byte) Format {
 		return Format{Kind: "unknown"}
 	}
 	if bytes.ContainsAny(line, ",;") || bytes.HasPrefix(line, []byte("Report Date")) {
-		return Format{Kind: "csv", Detail: CleanText(string(line))}
+		return Format{Kind: "csv", Detail: termtext.Clean(string(line))}
 	}
 	return Format{Kind: "unknown"}
-}
-
-// ExpectedFormat reports whether f is a format list is published in, and
-// says in words what is expected. Lists without a known form accept any
-// XML or CSV.
-func ExpectedFormat(list string, f Format) (ok bool, want string) {
-	switch {
-	case strings.HasPrefix(list, "ofac-"):
-		// The legacy CSVs have no header: the first field is an ent_num.
-		first, _, _ := strings.Cut(f.Detail, ",")
-		return (f.Kind == "xml" && f.Detail == "sdnList") || (f.Kind == "csv" && first != "" && strings.Trim(first, "0123456789") == ""),
-			"XML <sdnList> or OFAC CSV"
-	case list == "eu-fsf":
-		return (f.Kind == "xml" && f.Detail == "export") || (f.Kind == "csv" && strings.Contains(f.Detail, "Entity_LogicalId")),
-			"XML <export> or FSF CSV"
-	case list == "uk-sanctions-list":
-		return (f.Kind == "xml" && f.Detail == "Designations") || (f.Kind == "csv" && strings.HasPrefix(f.Detail, "Report Date")),
-			"XML <Designations> or CSV starting \"Report Date\""
-	case strings.HasPrefix(list, "uk-"):
-		return f.Kind == "csv" && strings.HasPrefix(f.Detail, "Last Updated"), "CSV starting \"Last Updated\""
-	}
-	return f.Kind == "xml" || f.Kind == "csv", "XML or CSV"
-}
-
-// CleanText drops control characters and invalid UTF-8 from text a server
-// sent, so that printing it cannot move the cursor or recolour a terminal.
-func CleanText(s string) string {
-	var sb strings.Builder
-	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
-			continue
-		}
-		sb.WriteRune(r)
-	}
-	return sb.String()
 }

@@ -7,7 +7,8 @@ import (
 
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/diff"
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
+	"github.com/cybersanctions/tracker/internal/source"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -63,7 +64,7 @@ func (in *Ingester) Accept(ctx context.Context, id int64) (*store.SaveResult, er
 }
 
 // quarantined reads a quarantined snapshot's raw files back and parses them.
-func (in *Ingester) quarantined(ctx context.Context, id int64) (*tracker.Snapshot, Request, *fetch.Publication, error) {
+func (in *Ingester) quarantined(ctx context.Context, id int64) (*tracker.Snapshot, Request, *source.Publication, error) {
 	sn, err := in.Store.Snapshot(ctx, id)
 	if err != nil {
 		return nil, Request{}, nil, err
@@ -77,7 +78,7 @@ func (in *Ingester) quarantined(ctx context.Context, id int64) (*tracker.Snapsho
 		}
 		return nil, Request{}, nil, err
 	}
-	l, err := fetch.Lookup(sn.List)
+	l, err := lists.Lookup(sn.List)
 	if err != nil {
 		return nil, Request{}, nil, err
 	}

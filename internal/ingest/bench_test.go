@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/source"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -20,8 +20,8 @@ import (
 // database/sql and the driver run each statement.
 func BenchmarkImport(b *testing.B) {
 	ofac := ofacSDN(b)
-	older := []fetch.RawFile{{Name: "2024-03-05.sdn.csv", Data: read(b, "ofac/sdn-csv/2024-03-05.sdn.csv")}}
-	newer := []fetch.RawFile{{Name: "2024-05-03.sdn.csv", Data: read(b, "ofac/sdn-csv/2024-05-03.sdn.csv")}}
+	older := []source.RawFile{{Name: "2024-03-05.sdn.csv", Data: read(b, "ofac/sdn-csv/2024-03-05.sdn.csv")}}
+	newer := []source.RawFile{{Name: "2024-05-03.sdn.csv", Data: read(b, "ofac/sdn-csv/2024-05-03.sdn.csv")}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
@@ -44,7 +44,7 @@ func BenchmarkImport(b *testing.B) {
 		}
 		return path
 	}
-	req := func(files []fetch.RawFile, asOf string) Request {
+	req := func(files []source.RawFile, asOf string) Request {
 		return Request{List: ofac, Files: files, AsOf: asOf}
 	}
 	for _, bc := range []struct {

@@ -6,7 +6,8 @@ import (
 	"fmt"
 
 	"github.com/cybersanctions/tracker"
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
+	"github.com/cybersanctions/tracker/internal/source"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -30,7 +31,7 @@ var ErrUnconfirmed = errors.New("removals not confirmed")
 // snapshot is then quarantined if it has removals), or "". For a download
 // of an unsealed format with removals it downloads again (req.Redownload)
 // and requires the same bytes.
-func (in *Ingester) suspectCut(ctx context.Context, req Request, pub *fetch.Publication) (string, error) {
+func (in *Ingester) suspectCut(ctx context.Context, req Request, pub *source.Publication) (string, error) {
 	if pub.Sealed {
 		// The format proved the file whole (OFAC's Record_Count, or 0x1A
 		// on every CSV file): its removals are the publisher's.
@@ -80,7 +81,7 @@ func (in *Ingester) suspectCut(ctx context.Context, req Request, pub *fetch.Publ
 // appended at the end. The previous order comes from its kept raw files;
 // when retention pruned them the check cannot be made and says so in the
 // log.
-func (in *Ingester) tailCut(ctx context.Context, l fetch.List, latest *tracker.Snapshot, removed map[string]bool, now []*tracker.Entity) (string, error) {
+func (in *Ingester) tailCut(ctx context.Context, l lists.List, latest *tracker.Snapshot, removed map[string]bool, now []*tracker.Entity) (string, error) {
 	prev, err := in.previousOrder(ctx, l, latest)
 	if err != nil || prev == nil {
 		return "", err
@@ -103,7 +104,7 @@ func (in *Ingester) tailCut(ctx context.Context, l fetch.List, latest *tracker.S
 
 // previousOrder parses the latest snapshot's raw files again for the order
 // of its entries; nil when they were not kept.
-func (in *Ingester) previousOrder(ctx context.Context, l fetch.List, latest *tracker.Snapshot) ([]*tracker.Entity, error) {
+func (in *Ingester) previousOrder(ctx context.Context, l lists.List, latest *tracker.Snapshot) ([]*tracker.Entity, error) {
 	files, _, err := in.keptFiles(ctx, latest)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", l.Name, err)

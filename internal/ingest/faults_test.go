@@ -23,6 +23,8 @@ import (
 
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
+	"github.com/cybersanctions/tracker/internal/source"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -199,9 +201,9 @@ type badInput struct {
 	file  string // the URL's last path element: the file name the parser sees; "" = the group's
 	serve http.HandlerFunc
 	// want are substrings of the error besides the list's name; the file
-	// name is checked too when the error is a *fetch.ParseError.
+	// name is checked too when the error is a *source.ParseError.
 	want []string
-	// pos: the error is a *fetch.ParseError whose position starts so.
+	// pos: the error is a *source.ParseError whose position starts so.
 	pos string
 	is  error // errors.Is, when set
 }
@@ -334,7 +336,7 @@ func TestFetchRejectsBadInput(t *testing.T) {
 			ctx := context.Background()
 			srv := newFaultServer(t)
 			in := newIngester(t)
-			l, err := fetch.Lookup(g.list)
+			l, err := lists.Lookup(g.list)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -378,12 +380,12 @@ func TestFetchRejectsBadInput(t *testing.T) {
 					if b.is != nil && !errors.Is(err, b.is) {
 						t.Errorf("error is not %v", b.is)
 					}
-					var pe *fetch.ParseError
+					var pe *source.ParseError
 					switch {
 					case b.pos != "":
 						wantFile := strings.TrimSuffix(file, ".gz")
 						if !errors.As(err, &pe) {
-							t.Errorf("not a *fetch.ParseError (%T)", err)
+							t.Errorf("not a *source.ParseError (%T)", err)
 						} else if pe.File != wantFile || !strings.HasPrefix(pe.Pos, b.pos) {
 							t.Errorf("parse error at file %q pos %q, want file %q pos %q…", pe.File, pe.Pos, wantFile, b.pos)
 						}
@@ -638,11 +640,11 @@ func TestFetchQuarantinesMostlyMissingList(t *testing.T) {
 				}
 				return nil
 			}
-			l, err := fetch.Lookup(tt.list)
+			l, err := lists.Lookup(tt.list)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := in.Ingest(ctx, Request{List: l, AsOf: "2020-01-01", Files: []fetch.RawFile{{Name: filepath.Base(tt.good), Data: read(t, tt.good)}}}); err != nil {
+			if _, err := in.Ingest(ctx, Request{List: l, AsOf: "2020-01-01", Files: []source.RawFile{{Name: filepath.Base(tt.good), Data: read(t, tt.good)}}}); err != nil {
 				t.Fatal(err)
 			}
 			before := stateOf(t, in.Store, tt.list)

@@ -7,12 +7,14 @@ import (
 
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
+	"github.com/cybersanctions/tracker/internal/source"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
 // FetchRequest is one download-and-store of a list.
 type FetchRequest struct {
-	List       fetch.List
+	List       lists.List
 	URLs       []string // the list's official URLs unless configured otherwise
 	Downloader *fetch.Downloader
 }
@@ -89,7 +91,7 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 	}
 	// Some files changed and some did not: a publication is parsed whole,
 	// so the unchanged ones are downloaded again, unconditionally.
-	files := make([]fetch.RawFile, len(urls))
+	files := make([]source.RawFile, len(urls))
 	for i, u := range urls {
 		if dls[i].NotModified {
 			dl, err := req.Downloader.Get(ctx, u, fetch.Validators{})
@@ -101,8 +103,8 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 		files[i] = dls[i].File
 		res.Bytes += int64(len(dls[i].File.Data))
 	}
-	redownload := func(ctx context.Context) ([]fetch.RawFile, error) {
-		again := make([]fetch.RawFile, len(urls))
+	redownload := func(ctx context.Context) ([]source.RawFile, error) {
+		again := make([]source.RawFile, len(urls))
 		for i, u := range urls {
 			dl, err := req.Downloader.Get(ctx, u, fetch.Validators{})
 			if err != nil {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/shareddata"
 	"github.com/cybersanctions/tracker/internal/store"
 )
@@ -84,8 +85,8 @@ func newIngester(t testing.TB) *Ingester {
 	return &Ingester{Store: st}
 }
 
-func ofacSDN(t testing.TB) fetch.List {
-	l, err := fetch.Lookup("ofac-sdn")
+func ofacSDN(t testing.TB) lists.List {
+	l, err := lists.Lookup("ofac-sdn")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +258,7 @@ func TestRemovalsUnconfirmed(t *testing.T) {
 		w.Write(b)
 	}))
 	t.Cleanup(srv.Close)
-	uk, err := fetch.Lookup("uk-sanctions-list")
+	uk, err := lists.Lookup("uk-sanctions-list")
 	if err != nil {
 		t.Fatal(err)
 	}

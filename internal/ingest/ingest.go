@@ -14,7 +14,8 @@ import (
 	"time"
 
 	"github.com/cybersanctions/tracker"
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
+	"github.com/cybersanctions/tracker/internal/source"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -34,8 +35,8 @@ type Ingester struct {
 
 // Request is one publication to store.
 type Request struct {
-	List  fetch.List
-	Files []fetch.RawFile
+	List  lists.List
+	Files []source.RawFile
 	// AsOf overrides the publication date (YYYY-MM-DD) for formats that carry
 	// none, such as OFAC's CSV files, when importing history.
 	AsOf      string
@@ -48,7 +49,7 @@ type Request struct {
 	// Redownload, if set, downloads the publication again; removals in a
 	// format that cannot prove itself whole are believed only when it gives
 	// the same bytes.
-	Redownload func(ctx context.Context) ([]fetch.RawFile, error)
+	Redownload func(ctx context.Context) ([]source.RawFile, error)
 }
 
 // Ingest parses the files of one publication and stores it as a snapshot
@@ -121,7 +122,7 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (*store.SaveResult,
 }
 
 // newSnapshot is what Ingest and Accept store of a parsed publication.
-func (in *Ingester) newSnapshot(req Request, pub *fetch.Publication, rawSHA256 string) store.NewSnapshot {
+func (in *Ingester) newSnapshot(req Request, pub *source.Publication, rawSHA256 string) store.NewSnapshot {
 	published := pub.PublishedAt
 	if req.AsOf != "" {
 		published = req.AsOf
@@ -139,7 +140,7 @@ func (in *Ingester) newSnapshot(req Request, pub *fetch.Publication, rawSHA256 s
 		Entities:      pub.Entities,
 		RawRetention:  in.RawRetention,
 		AfterSave:     in.AfterSave,
-		ParserVersion: fetch.ParserVersion,
+		ParserVersion: source.ParserVersion,
 		Drift:         pub.Drift,
 	}
 	if in.Guards != nil {
@@ -170,7 +171,7 @@ func (in *Ingester) logResult(res *store.SaveResult) {
 
 // RawSHA256 hashes a publication's raw files, in order: the sha256 over each
 // file's name and sha256.
-func RawSHA256(files []fetch.RawFile) string {
+func RawSHA256(files []source.RawFile) string {
 	sums := make([][sha256.Size]byte, len(files))
 	for i, f := range files {
 		sums[i] = sha256.Sum256(f.Data)
@@ -178,7 +179,7 @@ func RawSHA256(files []fetch.RawFile) string {
 	return rawDigest(files, sums)
 }
 
-func rawDigest(files []fetch.RawFile, sums [][sha256.Size]byte) string {
+func rawDigest(files []source.RawFile, sums [][sha256.Size]byte) string {
 	h := sha256.New()
 	for i, f := range files {
 		h.Write([]byte(f.Name))
@@ -190,7 +191,7 @@ func rawDigest(files []fetch.RawFile, sums [][sha256.Size]byte) string {
 
 // rawSHA256Of is RawSHA256 from the per-file hashes CompressRaw already
 // computed, so the files are not read a second time on the import's path.
-func rawSHA256Of(files []fetch.RawFile, raw []store.RawFile) string {
+func rawSHA256Of(files []source.RawFile, raw []store.RawFile) string {
 	if len(raw) != len(files) {
 		return RawSHA256(files)
 	}
@@ -237,12 +238,12 @@ func checkNotFuture(req Request, published string) error {
 // the stored rows they came from, and checks them against the snapshot's
 // recorded hash. It returns no files, and no error, when retention kept
 // none of them or pruned any: callers that need them say so themselves.
-func (in *Ingester) keptFiles(ctx context.Context, sn *tracker.Snapshot) ([]fetch.RawFile, []store.RawFile, error) {
+func (in *Ingester) keptFiles(ctx context.Context, sn *tracker.Snapshot) ([]source.RawFile, []store.RawFile, error) {
 	raw, err := in.Store.RawFiles(ctx, sn.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	files := make([]fetch.RawFile, 0, len(raw))
+	files := make([]source.RawFile, 0, len(raw))
 	for _, f := range raw {
 		if f.Pruned() {
 			return nil, nil, nil
@@ -251,7 +252,7 @@ func (in *Ingester) keptFiles(ctx context.Context, sn *tracker.Snapshot) ([]fetc
 		if err != nil {
 			return nil, nil, fmt.Errorf("snapshot %s: %w", sn.Label(), err)
 		}
-		files = append(files, fetch.RawFile{Name: f.Name, Origin: f.Name, Data: data})
+		files = append(files, source.RawFile{Name: f.Name, Origin: f.Name, Data: data})
 	}
 	if len(files) == 0 {
 		return nil, nil, nil

@@ -3,7 +3,7 @@ package ingest
 import (
 	"testing"
 
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/source"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -11,7 +11,7 @@ import (
 // per-file hashes CompressRaw computed equals the one computed from the
 // bytes, so a snapshot's raw_sha256 does not depend on raw retention.
 func TestRawSHA256FromCompressed(t *testing.T) {
-	files := []fetch.RawFile{
+	files := []source.RawFile{
 		{Name: "sdn.csv", Data: read(t, "ofac/sdn-csv-trio/2021-07-07/sdn.csv")},
 		{Name: "add.csv", Data: read(t, "ofac/sdn-csv-trio/2021-07-07/add.csv")},
 		{Name: "alt.csv", Data: []byte{}},
@@ -33,7 +33,7 @@ func TestRawSHA256FromCompressed(t *testing.T) {
 			t.Errorf("%s: %s, want %s", tt.name, got, want)
 		}
 	}
-	swapped := []fetch.RawFile{files[1], files[0], files[2]}
+	swapped := []source.RawFile{files[1], files[0], files[2]}
 	if RawSHA256(swapped) == want {
 		t.Error("the hash ignores the files' order")
 	}

@@ -7,7 +7,8 @@ import (
 	"testing"
 
 	"github.com/cybersanctions/tracker"
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
+	"github.com/cybersanctions/tracker/internal/source"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -25,11 +26,11 @@ func TestRereadAfterParserChange(t *testing.T) {
 		return nil
 	}
 	in.RawRetention = -1
-	eu, err := fetch.Lookup("eu-fsf")
+	eu, err := lists.Lookup("eu-fsf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := []fetch.RawFile{{Name: "2020-07-30.xml", Data: read(t, "eu/fsf/2020-07-30.xml")}}
+	first := []source.RawFile{{Name: "2020-07-30.xml", Data: read(t, "eu/fsf/2020-07-30.xml")}}
 	pub, err := eu.Parse(ctx, first)
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +50,7 @@ func TestRereadAfterParserChange(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	res, err := in.Ingest(ctx, Request{List: eu, Files: []fetch.RawFile{{Name: "2020-10-22.xml", Data: read(t, "eu/fsf/2020-10-22.xml")}}})
+	res, err := in.Ingest(ctx, Request{List: eu, Files: []source.RawFile{{Name: "2020-10-22.xml", Data: read(t, "eu/fsf/2020-10-22.xml")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,14 +69,14 @@ func TestRereadAfterParserChange(t *testing.T) {
 	}
 	// Re-reading again changes nothing: the re-read snapshot carries the
 	// current version.
-	if _, err := in.Ingest(ctx, Request{List: eu, Files: []fetch.RawFile{{Name: "2020-10-22.xml", Data: read(t, "eu/fsf/2020-10-22.xml")}}}); err != nil {
+	if _, err := in.Ingest(ctx, Request{List: eu, Files: []source.RawFile{{Name: "2020-10-22.xml", Data: read(t, "eu/fsf/2020-10-22.xml")}}}); err != nil {
 		t.Fatal(err)
 	}
 	snaps, err := in.Store.Snapshots(ctx, "eu-fsf")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(snaps) != 3 || snaps[2].ParserVersion != fetch.ParserVersion {
+	if len(snaps) != 3 || snaps[2].ParserVersion != source.ParserVersion {
 		t.Fatalf("snapshots %+v", snaps)
 	}
 }

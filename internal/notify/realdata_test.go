@@ -14,25 +14,26 @@ import (
 
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/diff"
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/shareddata"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // sharedChanges parses two published files of a list and returns the cyber
 // changes between them, as the daemon would hand them to the outbox.
-func sharedChanges(t *testing.T, list, oldRel, newRel string) (fetch.List, *fetch.Publication, []tracker.Change) {
+func sharedChanges(t *testing.T, list, oldRel, newRel string) (lists.List, *source.Publication, []tracker.Change) {
 	t.Helper()
-	l, err := fetch.Lookup(list)
+	l, err := lists.Lookup(list)
 	if err != nil {
 		t.Fatal(err)
 	}
-	parse := func(rel string) *fetch.Publication {
+	parse := func(rel string) *source.Publication {
 		p := shareddata.Path(t, rel)
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		pub, err := l.Parse(context.Background(), []fetch.RawFile{{Name: filepath.Base(p), Origin: p, Data: data}})
+		pub, err := l.Parse(context.Background(), []source.RawFile{{Name: filepath.Base(p), Origin: p, Data: data}})
 		if err != nil {
 			t.Fatalf("parse %s: %v", rel, err)
 		}

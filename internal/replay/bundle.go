@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // OpenBundle opens a git bundle holding one version of a list per commit:
@@ -243,7 +243,7 @@ func (b *bundle) object(name string) (typ string, data []byte, missing bool, err
 	return f[1], data[:size], false, nil
 }
 
-func (b *bundle) read(ctx context.Context, v *Version) ([]fetch.RawFile, error) {
+func (b *bundle) read(ctx context.Context, v *Version) ([]source.RawFile, error) {
 	names := b.files
 	if len(names) == 0 {
 		var err error
@@ -251,7 +251,7 @@ func (b *bundle) read(ctx context.Context, v *Version) ([]fetch.RawFile, error) 
 			return nil, err
 		}
 	}
-	files := make([]fetch.RawFile, 0, len(names))
+	files := make([]source.RawFile, 0, len(names))
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -265,7 +265,7 @@ func (b *bundle) read(ctx context.Context, v *Version) ([]fetch.RawFile, error) 
 		case typ != "blob":
 			return nil, fmt.Errorf("%s is a %s, not a file", name, typ)
 		}
-		files = append(files, fetch.RawFile{Name: filepath.Base(name), Origin: b.path + "@" + v.commit[:12] + ":" + name, Data: data})
+		files = append(files, source.RawFile{Name: filepath.Base(name), Origin: b.path + "@" + v.commit[:12] + ":" + name, Data: data})
 	}
 	return files, nil
 }

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // Version is one publication in a history.
@@ -43,7 +43,7 @@ type Source struct {
 	// Path is what was opened, for people.
 	Path     string
 	versions []Version
-	read     func(ctx context.Context, v *Version) ([]fetch.RawFile, error)
+	read     func(ctx context.Context, v *Version) ([]source.RawFile, error)
 	close    func() error
 }
 
@@ -67,7 +67,7 @@ func Open(ctx context.Context, path string, opts Options) (*Source, error) {
 func (s *Source) Versions() []Version { return s.versions }
 
 // Read returns the files of the i-th version.
-func (s *Source) Read(ctx context.Context, i int) ([]fetch.RawFile, error) {
+func (s *Source) Read(ctx context.Context, i int) ([]source.RawFile, error) {
 	if i < 0 || i >= len(s.versions) {
 		return nil, fmt.Errorf("history %s: no version %d", s.Path, i)
 	}
@@ -180,8 +180,8 @@ func dirFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
-func readDirVersion(ctx context.Context, v *Version) ([]fetch.RawFile, error) {
-	files := make([]fetch.RawFile, 0, len(v.paths))
+func readDirVersion(ctx context.Context, v *Version) ([]source.RawFile, error) {
+	files := make([]source.RawFile, 0, len(v.paths))
 	for _, p := range v.paths {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -190,7 +190,7 @@ func readDirVersion(ctx context.Context, v *Version) ([]fetch.RawFile, error) {
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, fetch.RawFile{Name: filepath.Base(p), Origin: p, Data: data})
+		files = append(files, source.RawFile{Name: filepath.Base(p), Origin: p, Data: data})
 	}
 	return files, nil
 }

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/replay"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // commit is one commit of a test repository: its committer date and its
@@ -93,9 +93,9 @@ func fixture(t testing.TB, name string) []byte {
 }
 
 // readAll reads every version of a source, in order.
-func readAll(t testing.TB, src *replay.Source) [][]fetch.RawFile {
+func readAll(t testing.TB, src *replay.Source) [][]source.RawFile {
 	t.Helper()
-	var out [][]fetch.RawFile
+	var out [][]source.RawFile
 	for i := range src.Versions() {
 		files, err := src.Read(context.Background(), i)
 		if err != nil {

@@ -8,8 +8,9 @@ import (
 	"testing"
 
 	"github.com/cybersanctions/tracker"
-	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/shareddata"
+	"github.com/cybersanctions/tracker/internal/source"
+	"github.com/cybersanctions/tracker/internal/source/ofac"
 )
 
 // benchOFAC parses one real sdn.csv publication.
@@ -20,7 +21,7 @@ func benchOFAC(tb testing.TB, day string) []*tracker.Entity {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	pub, err := fetch.ParseOFAC(context.Background(), []fetch.RawFile{{Name: filepath.Base(path), Data: data}})
+	pub, err := ofac.Parse(context.Background(), []source.RawFile{{Name: filepath.Base(path), Data: data}})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -45,7 +45,7 @@ type NewSnapshot struct {
 	// RawRetention is how many of the list's newest active snapshots keep
 	// their raw files' data; negative keeps all.
 	RawRetention int
-	// ParserVersion is how the entities were read (fetch.ParserVersion);
+	// ParserVersion is how the entities were read (source.ParserVersion);
 	// 0 is 1.
 	ParserVersion int
 	// Note is stored with an active snapshot, for people.
@@ -64,7 +64,7 @@ type NewSnapshot struct {
 	// also runs for a new quarantined snapshot (Snapshot.Status says so),
 	// whose Changes are what storing it would have meant.
 	AfterSave func(ctx context.Context, tx *sql.Tx, res *SaveResult) error
-	// Drift is the publication's format drift (fetch.Publication.Drift).
+	// Drift is the publication's format drift (source.Publication.Drift).
 	// It is recorded with a new snapshot, active or quarantined; an
 	// unchanged publication stores nothing, so its drift waits for the
 	// next one that is stored.

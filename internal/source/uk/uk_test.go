@@ -1,4 +1,4 @@
-package fetch
+package uk
 
 import (
 	"bufio"
@@ -19,26 +19,27 @@ import (
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/diff"
 	"github.com/cybersanctions/tracker/internal/shareddata"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 const ukCyberTitle = "The Cyber (Sanctions) (EU Exit) Regulations 2020"
 
-var ukCyberFilter = diff.Filter{Regimes: ukCyberRegimes}
+var ukCyberFilter = diff.Filter{Regimes: CyberRegimes}
 
-func ukParseFile(t testing.TB, path string, parse Parser) *Publication {
+func ukParseFile(t testing.TB, path string, parse source.Parser) *source.Publication {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, err := parse(context.Background(), []RawFile{{Name: filepath.Base(path), Origin: path, Data: data}})
+	pub, err := parse(context.Background(), []source.RawFile{{Name: filepath.Base(path), Origin: path, Data: data}})
 	if err != nil {
 		t.Fatalf("parse %s: %v", path, err)
 	}
 	return pub
 }
 
-func ukShared(t testing.TB, rel string, parse Parser) *Publication {
+func ukShared(t testing.TB, rel string, parse source.Parser) *source.Publication {
 	t.Helper()
 	return ukParseFile(t, shareddata.Path(t, rel), parse)
 }
@@ -113,7 +114,7 @@ func TestOFSIConListRealFiles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {
 			path := shareddata.Path(t, tt.file)
-			pub := ukParseFile(t, path, ParseOFSIConList)
+			pub := ukParseFile(t, path, ParseConList)
 			groups, pairs, cyberGroups := ofsiIndependentCounts(t, path)
 
 			if pub.PublishedAt != tt.published {
@@ -167,7 +168,7 @@ func TestOFSIConListRealFiles(t *testing.T) {
 // The 2020 file is Windows-1252; its curly apostrophes must come out as
 // such, not as replacement characters.
 func TestOFSIConList2020Encoding(t *testing.T) {
-	pub := ukShared(t, "uk/ofsi/2020-04-27.ConList.csv", ParseOFSIConList)
+	pub := ukShared(t, "uk/ofsi/2020-04-27.ConList.csv", ParseConList)
 	n := 0
 	for _, e := range pub.Entities {
 		if strings.ContainsRune(e.Attrs[ukAttrOtherInfo], '’') {
@@ -180,8 +181,8 @@ func TestOFSIConList2020Encoding(t *testing.T) {
 }
 
 func TestOFSIGroupsUnderSeveralRegimes(t *testing.T) {
-	pub22 := ukShared(t, "uk/ofsi/2022-05-04.ConList.from-xlsx.csv", ParseOFSIConList)
-	pub25 := ukShared(t, "uk/ofsi/2025-04-10.ConList.from-xlsx.csv", ParseOFSIConList)
+	pub22 := ukShared(t, "uk/ofsi/2022-05-04.ConList.from-xlsx.csv", ParseConList)
+	pub25 := ukShared(t, "uk/ofsi/2025-04-10.ConList.from-xlsx.csv", ParseConList)
 	byID22, byID25 := ukByID(pub22.Entities), ukByID(pub25.Entities)
 
 	tests := []struct {
@@ -235,8 +236,8 @@ func TestOFSIGroupsUnderSeveralRegimes(t *testing.T) {
 
 func TestOFSIDiffCyber(t *testing.T) {
 	t.Run("trickbot designations of February 2023", func(t *testing.T) {
-		before := ukShared(t, "uk/ofsi/2022-05-04.ConList.from-xlsx.csv", ParseOFSIConList)
-		after := ukShared(t, "uk/ofsi/2023-06-05.ConList.from-xlsx.csv", ParseOFSIConList)
+		before := ukShared(t, "uk/ofsi/2022-05-04.ConList.from-xlsx.csv", ParseConList)
+		after := ukShared(t, "uk/ofsi/2023-06-05.ConList.from-xlsx.csv", ParseConList)
 		changes := ukCyberFilter.Apply(diff.Compare(ukOFSIList, before.Entities, after.Entities))
 		// The seven Trickbot members the UK designated on 9 February 2023
 		// (public record: FCDO/HM Treasury notice of that day).
@@ -257,8 +258,8 @@ func TestOFSIDiffCyber(t *testing.T) {
 		}
 	})
 	t.Run("no cyber change 2025-04-10 to 04-14", func(t *testing.T) {
-		before := ukShared(t, "uk/ofsi/2025-04-10.ConList.from-xlsx.csv", ParseOFSIConList)
-		after := ukShared(t, "uk/ofsi/2025-04-14.ConList.from-xlsx.csv", ParseOFSIConList)
+		before := ukShared(t, "uk/ofsi/2025-04-10.ConList.from-xlsx.csv", ParseConList)
+		after := ukShared(t, "uk/ofsi/2025-04-14.ConList.from-xlsx.csv", ParseConList)
 		all := diff.Compare(ukOFSIList, before.Entities, after.Entities)
 		if len(all) == 0 {
 			t.Fatal("no change at all between two publications with different entries")
@@ -297,7 +298,7 @@ func ukChangesMD(t *testing.T) (cyber, other []ukExpected) {
 		if kind != tracker.Added && kind != tracker.Removed && kind != tracker.Amended {
 			continue
 		}
-		x := ukExpected{kind: kind, id: cells[1], regime: cells[2], name: cells[3], designated: DayMonthYear(cells[4])}
+		x := ukExpected{kind: kind, id: cells[1], regime: cells[2], name: cells[3], designated: source.DayMonthYear(cells[4])}
 		if len(cells) > 5 && cells[5] != "" {
 			for _, f := range strings.Split(cells[5], ",") {
 				name, ok := fieldNames[strings.TrimSpace(f)]
@@ -344,8 +345,8 @@ func TestUKSanctionsListChangesMD(t *testing.T) {
 	}
 	for _, format := range []string{"xml", "csv"} {
 		t.Run(format, func(t *testing.T) {
-			a := ukShared(t, "uk/fcdo/2023-06-05.UK-Sanctions-List."+format, ParseUKSanctionsList)
-			b := ukShared(t, "uk/fcdo/2025-04-10.UK-Sanctions-List."+format, ParseUKSanctionsList)
+			a := ukShared(t, "uk/fcdo/2023-06-05.UK-Sanctions-List."+format, ParseSanctionsList)
+			b := ukShared(t, "uk/fcdo/2025-04-10.UK-Sanctions-List."+format, ParseSanctionsList)
 			if a.PublishedAt != "2023-06-05" || b.PublishedAt != "2025-04-10" {
 				t.Errorf("PublishedAt %q, %q", a.PublishedAt, b.PublishedAt)
 			}
@@ -392,16 +393,16 @@ func fcdoCSVOnly(es []*tracker.Entity) int {
 func TestUKSanctionsListXMLEqualsCSV(t *testing.T) {
 	tests := []struct {
 		name     string
-		xml, csv func(t *testing.T) *Publication
+		xml, csv func(t *testing.T) *source.Publication
 		csvOnly  bool
 	}{
 		{
 			"testdata small",
-			func(t *testing.T) *Publication {
-				return ukParseFile(t, "testdata/uk/small.UK-Sanctions-List.xml", ParseUKSanctionsList)
+			func(t *testing.T) *source.Publication {
+				return ukParseFile(t, "testdata/small.UK-Sanctions-List.xml", ParseSanctionsList)
 			},
-			func(t *testing.T) *Publication {
-				return ukParseFile(t, "testdata/uk/small.UK-Sanctions-List.csv", ParseUKSanctionsList)
+			func(t *testing.T) *source.Publication {
+				return ukParseFile(t, "testdata/small.UK-Sanctions-List.csv", ParseSanctionsList)
 			},
 			false,
 		},
@@ -409,15 +410,15 @@ func TestUKSanctionsListXMLEqualsCSV(t *testing.T) {
 	for _, d := range []string{"2023-06-05", "2025-04-10"} {
 		tests = append(tests, struct {
 			name     string
-			xml, csv func(t *testing.T) *Publication
+			xml, csv func(t *testing.T) *source.Publication
 			csvOnly  bool
 		}{
 			"shared " + d,
-			func(t *testing.T) *Publication {
-				return ukShared(t, "uk/fcdo/"+d+".UK-Sanctions-List.xml", ParseUKSanctionsList)
+			func(t *testing.T) *source.Publication {
+				return ukShared(t, "uk/fcdo/"+d+".UK-Sanctions-List.xml", ParseSanctionsList)
 			},
-			func(t *testing.T) *Publication {
-				return ukShared(t, "uk/fcdo/"+d+".UK-Sanctions-List.csv", ParseUKSanctionsList)
+			func(t *testing.T) *source.Publication {
+				return ukShared(t, "uk/fcdo/"+d+".UK-Sanctions-List.csv", ParseSanctionsList)
 			},
 			true,
 		})
@@ -456,7 +457,7 @@ func TestUKSanctionsListXMLEqualsCSV(t *testing.T) {
 // TestUKSmallFixture pins the mapping of each kind of FCDO field on the
 // synthetic fixture.
 func TestUKSmallFixture(t *testing.T) {
-	pub := ukParseFile(t, "testdata/uk/small.UK-Sanctions-List.xml", ParseUKSanctionsList)
+	pub := ukParseFile(t, "testdata/small.UK-Sanctions-List.xml", ParseSanctionsList)
 	es := ukByID(pub.Entities)
 	p, c, s := es["TST0001"], es["TST0002"], es["TST0003"]
 	if p == nil || c == nil || s == nil {
@@ -512,9 +513,9 @@ func TestUKSmallFixture(t *testing.T) {
 }
 
 func TestOFSISmallFixtures(t *testing.T) {
-	pub := ukParseFile(t, "testdata/uk/small.ConList.csv", ParseOFSIConList)
+	pub := ukParseFile(t, "testdata/small.ConList.csv", ParseConList)
 	es := ukByID(pub.Entities)
-	old := ukParseFile(t, "testdata/uk/small-2020.ConList.csv", ParseOFSIConList)
+	old := ukParseFile(t, "testdata/small-2020.ConList.csv", ParseConList)
 	olds := ukByID(old.Entities)
 	checks := []struct {
 		name      string
@@ -568,8 +569,8 @@ func TestOFSISmallFixtures(t *testing.T) {
 // The OFSI history and the FCDO list name a designation the same way, so a
 // tracker that moves from one to the other sees no spurious delisting.
 func TestUKOFSIAndFCDOSameIdentity(t *testing.T) {
-	ofsi := ukShared(t, "uk/ofsi/2025-04-10.ConList.from-xlsx.csv", ParseOFSIConList)
-	fcdo := ukShared(t, "uk/fcdo/2025-04-10.UK-Sanctions-List.xml", ParseUKSanctionsList)
+	ofsi := ukShared(t, "uk/ofsi/2025-04-10.ConList.from-xlsx.csv", ParseConList)
+	fcdo := ukShared(t, "uk/fcdo/2025-04-10.UK-Sanctions-List.xml", ParseSanctionsList)
 	o, f := ukIDsUnder(ofsi.Entities, ukCyberTitle), ukIDsUnder(fcdo.Entities, ukCyberTitle)
 	if len(f) != 62 || !reflect.DeepEqual(o, f) {
 		t.Fatalf("Cyber ids differ:\nOFSI %v\nFCDO %v", o, f)
@@ -598,8 +599,8 @@ func TestUKOFSIProgramsMatchFCDO(t *testing.T) {
 	}
 	for _, d := range []string{"2023-06-05", "2025-04-10"} {
 		t.Run(d, func(t *testing.T) {
-			ofsi := ukByID(ukShared(t, "uk/ofsi/"+d+".ConList.from-xlsx.csv", ParseOFSIConList).Entities)
-			fcdo := ukShared(t, "uk/fcdo/"+d+".UK-Sanctions-List.csv", ParseUKSanctionsList)
+			ofsi := ukByID(ukShared(t, "uk/ofsi/"+d+".ConList.from-xlsx.csv", ParseConList).Entities)
+			fcdo := ukShared(t, "uk/fcdo/"+d+".UK-Sanctions-List.csv", ParseSanctionsList)
 			regimes := map[string]bool{}
 			for _, fe := range fcdo.Entities {
 				oe := ofsi[fe.ID]
@@ -633,8 +634,8 @@ func TestUKRegimeTitle(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := UKRegimeTitle(tt.in); got != tt.want {
-			t.Errorf("UKRegimeTitle(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := RegimeTitle(tt.in); got != tt.want {
+			t.Errorf("RegimeTitle(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -718,98 +719,98 @@ func TestUKBadInput(t *testing.T) {
 		}
 		return b
 	}
-	fcdoCSV := func(t *testing.T) []byte { return read(t, "testdata/uk/small.UK-Sanctions-List.csv") }
-	fcdoXML := func(t *testing.T) []byte { return read(t, "testdata/uk/small.UK-Sanctions-List.xml") }
-	conList := func(t *testing.T) []byte { return read(t, "testdata/uk/small.ConList.csv") }
+	fcdoCSV := func(t *testing.T) []byte { return read(t, "testdata/small.UK-Sanctions-List.csv") }
+	fcdoXML := func(t *testing.T) []byte { return read(t, "testdata/small.UK-Sanctions-List.xml") }
+	conList := func(t *testing.T) []byte { return read(t, "testdata/small.ConList.csv") }
 	html := []byte("<!DOCTYPE html>\n<html><head><title>Service unavailable</title></head><body><p>Sorry</p></body></html>\n")
 
 	tests := []struct {
 		name    string
-		parse   Parser
+		parse   source.Parser
 		data    func(t *testing.T) []byte
-		pos     string // ParseError.Pos prefix
+		pos     string // source.ParseError.Pos prefix
 		errText string
 	}{
-		{"fcdo csv missing column", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo csv missing column", ParseSanctionsList, func(t *testing.T) []byte {
 			return ukReplaceLine(t, fcdoCSV(t), 2, func(s string) string { return strings.Replace(s, "Regime Name,", "Regime,", 1) })
 		}, "line 2", `missing column "Regime Name"`},
-		{"fcdo csv truncated row", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo csv truncated row", ParseSanctionsList, func(t *testing.T) []byte {
 			d := fcdoCSV(t)
 			return d[:len(d)-60]
 		}, "line 10", "fields"},
-		{"fcdo csv truncated in a quoted field", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo csv truncated in a quoted field", ParseSanctionsList, func(t *testing.T) []byte {
 			d := read(t, shareddata.Path(t, "uk/fcdo/2025-04-10.UK-Sanctions-List.csv"))
 			i := bytes.Index(d, []byte(`"Active in terrorist`))
 			return d[:i+40]
 		}, "line ", `"`},
-		{"fcdo csv row without id", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo csv row without id", ParseSanctionsList, func(t *testing.T) []byte {
 			return ukReplaceLine(t, fcdoCSV(t), 4, func(s string) string { return strings.Replace(s, ",TST0001,", ",,", 1) })
 		}, "line 4", "without Unique ID"},
-		{"fcdo csv only the report date", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo csv only the report date", ParseSanctionsList, func(t *testing.T) []byte {
 			return []byte("Report Date: 04/03/2025\r\n")
 		}, "", "before its header"},
-		{"fcdo csv report date not a date", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo csv report date not a date", ParseSanctionsList, func(t *testing.T) []byte {
 			return ukReplaceLine(t, fcdoCSV(t), 1, func(s string) string { return strings.Replace(s, "04-Mar-2025", "31-Foo-2026", 1) })
 		}, "line 1", `the "Report Date" line: "31-Foo-2026" is not a date (want DD-Mon-YYYY`},
-		{"fcdo csv report date text order", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo csv report date text order", ParseSanctionsList, func(t *testing.T) []byte {
 			return ukReplaceLine(t, fcdoCSV(t), 1, func(s string) string { return strings.Replace(s, "04-Mar-2025", "2026/10/08", 1) })
 		}, "line 1", "is not a date"},
-		{"fcdo xml DateGenerated not a date", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo xml DateGenerated not a date", ParseSanctionsList, func(t *testing.T) []byte {
 			return bytes.Replace(fcdoXML(t), []byte("<DateGenerated>"), []byte("<DateGenerated>yesterday "), 1)
 		}, "line ", `DateGenerated: "yesterday`},
-		{"fcdo html", ParseUKSanctionsList, func(t *testing.T) []byte { return html }, "", "HTML page"},
-		{"fcdo xml truncated", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo html", ParseSanctionsList, func(t *testing.T) []byte { return html }, "", "HTML page"},
+		{"fcdo xml truncated", ParseSanctionsList, func(t *testing.T) []byte {
 			d := fcdoXML(t)
 			return d[:len(d)/2]
 		}, "line ", "unexpected EOF"},
-		{"fcdo real xml truncated", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo real xml truncated", ParseSanctionsList, func(t *testing.T) []byte {
 			d := read(t, shareddata.Path(t, "uk/fcdo/2025-04-10.UK-Sanctions-List.xml"))
 			return d[:len(d)*3/5]
 		}, "line ", "unexpected EOF"},
-		{"fcdo xml wrong root", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo xml wrong root", ParseSanctionsList, func(t *testing.T) []byte {
 			return []byte(`<?xml version="1.0"?><export generationDate="x"><sanctionEntity/></export>`)
 		}, "line 1", "want <Designations>"},
-		{"fcdo xml without UniqueID", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo xml without UniqueID", ParseSanctionsList, func(t *testing.T) []byte {
 			return bytes.Replace(fcdoXML(t), []byte("<UniqueID>TST0002</UniqueID>"), nil, 1)
 		}, "line 99 (designation 2)", "without UniqueID"},
-		{"fcdo xml UniqueID twice", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo xml UniqueID twice", ParseSanctionsList, func(t *testing.T) []byte {
 			return bytes.Replace(fcdoXML(t), []byte("<UniqueID>TST0003</UniqueID>"), []byte("<UniqueID>TST0001</UniqueID>"), 1)
 		}, "line 166 (designation 3, TST0001)", "UniqueID TST0001 again (first on line 8)"},
-		{"fcdo xml invalid UTF-8", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo xml invalid UTF-8", ParseSanctionsList, func(t *testing.T) []byte {
 			return bytes.Replace(fcdoXML(t), []byte("<UniqueID>TST0002</UniqueID>"), []byte("<UniqueID>TST\xff002</UniqueID>"), 1)
 		}, "line 102", "invalid UTF-8"},
-		{"fcdo csv invalid UTF-8", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo csv invalid UTF-8", ParseSanctionsList, func(t *testing.T) []byte {
 			return ukReplaceLine(t, fcdoCSV(t), 4, func(s string) string { return strings.Replace(s, ",TST0001,", ",TST\x920001,", 1) })
 		}, "line 4 col ", "invalid UTF-8 (byte 0x92)"},
-		{"fcdo xml without designations", ParseUKSanctionsList, func(t *testing.T) []byte {
+		{"fcdo xml without designations", ParseSanctionsList, func(t *testing.T) []byte {
 			return []byte(`<Designations><DateGenerated>04/03/2025</DateGenerated></Designations>`)
 		}, "", "no entries"},
-		{"fcdo empty", ParseUKSanctionsList, func(t *testing.T) []byte { return nil }, "", "empty file"},
-		{"ofsi missing column", ParseOFSIConList, func(t *testing.T) []byte {
+		{"fcdo empty", ParseSanctionsList, func(t *testing.T) []byte { return nil }, "", "empty file"},
+		{"ofsi missing column", ParseConList, func(t *testing.T) []byte {
 			return ukReplaceLine(t, conList(t), 2, func(s string) string { return strings.Replace(s, ",Group ID", ",Group", 1) })
 		}, "line 2", `missing column "Group ID"`},
-		{"ofsi missing column of the new layout", ParseOFSIConList, func(t *testing.T) []byte {
+		{"ofsi missing column of the new layout", ParseConList, func(t *testing.T) []byte {
 			return ukReplaceLine(t, conList(t), 2, func(s string) string { return strings.Replace(s, "Alias Quality", "Quality", 1) })
 		}, "line 2", `missing column "Alias Quality"`},
-		{"ofsi truncated", ParseOFSIConList, func(t *testing.T) []byte {
+		{"ofsi truncated", ParseConList, func(t *testing.T) []byte {
 			d := conList(t)
 			return d[:len(d)-30]
 		}, "line 12", "fields"},
-		{"ofsi not a conlist", ParseOFSIConList, func(t *testing.T) []byte { return fcdoCSV(t) }, "line 1", "not an OFSI ConList"},
-		{"ofsi xlsx", ParseOFSIConList, func(t *testing.T) []byte {
+		{"ofsi not a conlist", ParseConList, func(t *testing.T) []byte { return fcdoCSV(t) }, "line 1", "not an OFSI ConList"},
+		{"ofsi xlsx", ParseConList, func(t *testing.T) []byte {
 			return read(t, shareddata.Path(t, "uk/ofsi/2025-04-10.ConList.xlsx"))
 		}, "", "xlsx"},
-		{"ofsi html", ParseOFSIConList, func(t *testing.T) []byte { return html }, "", "HTML page"},
-		{"ofsi row without group", ParseOFSIConList, func(t *testing.T) []byte {
+		{"ofsi html", ParseConList, func(t *testing.T) []byte { return html }, "", "HTML page"},
+		{"ofsi row without group", ParseConList, func(t *testing.T) []byte {
 			return ukReplaceLine(t, conList(t), 3, func(s string) string { return strings.Replace(s, ",99101", ",", 1) })
 		}, "line 3", "without Group ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pub, err := tt.parse(context.Background(), []RawFile{{Name: "input.file", Data: tt.data(t)}})
-			var pe *ParseError
+			pub, err := tt.parse(context.Background(), []source.RawFile{{Name: "input.file", Data: tt.data(t)}})
+			var pe *source.ParseError
 			if !errors.As(err, &pe) {
-				t.Fatalf("got %v, %v; want a *ParseError", pub, err)
+				t.Fatalf("got %v, %v; want a *source.ParseError", pub, err)
 			}
 			t.Log(err)
 			if pe.File != "input.file" || !strings.HasPrefix(pe.Pos, tt.pos) || (tt.pos == "" && pe.Pos != "") {
@@ -824,7 +825,7 @@ func TestUKBadInput(t *testing.T) {
 
 // A new column is not an error but a warning, and UKCSVUnknownColumns names it.
 func TestUKSanctionsListNewColumn(t *testing.T) {
-	data, err := os.ReadFile("testdata/uk/small.UK-Sanctions-List.csv")
+	data, err := os.ReadFile("testdata/small.UK-Sanctions-List.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -844,11 +845,11 @@ func TestUKSanctionsListNewColumn(t *testing.T) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
 	t.Cleanup(func() { slog.SetDefault(prev) })
 
-	pub, err := ParseUKSanctionsList(context.Background(), []RawFile{{Name: "new.csv", Data: bytes.Join(lines, nil)}})
+	pub, err := ParseSanctionsList(context.Background(), []source.RawFile{{Name: "new.csv", Data: bytes.Join(lines, nil)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := ukParseFile(t, "testdata/uk/small.UK-Sanctions-List.csv", ParseUKSanctionsList)
+	base := ukParseFile(t, "testdata/small.UK-Sanctions-List.csv", ParseSanctionsList)
 	if !reflect.DeepEqual(pub.Entities, base.Entities) {
 		t.Error("a new column changed the entities")
 	}
@@ -861,41 +862,26 @@ func TestUKSanctionsListNewColumn(t *testing.T) {
 	}
 }
 
-func TestUKListsRegistered(t *testing.T) {
-	for _, tt := range []struct {
-		name       string
-		importOnly bool
-	}{{ukFCDOList, false}, {ukOFSIList, true}} {
-		l, err := Lookup(tt.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if l.ImportOnly != tt.importOnly || l.Parse == nil || !slices.Contains(l.CyberRegimes, ukCyberTitle) || !slices.Contains(l.CyberRegimes, "Cyber") {
-			t.Errorf("%s registered as %+v", tt.name, l)
-		}
-	}
-}
-
 // FuzzParseUK feeds both UK parsers arbitrary bytes: they must return a
 // *ParseError or a valid publication, never panic.
 func FuzzParseUK(f *testing.F) {
 	for _, name := range []string{"small.UK-Sanctions-List.xml", "small.UK-Sanctions-List.csv", "small.ConList.csv", "small-2020.ConList.csv"} {
-		data, err := os.ReadFile(filepath.Join("testdata/uk", name))
+		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(data, strings.HasSuffix(name, "ConList.csv"))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, ofsi bool) {
-		parse := ParseUKSanctionsList
+		parse := ParseSanctionsList
 		if ofsi {
-			parse = ParseOFSIConList
+			parse = ParseConList
 		}
-		pub, err := parse(context.Background(), []RawFile{{Name: "fuzz", Data: data}})
+		pub, err := parse(context.Background(), []source.RawFile{{Name: "fuzz", Data: data}})
 		if err != nil {
-			var pe *ParseError
+			var pe *source.ParseError
 			if !errors.As(err, &pe) || pe.File != "fuzz" {
-				t.Fatalf("error %v is not a *ParseError for file fuzz", err)
+				t.Fatalf("error %v is not a *source.ParseError for file fuzz", err)
 			}
 			return
 		}

@@ -1,4 +1,4 @@
-package fetch
+package eu
 
 import (
 	"bytes"
@@ -16,19 +16,12 @@ import (
 	"time"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
-func init() {
-	register(List{
-		Name:      "eu-fsf",
-		Publisher: "EU (Financial Sanctions Files)",
-		// The token is a public constant the FSF site puts in every download
-		// link; it is not a credential.
-		URLs:         []string{"https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw"},
-		Parse:        ParseEU,
-		CyberRegimes: []string{"CYB"},
-	})
-}
+// CyberRegimes marks a cyber designation: the EU's regime code for
+// Council Decision (CFSP) 2019/797 and Regulation (EU) 2019/796.
+var CyberRegimes = []string{"CYB"}
 
 // Attribute keys of EU entities.
 const (
@@ -39,56 +32,56 @@ const (
 	euAttrTitle   = "title"
 )
 
-// ParseEU reads the EU Financial Sanctions Files consolidated list, either
+// Parse reads the EU Financial Sanctions Files consolidated list, either
 // as xmlFullSanctionsList_1_1 or as csvFullSanctionsList_1_1; it tells them
 // apart by content, since the download URL names neither.
-func ParseEU(ctx context.Context, files []RawFile) (*Publication, error) {
+func Parse(ctx context.Context, files []source.RawFile) (*source.Publication, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("parse eu-fsf: %w", err)
 	}
 	if len(files) != 1 {
-		return nil, &ParseError{File: "eu-fsf", Err: fmt.Errorf("want the one FSF file, got %d files", len(files))}
+		return nil, &source.ParseError{File: "eu-fsf", Err: fmt.Errorf("want the one FSF file, got %d files", len(files))}
 	}
 	f := files[0]
 	name := euFileName(f)
 	data := bytes.TrimPrefix(f.Data, []byte("\xef\xbb\xbf"))
 	head := bytes.TrimLeft(data[:min(len(data), 4096)], " \t\r\n")
 	var (
-		pub *Publication
+		pub *source.Publication
 		err error
 	)
 	switch {
 	case len(head) == 0:
-		return nil, &ParseError{File: name, Err: errors.New("empty file: not an EU FSF file")}
-	case euLooksLikeHTML(head):
+		return nil, &source.ParseError{File: name, Err: errors.New("empty file: not an EU FSF file")}
+	case source.LooksLikeHTML(head):
 		msg := "not an EU FSF file: an HTML page"
-		if t := euHTMLTitle(head); t != "" {
+		if t := source.HTMLTitle(head); t != "" {
 			msg += " titled " + strconv.Quote(t)
 		}
-		return nil, &ParseError{File: name, Pos: "line 1", Err: errors.New(msg)}
+		return nil, &source.ParseError{File: name, Pos: "line 1", Err: errors.New(msg)}
 	case head[0] == '<':
 		// XML 1.0 allows DEL and the C1 controls, which no list has.
-		if err := checkControls(name, data, len(f.Data)-len(data)); err != nil {
+		if err := source.CheckControls(name, data, len(f.Data)-len(data)); err != nil {
 			return nil, err
 		}
 		pub, err = parseEUXML(ctx, name, data)
 	case euIsCSVHeader(head):
 		// The FSF writes UTF-8, and the CSV reader would pass any other
 		// byte on (the XML decoder checks for itself).
-		if err := checkUTF8(name, data, len(f.Data)-len(data)); err != nil {
+		if err := source.CheckUTF8(name, data, len(f.Data)-len(data)); err != nil {
 			return nil, err
 		}
 		pub, err = parseEUCSV(ctx, name, data)
 	default:
-		return nil, &ParseError{File: name, Pos: "line 1", Err: errors.New("not an EU FSF file: neither XML nor the FSF CSV header")}
+		return nil, &source.ParseError{File: name, Pos: "line 1", Err: errors.New("not an EU FSF file: neither XML nor the FSF CSV header")}
 	}
 	if err != nil {
 		return nil, err
 	}
-	return finish(name, pub)
+	return source.Finish(name, pub)
 }
 
-func euFileName(f RawFile) string {
+func euFileName(f source.RawFile) string {
 	if f.Name != "" {
 		return f.Name
 	}
@@ -100,35 +93,6 @@ func euFileName(f RawFile) string {
 	return "eu-fsf"
 }
 
-func euLooksLikeHTML(head []byte) bool {
-	for _, p := range []string{"<!doctype html", "<html"} {
-		if len(head) >= len(p) && bytes.EqualFold(head[:len(p)], []byte(p)) {
-			return true
-		}
-	}
-	return false
-}
-
-// euHTMLTitle returns an error page's title, which usually says what went
-// wrong on the server ("500 Internal Server Error").
-func euHTMLTitle(head []byte) string {
-	lower := lowerASCII(head) // offsets in it are offsets in head
-	i := bytes.Index(lower, []byte("<title>"))
-	if i < 0 {
-		return ""
-	}
-	rest := head[i+len("<title>"):]
-	j := bytes.Index(lower[i+len("<title>"):], []byte("</title>"))
-	if j < 0 {
-		return ""
-	}
-	t := []rune(tracker.CleanSpace(string(rest[:j])))
-	if len(t) > 120 {
-		t = append(t[:120], '…')
-	}
-	return string(t)
-}
-
 // euXML reads one xmlFullSanctionsList_1_1 file. It streams: a token loop
 // over the whole file, and one sanctionEntity at a time built straight into
 // a tracker.Entity, so memory holds the entities and never a document tree.
@@ -137,7 +101,7 @@ func euHTMLTitle(head []byte) string {
 type euXML struct {
 	d     *xml.Decoder
 	file  string
-	drift driftLog
+	drift source.DriftLog
 }
 
 // euKnown are the FSF XML's elements, each with its attributes: those the
@@ -179,25 +143,25 @@ func euSet(names ...string) map[string]bool {
 func (p *euXML) check(parent string, se xml.StartElement) {
 	known, ok := euKnown[se.Name.Local]
 	if !ok {
-		p.drift.note(tracker.DriftElement, strings.Trim(parent, "<>")+"/"+se.Name.Local, "", p.pos())
+		p.drift.Note(tracker.DriftElement, strings.Trim(parent, "<>")+"/"+se.Name.Local, "", p.pos())
 		return
 	}
 	for _, a := range se.Attr {
 		if a.Name.Space == "" && a.Name.Local != "xmlns" && !known[a.Name.Local] {
-			p.drift.note(tracker.DriftAttribute, se.Name.Local+"@"+a.Name.Local, a.Value, p.pos())
+			p.drift.Note(tracker.DriftAttribute, se.Name.Local+"@"+a.Name.Local, a.Value, p.pos())
 		}
 	}
 }
 
-func parseEUXML(ctx context.Context, file string, data []byte) (*Publication, error) {
+func parseEUXML(ctx context.Context, file string, data []byte) (*source.Publication, error) {
 	p := &euXML{d: xml.NewDecoder(bytes.NewReader(data)), file: file}
-	p.drift = driftLog{list: "eu-fsf", file: file}
+	p.drift = source.DriftLog{List: "eu-fsf", File: file}
 	root, err := p.root()
 	if err != nil {
 		return nil, err
 	}
 	p.check("", root)
-	pub := &Publication{}
+	pub := &source.Publication{}
 	if gd := euAttr(root, "generationDate"); gd != "" {
 		if pub.PublishedAt, err = euGenerationDate(gd); err != nil {
 			return nil, p.errAt(err)
@@ -231,7 +195,7 @@ func parseEUXML(ctx context.Context, file string, data []byte) (*Publication, er
 				return nil, err
 			}
 			if first, dup := lineOf[e.ID]; dup {
-				return nil, &ParseError{File: file, Pos: fmt.Sprintf("line %d", line),
+				return nil, &source.ParseError{File: file, Pos: fmt.Sprintf("line %d", line),
 					Err: fmt.Errorf("sanctionEntity logicalId %s again (first on line %d): two entities with one id", e.ID, first)}
 			}
 			lineOf[e.ID] = line
@@ -240,7 +204,7 @@ func parseEUXML(ctx context.Context, file string, data []byte) (*Publication, er
 			if err := p.trailer(); err != nil {
 				return nil, err
 			}
-			pub.Drift = p.drift.drift
+			pub.Drift = p.drift.Drift()
 			return pub, nil
 		}
 	}
@@ -301,7 +265,7 @@ func (p *euXML) pos() string {
 }
 
 func (p *euXML) errAt(err error) error {
-	return &ParseError{File: p.file, Pos: p.pos(), Err: err}
+	return &source.ParseError{File: p.file, Pos: p.pos(), Err: err}
 }
 
 // syntaxErr turns a decoder error into a ParseError. A file that ends
@@ -319,7 +283,7 @@ func (p *euXML) syntaxErr(err error, inside string) error {
 	case errors.As(err, &se):
 		err = fmt.Errorf("XML syntax error: %s", se.Msg)
 	}
-	return &ParseError{File: p.file, Pos: pos, Err: err}
+	return &source.ParseError{File: p.file, Pos: pos, Err: err}
 }
 
 // each calls fn for every child element of the element just started and
@@ -516,7 +480,7 @@ func euAttr(se xml.StartElement, local string) string {
 // and the CSV of one publication must get the same PublishedAt, since the
 // store refuses a publication dated before the latest one.
 func euGenerationDate(s string) (string, error) {
-	d, err := PublicationDate(s, FormISO)
+	d, err := source.PublicationDate(s, source.FormISO)
 	if err != nil {
 		return "", fmt.Errorf("generationDate: %w", err)
 	}
@@ -717,7 +681,7 @@ func euPartialDate(year, month, day string) string {
 			return verbatim
 		}
 	}
-	return isoPartial(y, m, d)
+	return source.ISOPartial(y, m, d)
 }
 
 type euIdent struct {
@@ -816,11 +780,11 @@ func (b *euBuilder) contact(key, value string) {
 func (b *euBuilder) build(file, pos string) (*tracker.Entity, error) {
 	e := &b.e
 	if strings.TrimSpace(e.ID) == "" {
-		return nil, &ParseError{File: file, Pos: pos, Err: errors.New("entity without logicalId")}
+		return nil, &source.ParseError{File: file, Pos: pos, Err: errors.New("entity without logicalId")}
 	}
 	best := euPrimaryName(b.names, b.nameIDs)
 	if best < 0 {
-		return nil, &ParseError{File: file, Pos: pos + " (logicalId " + e.ID + ")", Err: errors.New("entity without a name (no nameAlias with a wholeName)")}
+		return nil, &source.ParseError{File: file, Pos: pos + " (logicalId " + e.ID + ")", Err: errors.New("entity without a name (no nameAlias with a wholeName)")}
 	}
 	e.Name = b.names[best].Name
 	for i, a := range b.names {

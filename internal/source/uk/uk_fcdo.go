@@ -1,4 +1,4 @@
-package fetch
+package uk
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // The UK Sanctions List, published by the FCDO: since 28 January 2026 the
@@ -21,28 +22,18 @@ import (
 
 const ukFCDOList = "uk-sanctions-list"
 
-func init() {
-	register(List{
-		Name:         ukFCDOList,
-		Publisher:    "UK (FCDO UK Sanctions List)",
-		URLs:         []string{"https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml"},
-		Parse:        ParseUKSanctionsList,
-		CyberRegimes: ukCyberRegimes,
-	})
-}
-
-// ParseUKSanctionsList parses the FCDO UK Sanctions List in either of its
+// ParseSanctionsList parses the FCDO UK Sanctions List in either of its
 // formats, told apart by content rather than by name: XML or CSV.
-func ParseUKSanctionsList(ctx context.Context, files []RawFile) (*Publication, error) {
+func ParseSanctionsList(ctx context.Context, files []source.RawFile) (*source.Publication, error) {
 	if len(files) != 1 {
 		return nil, fmt.Errorf("parse %s: want one file, got %d", ukFCDOList, len(files))
 	}
 	f := files[0]
-	if ukLooksLikeHTML(f.Data) {
-		return nil, &ParseError{File: f.Name, Err: errUKHTML}
+	if source.LooksLikeHTML(f.Data) {
+		return nil, &source.ParseError{File: f.Name, Err: source.HTMLPageError("", f.Data)}
 	}
 	head := bytes.TrimLeft(bytes.TrimPrefix(f.Data, []byte("\xef\xbb\xbf")), " \t\r\n")
-	var pub *Publication
+	var pub *source.Publication
 	var err error
 	if len(head) > 0 && head[0] == '<' {
 		pub, err = parseFCDOXML(ctx, f)
@@ -52,7 +43,7 @@ func ParseUKSanctionsList(ctx context.Context, files []RawFile) (*Publication, e
 	if err != nil {
 		return nil, err
 	}
-	return finish(f.Name, pub)
+	return source.Finish(f.Name, pub)
 }
 
 // XML ------------------------------------------------------------------------
@@ -179,15 +170,15 @@ var fcdoDetailLeaves = map[string]func(b *ukBuilder, v string){
 	"HullIdentificationNumber":   func(b *ukBuilder, v string) { b.ident(ukIDHIN, v, "") },
 }
 
-func parseFCDOXML(ctx context.Context, f RawFile) (*Publication, error) {
+func parseFCDOXML(ctx context.Context, f source.RawFile) (*source.Publication, error) {
 	// XML 1.0 allows DEL and the C1 controls, which no list has.
-	if err := checkControls(f.Name, f.Data, 0); err != nil {
+	if err := source.CheckControls(f.Name, f.Data, 0); err != nil {
 		return nil, err
 	}
 	dec := xml.NewDecoder(bytes.NewReader(f.Data))
 	w := &ukWarner{list: ukFCDOList, file: f.Name}
 	line := func() string { l, _ := dec.InputPos(); return fmt.Sprintf("line %d", l) }
-	pub := &Publication{}
+	pub := &source.Publication{}
 	dates := ukDates{}
 	root := false
 	// The line of each UniqueID's designation: two designations with one
@@ -207,7 +198,7 @@ func parseFCDOXML(ctx context.Context, f RawFile) (*Publication, error) {
 		}
 		if !root {
 			if se.Name.Local != "Designations" {
-				return nil, &ParseError{File: f.Name, Pos: line(), Err: fmt.Errorf("root element <%s>, want <Designations>: not a UK Sanctions List XML", se.Name.Local)}
+				return nil, &source.ParseError{File: f.Name, Pos: line(), Err: fmt.Errorf("root element <%s>, want <Designations>: not a UK Sanctions List XML", se.Name.Local)}
 			}
 			root = true
 			continue
@@ -220,8 +211,8 @@ func parseFCDOXML(ctx context.Context, f RawFile) (*Publication, error) {
 			}
 			// The XML's form is not documented; accept the forms the
 			// UK publishes dates in and refuse anything else.
-			if pub.PublishedAt, err = PublicationDate(s, FormISO, FormDayMonthYear, FormDayMonAbbrevYear); err != nil {
-				return nil, &ParseError{File: f.Name, Pos: line(), Err: fmt.Errorf("DateGenerated: %w", err)}
+			if pub.PublishedAt, err = source.PublicationDate(s, source.FormISO, source.FormDayMonthYear, source.FormDayMonAbbrevYear); err != nil {
+				return nil, &source.ParseError{File: f.Name, Pos: line(), Err: fmt.Errorf("DateGenerated: %w", err)}
 			}
 		case "Designation":
 			n++
@@ -240,7 +231,7 @@ func parseFCDOXML(ctx context.Context, f RawFile) (*Publication, error) {
 				return nil, err
 			}
 			if first, dup := lineOf[e.ID]; dup {
-				return nil, &ParseError{File: f.Name, Pos: fmt.Sprintf("line %d (designation %d, %s)", start, n, e.ID),
+				return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d (designation %d, %s)", start, n, e.ID),
 					Err: fmt.Errorf("UniqueID %s again (first on line %d): two designations with one id", e.ID, first)}
 			}
 			lineOf[e.ID] = start
@@ -253,7 +244,7 @@ func parseFCDOXML(ctx context.Context, f RawFile) (*Publication, error) {
 		}
 	}
 	if !root {
-		return nil, &ParseError{File: f.Name, Err: errors.New("no <Designations> element: empty or not XML")}
+		return nil, &source.ParseError{File: f.Name, Err: errors.New("no <Designations> element: empty or not XML")}
 	}
 	pub.Drift = w.drift
 	return pub, nil
@@ -264,13 +255,13 @@ func parseFCDOXML(ctx context.Context, f RawFile) (*Publication, error) {
 func fcdoXMLError(file string, dec *xml.Decoder, err error) error {
 	var se *xml.SyntaxError
 	if errors.As(err, &se) && se.Msg == "unexpected EOF" {
-		return &ParseError{File: file, Pos: fmt.Sprintf("line %d", se.Line), Err: errors.New("unexpected EOF: the file ends inside an element: truncated")}
+		return &source.ParseError{File: file, Pos: fmt.Sprintf("line %d", se.Line), Err: errors.New("unexpected EOF: the file ends inside an element: truncated")}
 	}
 	if errors.As(err, &se) {
-		return &ParseError{File: file, Pos: fmt.Sprintf("line %d", se.Line), Err: errors.New(se.Msg)}
+		return &source.ParseError{File: file, Pos: fmt.Sprintf("line %d", se.Line), Err: errors.New(se.Msg)}
 	}
 	l, _ := dec.InputPos()
-	return &ParseError{File: file, Pos: fmt.Sprintf("line %d", l), Err: err}
+	return &source.ParseError{File: file, Pos: fmt.Sprintf("line %d", l), Err: err}
 }
 
 func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates ukDates) (*tracker.Entity, error) {
@@ -278,7 +269,7 @@ func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates uk
 	pos := fmt.Sprintf("line %d (designation %d)", line, n)
 	b.e.ID = strings.TrimSpace(d.UniqueID)
 	if b.e.ID == "" {
-		return nil, &ParseError{File: file, Pos: pos, Err: errors.New("designation without UniqueID")}
+		return nil, &source.ParseError{File: file, Pos: pos, Err: errors.New("designation without UniqueID")}
 	}
 	pos = fmt.Sprintf("line %d (designation %d, %s)", line, n, b.e.ID)
 	b.attr(ukAttrRef, b.e.ID)
@@ -426,21 +417,21 @@ type fcdoCols struct {
 	shipType, tonnage, length, yearBuilt, hin       int
 }
 
-func parseFCDOCSV(ctx context.Context, f RawFile) (*Publication, error) {
+func parseFCDOCSV(ctx context.Context, f source.RawFile) (*source.Publication, error) {
 	// The FCDO writes UTF-8; ukText's Windows-1252 reading is for OFSI's
 	// older files, and would make up characters from a damaged one.
 	text := bytes.TrimPrefix(f.Data, []byte("\xef\xbb\xbf"))
-	if err := checkUTF8(f.Name, text, len(f.Data)-len(text)); err != nil {
+	if err := source.CheckUTF8(f.Name, text, len(f.Data)-len(text)); err != nil {
 		return nil, err
 	}
 	r := csv.NewReader(bytes.NewReader(ukText(f.Data)))
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
-	pub := &Publication{}
+	pub := &source.Publication{}
 
 	first, err := r.Read()
 	if err == io.EOF {
-		return nil, &ParseError{File: f.Name, Err: errors.New("empty file")}
+		return nil, &source.ParseError{File: f.Name, Err: errors.New("empty file")}
 	}
 	if err != nil {
 		return nil, ukCSVError(f.Name, err)
@@ -450,8 +441,8 @@ func parseFCDOCSV(ctx context.Context, f RawFile) (*Publication, error) {
 	var header []string
 	if len(first) >= 1 && strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(first[0], "\ufeff")), "Report Date") {
 		_, d, _ := strings.Cut(strings.Join(first, ","), ":")
-		if pub.PublishedAt, err = PublicationDate(strings.Trim(d, " ,"), FormDayMonAbbrevYear, FormDayMonthYear, FormISO); err != nil {
-			return nil, &ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("the \"Report Date\" line: %w", err)}
+		if pub.PublishedAt, err = source.PublicationDate(strings.Trim(d, " ,"), source.FormDayMonAbbrevYear, source.FormDayMonthYear, source.FormISO); err != nil {
+			return nil, &source.ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("the \"Report Date\" line: %w", err)}
 		}
 		if header, err = r.Read(); err != nil {
 			return nil, ukCSVError(f.Name, err)
@@ -463,10 +454,10 @@ func parseFCDOCSV(ctx context.Context, f RawFile) (*Publication, error) {
 	header = append([]string(nil), header...)
 	cols, missing, err := newUKColumns(header, fcdoCSVColumns)
 	if err != nil {
-		return nil, &ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", headerLine), Err: err}
+		return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", headerLine), Err: err}
 	}
 	if len(missing) > 0 {
-		return nil, &ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", headerLine),
+		return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", headerLine),
 			Err: fmt.Errorf("%s: not a UK Sanctions List CSV, or its format changed", ukMissing(missing))}
 	}
 	w := &ukWarner{list: ukFCDOList, file: f.Name}
@@ -488,7 +479,7 @@ func parseFCDOCSV(ctx context.Context, f RawFile) (*Publication, error) {
 		}
 		line, _ := r.FieldPos(0)
 		if len(row) != len(header) {
-			return nil, &ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", line),
+			return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", line),
 				Err: fmt.Errorf("row has %d fields, the header %d (truncated file?)", len(row), len(header))}
 		}
 		if n%4096 == 0 {
@@ -501,7 +492,7 @@ func parseFCDOCSV(ctx context.Context, f RawFile) (*Publication, error) {
 			if ukBlankRow(row) {
 				continue
 			}
-			return nil, &ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", line), Err: errors.New("row without Unique ID")}
+			return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", line), Err: errors.New("row without Unique ID")}
 		}
 		b := byID[id]
 		if b == nil {

@@ -1,12 +1,12 @@
-package fetch
+package uk
 
 import "strings"
 
-// ukCyberRegimes mark a cyber designation on both UK lists: the FCDO list
+// CyberRegimes mark a cyber designation on both UK lists: the FCDO list
 // names the regulation, OFSI named the regime in short. OFSI rows are mapped
 // to the regulation title, so the short form only matters for files whose
 // regime the mapping below does not know.
-var ukCyberRegimes = []string{"The Cyber (Sanctions) (EU Exit) Regulations 2020", "Cyber"}
+var CyberRegimes = []string{"The Cyber (Sanctions) (EU Exit) Regulations 2020", "Cyber"}
 
 // ukRegimes pairs each regime as OFSI's Consolidated List names it ("Regime")
 // with the regulation title the FCDO UK Sanctions List gives it ("RegimeName")
@@ -85,9 +85,9 @@ func init() {
 	}
 }
 
-// UKRegimeTitle returns the FCDO regulation title of a regime as OFSI named
+// RegimeTitle returns the FCDO regulation title of a regime as OFSI named
 // it, or the name unchanged when the regime is not known.
-func UKRegimeTitle(ofsiName string) string {
+func RegimeTitle(ofsiName string) string {
 	ofsiName = strings.TrimSpace(ofsiName)
 	if t, ok := ukRegimeTitle[ofsiName]; ok {
 		return t

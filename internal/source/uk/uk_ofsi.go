@@ -1,4 +1,4 @@
-package fetch
+package uk
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // OFSI's Consolidated List of Financial Sanctions Targets (ConList.csv): the
@@ -27,16 +29,6 @@ import (
 // carry no reference: those designations are "OFSI-<Group ID>".
 
 const ukOFSIList = "uk-ofsi-conlist"
-
-func init() {
-	register(List{
-		Name:         ukOFSIList,
-		Publisher:    "UK (OFSI Consolidated List)",
-		Parse:        ParseOFSIConList,
-		CyberRegimes: ukCyberRegimes,
-		ImportOnly:   true,
-	})
-}
 
 // Columns of both ConList layouts: the 29 of 2020 and the 36 of the later
 // files (2022 on, here), told apart by the columns only the later one has.
@@ -56,23 +48,23 @@ var (
 	}
 )
 
-// ParseOFSIConList parses an OFSI ConList.csv of either layout.
-func ParseOFSIConList(ctx context.Context, files []RawFile) (*Publication, error) {
+// ParseConList parses an OFSI ConList.csv of either layout.
+func ParseConList(ctx context.Context, files []source.RawFile) (*source.Publication, error) {
 	if len(files) != 1 {
 		return nil, fmt.Errorf("parse %s: want one file, got %d", ukOFSIList, len(files))
 	}
 	f := files[0]
-	if ukLooksLikeHTML(f.Data) {
-		return nil, &ParseError{File: f.Name, Err: errUKHTML}
+	if source.LooksLikeHTML(f.Data) {
+		return nil, &source.ParseError{File: f.Name, Err: source.HTMLPageError("", f.Data)}
 	}
 	if bytes.HasPrefix(f.Data, []byte("PK\x03\x04")) {
-		return nil, &ParseError{File: f.Name, Err: errors.New("an .xlsx workbook (a zip file): only the ConList CSV is read; export the sheet as CSV")}
+		return nil, &source.ParseError{File: f.Name, Err: errors.New("an .xlsx workbook (a zip file): only the ConList CSV is read; export the sheet as CSV")}
 	}
 	pub, err := parseOFSI(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	return finish(f.Name, pub)
+	return source.Finish(f.Name, pub)
 }
 
 type ofsiCols struct {
@@ -105,28 +97,28 @@ type ofsiRegime struct {
 	oiText string
 }
 
-func parseOFSI(ctx context.Context, f RawFile) (*Publication, error) {
+func parseOFSI(ctx context.Context, f source.RawFile) (*source.Publication, error) {
 	text := ukText(f.Data)
-	if err := checkControls(f.Name, text, 0); err != nil {
+	if err := source.CheckControls(f.Name, text, 0); err != nil {
 		return nil, err
 	}
 	r := csv.NewReader(bytes.NewReader(text))
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
-	pub := &Publication{}
+	pub := &source.Publication{}
 
 	first, err := r.Read()
 	if err == io.EOF {
-		return nil, &ParseError{File: f.Name, Err: errors.New("empty file")}
+		return nil, &source.ParseError{File: f.Name, Err: errors.New("empty file")}
 	}
 	if err != nil {
 		return nil, ukCSVError(f.Name, err)
 	}
 	if len(first) < 2 || ukColumnKey(first[0]) != "last updated" {
-		return nil, &ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("want \"Last Updated,dd/mm/yyyy\", got %.60q: not an OFSI ConList CSV", strings.Join(first, ","))}
+		return nil, &source.ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("want \"Last Updated,dd/mm/yyyy\", got %.60q: not an OFSI ConList CSV", strings.Join(first, ","))}
 	}
-	if pub.PublishedAt, err = PublicationDate(first[1], FormDayMonthYear); err != nil {
-		return nil, &ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("the \"Last Updated\" date: %w", err)}
+	if pub.PublishedAt, err = source.PublicationDate(first[1], source.FormDayMonthYear); err != nil {
+		return nil, &source.ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("the \"Last Updated\" date: %w", err)}
 	}
 	header, err := r.Read()
 	if err != nil {
@@ -139,7 +131,7 @@ func parseOFSI(ctx context.Context, f RawFile) (*Publication, error) {
 	// must then be there.
 	probe, _, err := newUKColumns(header, nil)
 	if err != nil {
-		return nil, &ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", headerLine), Err: err}
+		return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", headerLine), Err: err}
 	}
 	layout := ofsi2020Columns
 	for _, c := range ofsiNewColumns {
@@ -150,7 +142,7 @@ func parseOFSI(ctx context.Context, f RawFile) (*Publication, error) {
 	want := append(append([]string(nil), ofsiCommonColumns...), layout...)
 	cols, missing, _ := newUKColumns(header, want)
 	if len(missing) > 0 {
-		return nil, &ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", headerLine),
+		return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", headerLine),
 			Err: fmt.Errorf("%s: not an OFSI ConList CSV, or its format changed", ukMissing(missing))}
 	}
 	w := &ukWarner{list: ukOFSIList, file: f.Name}
@@ -172,7 +164,7 @@ func parseOFSI(ctx context.Context, f RawFile) (*Publication, error) {
 		}
 		line, _ := r.FieldPos(0)
 		if len(row) != len(header) {
-			return nil, &ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", line),
+			return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", line),
 				Err: fmt.Errorf("row has %d fields, the header %d (truncated file?)", len(row), len(header))}
 		}
 		if n%4096 == 0 {
@@ -185,7 +177,7 @@ func parseOFSI(ctx context.Context, f RawFile) (*Publication, error) {
 			if ukBlankRow(row) {
 				continue
 			}
-			return nil, &ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", line), Err: errors.New("row without Group ID")}
+			return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", line), Err: errors.New("row without Group ID")}
 		}
 		g := groups[gid]
 		if g == nil {
@@ -270,7 +262,7 @@ func (c *ofsiCols) apply(g *ofsiGroup, row []string, line int) {
 	if rg == nil {
 		g.regimes = append(g.regimes, ofsiRegime{name: regime, b: newUKBuilder(line, c.dates)})
 		rg = &g.regimes[len(g.regimes)-1]
-		rg.b.program(UKRegimeTitle(regime))
+		rg.b.program(RegimeTitle(regime))
 		rg.b.attr(ukAttrGroupID, g.id)
 	}
 	b := rg.b

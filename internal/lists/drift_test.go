@@ -1,4 +1,4 @@
-package fetch
+package lists
 
 import (
 	"bytes"
@@ -11,6 +11,10 @@ import (
 
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/shareddata"
+	"github.com/cybersanctions/tracker/internal/source"
+	"github.com/cybersanctions/tracker/internal/source/eu"
+	"github.com/cybersanctions/tracker/internal/source/ofac"
+	"github.com/cybersanctions/tracker/internal/source/uk"
 )
 
 // TestSharedDataNoDrift parses every published file in the shared data: a
@@ -19,11 +23,11 @@ import (
 func TestSharedDataNoDrift(t *testing.T) {
 	dir := shareddata.Dir(t)
 	type pub struct {
-		parse Parser
+		parse source.Parser
 		files []string // relative to dir
 	}
 	var pubs []pub
-	glob := func(parse Parser, pattern string) {
+	glob := func(parse source.Parser, pattern string) {
 		ms, err := filepath.Glob(filepath.Join(dir, pattern))
 		if err != nil {
 			t.Fatal(err)
@@ -35,7 +39,7 @@ func TestSharedDataNoDrift(t *testing.T) {
 			pubs = append(pubs, pub{parse, []string{m}})
 		}
 	}
-	dirs := func(parse Parser, pattern string) {
+	dirs := func(parse source.Parser, pattern string) {
 		ms, _ := filepath.Glob(filepath.Join(dir, pattern))
 		if len(ms) == 0 {
 			t.Fatalf("no directories match %s", pattern)
@@ -45,27 +49,27 @@ func TestSharedDataNoDrift(t *testing.T) {
 			pubs = append(pubs, pub{parse, fs})
 		}
 	}
-	glob(ParseUKSanctionsList, "uk/fcdo/*.csv")
-	glob(ParseUKSanctionsList, "uk/fcdo/*.xml")
-	glob(ParseOFSIConList, "uk/ofsi/*.csv")
-	glob(ParseEU, "eu/fsf/*.xml")
-	glob(ParseEU, "eu/excerpts/*")
-	glob(ParseOFAC, "ofac/xml/*.xml")
-	glob(ParseOFAC, "ofac/constructed/*.xml")
-	glob(ParseOFAC, "ofac/sdn-csv/*.csv")
-	dirs(ParseOFAC, "ofac/sdn-csv-trio/*")
-	dirs(ParseOFAC, "ofac/cons-csv/*")
+	glob(uk.ParseSanctionsList, "uk/fcdo/*.csv")
+	glob(uk.ParseSanctionsList, "uk/fcdo/*.xml")
+	glob(uk.ParseConList, "uk/ofsi/*.csv")
+	glob(eu.Parse, "eu/fsf/*.xml")
+	glob(eu.Parse, "eu/excerpts/*")
+	glob(ofac.Parse, "ofac/xml/*.xml")
+	glob(ofac.Parse, "ofac/constructed/*.xml")
+	glob(ofac.Parse, "ofac/sdn-csv/*.csv")
+	dirs(ofac.Parse, "ofac/sdn-csv-trio/*")
+	dirs(ofac.Parse, "ofac/cons-csv/*")
 
 	for _, p := range pubs {
 		name := strings.TrimPrefix(p.files[0], dir+string(filepath.Separator))
 		t.Run(name, func(t *testing.T) {
-			var files []RawFile
+			var files []source.RawFile
 			for _, f := range p.files {
 				data, err := os.ReadFile(f)
 				if err != nil {
 					t.Fatal(err)
 				}
-				files = append(files, RawFile{Name: filepath.Base(f), Origin: f, Data: data})
+				files = append(files, source.RawFile{Name: filepath.Base(f), Origin: f, Data: data})
 			}
 			got, err := p.parse(context.Background(), files)
 			if err != nil && strings.Contains(name, "excerpt") {
@@ -112,7 +116,7 @@ func TestUKDrift(t *testing.T) {
 			[]tracker.Drift{{Kind: "value", Name: "regime=" + regime}}, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			pub, err := ParseUKSanctionsList(context.Background(), []RawFile{{Name: tt.file, Data: tt.data}})
+			pub, err := uk.ParseSanctionsList(context.Background(), []source.RawFile{{Name: tt.file, Data: tt.data}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,7 +130,7 @@ func TestUKDrift(t *testing.T) {
 			if tt.regime {
 				// The same file under a regime the table knows: no drift.
 				known := bytes.ReplaceAll(tt.data, []byte(regime), []byte("The Global Irregular Migration and Trafficking in Persons Sanctions Regulations 2025"))
-				kp, err := ParseUKSanctionsList(context.Background(), []RawFile{{Name: tt.file, Data: known}})
+				kp, err := uk.ParseSanctionsList(context.Background(), []source.RawFile{{Name: tt.file, Data: known}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -213,24 +217,24 @@ func TestEUOFACDrift(t *testing.T) {
 		name      string
 		file      string
 		orig, new []byte
-		parse     Parser
+		parse     source.Parser
 		want      []tracker.Drift
 	}{
-		{"eu xml element", "2020-07-30.xml", euXML, everyEntry(euXML, "</sanctionEntity>", "<riskScore>high</riskScore>"), ParseEU,
+		{"eu xml element", "2020-07-30.xml", euXML, everyEntry(euXML, "</sanctionEntity>", "<riskScore>high</riskScore>"), eu.Parse,
 			[]tracker.Drift{{Kind: "element", Name: "sanctionEntity/riskScore"}}},
-		{"eu xml attribute", "2020-07-30.xml", euXML, bytes.ReplaceAll(euXML, []byte("<nameAlias "), []byte(`<nameAlias script="Latn" `)), ParseEU,
+		{"eu xml attribute", "2020-07-30.xml", euXML, bytes.ReplaceAll(euXML, []byte("<nameAlias "), []byte(`<nameAlias script="Latn" `)), eu.Parse,
 			[]tracker.Drift{{Kind: "attribute", Name: "nameAlias@script"}}},
-		{"eu csv column", "a.csv", euCSV, bytes.Join(csvLines, nil), ParseEU,
+		{"eu csv column", "a.csv", euCSV, bytes.Join(csvLines, nil), eu.Parse,
 			[]tracker.Drift{{Kind: "column", Name: "Entity_RiskScore"}}},
-		{"ofac xml element", "2025-03-28.consolidated.xml", ofacXML, everyEntry(ofacXML, "</sdnEntry>", "<riskScore>high</riskScore>"), ParseOFAC,
+		{"ofac xml element", "2025-03-28.consolidated.xml", ofacXML, everyEntry(ofacXML, "</sdnEntry>", "<riskScore>high</riskScore>"), ofac.Parse,
 			[]tracker.Drift{{Kind: "element", Name: "sdnEntry/riskScore"}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			base, err := tt.parse(context.Background(), []RawFile{{Name: tt.file, Data: tt.orig}})
+			base, err := tt.parse(context.Background(), []source.RawFile{{Name: tt.file, Data: tt.orig}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			pub, err := tt.parse(context.Background(), []RawFile{{Name: tt.file, Data: tt.new}})
+			pub, err := tt.parse(context.Background(), []source.RawFile{{Name: tt.file, Data: tt.new}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package fetch
+package ofac
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/diff"
 	"github.com/cybersanctions/tracker/internal/shareddata"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // The real OFAC files in the shared data.
@@ -33,35 +34,35 @@ var (
 
 const ofacExcerptXML = "ofac/xml/2020-04-22.sdn-excerpt.xml"
 
-func ofacRead(tb testing.TB, path string) RawFile {
+func ofacRead(tb testing.TB, path string) source.RawFile {
 	tb.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return RawFile{Name: filepath.Base(path), Origin: path, Data: data}
+	return source.RawFile{Name: filepath.Base(path), Origin: path, Data: data}
 }
 
 // ofacReadDir reads the named files of one folder of the shared data.
-func ofacReadDir(tb testing.TB, dir string, names ...string) []RawFile {
+func ofacReadDir(tb testing.TB, dir string, names ...string) []source.RawFile {
 	tb.Helper()
-	files := make([]RawFile, len(names))
+	files := make([]source.RawFile, len(names))
 	for i, n := range names {
 		files[i] = ofacRead(tb, shareddata.Path(tb, dir+"/"+n))
 	}
 	return files
 }
 
-func ofacParse(tb testing.TB, files ...RawFile) *Publication {
+func ofacParse(tb testing.TB, files ...source.RawFile) *source.Publication {
 	tb.Helper()
-	pub, err := ParseOFAC(context.Background(), files)
+	pub, err := Parse(context.Background(), files)
 	if err != nil {
-		tb.Fatalf("ParseOFAC: %v", err)
+		tb.Fatalf("Parse: %v", err)
 	}
 	return pub
 }
 
-func ofacByID(pub *Publication) map[string]*tracker.Entity {
+func ofacByID(pub *source.Publication) map[string]*tracker.Entity {
 	m := make(map[string]*tracker.Entity, len(pub.Entities))
 	for _, e := range pub.Entities {
 		m[e.ID] = e
@@ -99,18 +100,6 @@ func ofacHasProgram(e *tracker.Entity, p string) bool { return slices.Contains(e
 
 func ofacHasID(e *tracker.Entity, typ, value string) bool {
 	return slices.ContainsFunc(e.Identifiers, func(i tracker.Identifier) bool { return i.Type == typ && i.Value == value })
-}
-
-func TestOFACRegistered(t *testing.T) {
-	for _, name := range []string{"ofac-sdn", "ofac-consolidated"} {
-		l, err := Lookup(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if l.Parse == nil || !slices.Contains(l.CyberRegimes, "CYBER2") {
-			t.Errorf("%s: %+v", name, l)
-		}
-	}
 }
 
 // TestParseOFACSDNCSV reads every real sdn.csv on its own, the way the
@@ -248,10 +237,10 @@ func TestParseOFACComments(t *testing.T) {
 // to the wrong entry, would be silent damage: the set is rejected.
 func TestParseOFACExcerptInconsistent(t *testing.T) {
 	files := ofacReadDir(t, "ofac/sdn-csv-trio/2025-05-16-excerpt", "sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv")
-	_, err := ParseOFAC(context.Background(), files)
-	var pe *ParseError
+	_, err := Parse(context.Background(), files)
+	var pe *source.ParseError
 	if !errors.As(err, &pe) {
-		t.Fatalf("err = %v, want a *ParseError", err)
+		t.Fatalf("err = %v, want a *source.ParseError", err)
 	}
 	// add.csv is read before alt.csv; its line 12 is the first row whose
 	// ent_num (12562) is not in sdn.csv.
@@ -312,8 +301,8 @@ func TestParseOFACXML(t *testing.T) {
 // the same entity.
 func TestParseOFACXMLExcerpt(t *testing.T) {
 	f := ofacRead(t, shareddata.Path(t, ofacExcerptXML))
-	_, err := ParseOFAC(context.Background(), []RawFile{f})
-	var pe *ParseError
+	_, err := Parse(context.Background(), []source.RawFile{f})
+	var pe *source.ParseError
 	if !errors.As(err, &pe) || pe.File != f.Name || !strings.Contains(err.Error(), "Record_Count is 8197 but the file holds 7 sdnEntry elements") {
 		t.Fatalf("err = %v, want the count mismatch", err)
 	}
@@ -510,17 +499,13 @@ func TestParseOFACSpotChecks(t *testing.T) {
 // CHANGES.md: three CYBER4 additions, nothing removed or amended, and the
 // CAATSA-only entry 27016 is no cyber designation.
 func TestOFACConstructedDiff(t *testing.T) {
-	var pubs []*Publication
+	var pubs []*source.Publication
 	for _, d := range ofacConstructed {
 		pubs = append(pubs, ofacParse(t, ofacRead(t, shareddata.Path(t, "ofac/constructed/"+d+".sdn.xml"))))
 	}
-	l, err := Lookup("ofac-sdn")
-	if err != nil {
-		t.Fatal(err)
-	}
 	changes := diff.Compare("ofac-sdn", pubs[0].Entities, pubs[1].Entities)
 	var got []string
-	for _, c := range (diff.Filter{Regimes: l.CyberRegimes}).Apply(changes) {
+	for _, c := range (diff.Filter{Regimes: CyberPrograms}).Apply(changes) {
 		got = append(got, fmt.Sprintf("%s %s %s %v", c.Kind, c.ID, c.Name, c.Programs))
 	}
 	want := []string{
@@ -532,7 +517,7 @@ func TestOFACConstructedDiff(t *testing.T) {
 		t.Errorf("changes:\n got %q\nwant %q (and no other change, got %d)", got, want, len(changes))
 	}
 	trap := ofacByID(pubs[1])["27016"]
-	if trap == nil || (diff.Filter{Regimes: l.CyberRegimes}).Matches(trap.Programs) {
+	if trap == nil || (diff.Filter{Regimes: CyberPrograms}).Matches(trap.Programs) {
 		t.Errorf("27016 = %+v, want a non-cyber entry", trap)
 	}
 }
@@ -541,10 +526,10 @@ func TestOFACConstructedDiff(t *testing.T) {
 // (with a remark continued in sdn_comments.csv) give equal entities; the
 // XML's vesselInfo and the CSV's vessel columns agree.
 func TestParseOFACFixtures(t *testing.T) {
-	xmlPub := ofacParse(t, ofacRead(t, "testdata/ofac/small.sdn.xml"))
-	var csvFiles []RawFile
+	xmlPub := ofacParse(t, ofacRead(t, "testdata/small.sdn.xml"))
+	var csvFiles []source.RawFile
 	for _, n := range []string{"alt.csv", "sdn_comments.csv", "SDN.CSV", "add.csv"} { // any order, any case
-		f := ofacRead(t, filepath.Join("testdata/ofac/small", strings.ToLower(n)))
+		f := ofacRead(t, filepath.Join("testdata/small", strings.ToLower(n)))
 		f.Name = n
 		csvFiles = append(csvFiles, f)
 	}
@@ -595,40 +580,40 @@ func TestParseOFACFixtures(t *testing.T) {
 func TestParseOFACFileNames(t *testing.T) {
 	row := []byte("36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n")
 	comment := []byte("36,\"more\"\r\n")
-	xmlData := ofacRead(t, "testdata/ofac/small.sdn.xml").Data
+	xmlData := ofacRead(t, "testdata/small.sdn.xml").Data
 	tests := []struct {
 		name    string
-		files   []RawFile
+		files   []source.RawFile
 		wantErr string // "" for success
 		errFile string
 	}{
-		{"plain", []RawFile{{Name: "sdn.csv", Data: row}}, "", ""},
-		{"dated", []RawFile{{Name: "2024-05-03.sdn.csv", Data: row}}, "", ""},
-		{"upper case, path", []RawFile{{Name: "downloads/SDN.CSV", Data: row}}, "", ""},
-		{"name from origin", []RawFile{{Origin: "https://example.test/x/sdn.csv?ts=1", Data: row}}, "", ""},
-		{"dated set", []RawFile{{Name: "2025-05-16.sdn.csv", Data: row}, {Name: "2025-05-16.sdn_comments.csv", Data: comment}}, "", ""},
-		{"consolidated set", []RawFile{{Name: "CONS_PRIM.CSV", Data: row}, {Name: "cons_comments.csv", Data: comment}}, "", ""},
-		{"XML under any name", []RawFile{{Name: "download", Data: xmlData}}, "", ""},
-		{"comments alone", []RawFile{{Name: "sdn_comments.csv", Data: comment}}, "without its main file sdn.csv", "sdn_comments.csv"},
+		{"plain", []source.RawFile{{Name: "sdn.csv", Data: row}}, "", ""},
+		{"dated", []source.RawFile{{Name: "2024-05-03.sdn.csv", Data: row}}, "", ""},
+		{"upper case, path", []source.RawFile{{Name: "downloads/SDN.CSV", Data: row}}, "", ""},
+		{"name from origin", []source.RawFile{{Origin: "https://example.test/x/sdn.csv?ts=1", Data: row}}, "", ""},
+		{"dated set", []source.RawFile{{Name: "2025-05-16.sdn.csv", Data: row}, {Name: "2025-05-16.sdn_comments.csv", Data: comment}}, "", ""},
+		{"consolidated set", []source.RawFile{{Name: "CONS_PRIM.CSV", Data: row}, {Name: "cons_comments.csv", Data: comment}}, "", ""},
+		{"XML under any name", []source.RawFile{{Name: "download", Data: xmlData}}, "", ""},
+		{"comments alone", []source.RawFile{{Name: "sdn_comments.csv", Data: comment}}, "without its main file sdn.csv", "sdn_comments.csv"},
 		{"no files", nil, "no files", "ofac"},
-		{"unknown name", []RawFile{{Name: "sdn.csv", Data: row}, {Name: "sdn_extra.csv", Data: comment}}, "not an OFAC file name", "sdn_extra.csv"},
-		{"twice", []RawFile{{Name: "sdn.csv", Data: row}, {Name: "x.sdn.csv", Data: row}}, "given twice", "x.sdn.csv"},
-		{"mixed lists", []RawFile{{Name: "sdn.csv", Data: row}, {Name: "cons_alt.csv", Data: comment}}, "a Consolidated list file in a set of SDN list files", "cons_alt.csv"},
-		{"XML in a CSV set", []RawFile{{Name: "sdn.csv", Data: row}, {Name: "sdn.xml", Data: xmlData}}, "markup in a set of 2 files", "sdn.xml"},
-		{"HTML page in a CSV set", []RawFile{{Name: "sdn.csv", Data: row}, {Name: "alt.csv", Data: []byte("\r\n <html><body>busy</body></html>")}}, "markup in a set", "alt.csv"},
+		{"unknown name", []source.RawFile{{Name: "sdn.csv", Data: row}, {Name: "sdn_extra.csv", Data: comment}}, "not an OFAC file name", "sdn_extra.csv"},
+		{"twice", []source.RawFile{{Name: "sdn.csv", Data: row}, {Name: "x.sdn.csv", Data: row}}, "given twice", "x.sdn.csv"},
+		{"mixed lists", []source.RawFile{{Name: "sdn.csv", Data: row}, {Name: "cons_alt.csv", Data: comment}}, "a Consolidated list file in a set of SDN list files", "cons_alt.csv"},
+		{"XML in a CSV set", []source.RawFile{{Name: "sdn.csv", Data: row}, {Name: "sdn.xml", Data: xmlData}}, "markup in a set of 2 files", "sdn.xml"},
+		{"HTML page in a CSV set", []source.RawFile{{Name: "sdn.csv", Data: row}, {Name: "alt.csv", Data: []byte("\r\n <html><body>busy</body></html>")}}, "markup in a set", "alt.csv"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pub, err := ParseOFAC(context.Background(), tt.files)
+			pub, err := Parse(context.Background(), tt.files)
 			if tt.wantErr == "" {
 				if err != nil || len(pub.Entities) == 0 {
 					t.Fatalf("got %v, %v", pub, err)
 				}
 				return
 			}
-			var pe *ParseError
+			var pe *source.ParseError
 			if !errors.As(err, &pe) || pe.File != tt.errFile || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("err = %v, want a ParseError of %s saying %q", err, tt.errFile, tt.wantErr)
+				t.Errorf("err = %v, want a source.ParseError of %s saying %q", err, tt.errFile, tt.wantErr)
 			}
 		})
 	}
@@ -667,8 +652,8 @@ func ofacXMLCuts(data []byte) map[string][]byte {
 func TestParseOFACBadInput(t *testing.T) {
 	sdnCSV := ofacRead(t, shareddata.Path(t, "ofac/sdn-csv/2024-05-03.sdn.csv")).Data
 	consXML := ofacRead(t, shareddata.Path(t, "ofac/xml/2025-03-28.consolidated.xml")).Data
-	euXML := ofacRead(t, shareddata.Path(t, euExcerptXML)).Data
-	html := ofacRead(t, "testdata/ofac/error-503.html").Data
+	euXML := ofacRead(t, shareddata.Path(t, "eu/excerpts/2020-04-15.xmlFullSanctionsList_1_1-excerpt.xml")).Data
+	html := ofacRead(t, "testdata/error-503.html").Data
 	firstLines := func(n int) []byte {
 		i := 0
 		for range n {
@@ -696,7 +681,7 @@ func TestParseOFACBadInput(t *testing.T) {
 		{"duplicate ent_num", "sdn.csv", slices.Concat(firstLines(2), lines[0]), "ent_num 36 again (first on line 1)", "line 3"},
 		{"no name", "sdn.csv", []byte("36,-0- ,-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"), "ent_num 36 has no name", "line 1"},
 		{"empty", "sdn.csv", nil, "no entries", ""},
-		{"EU CSV as sdn.csv", "sdn.csv", ofacRead(t, shareddata.Path(t, euExcerptCSV)).Data, "fields, want 12", "line 1"},
+		{"EU CSV as sdn.csv", "sdn.csv", ofacRead(t, shareddata.Path(t, "eu/excerpts/2024-10-02.csvFullSanctionsList_1_1-excerpt.csv")).Data, "fields, want 12", "line 1"},
 		{"HTML error page", "sdn.xml", html, "not an OFAC list file: an HTML page", "line "},
 		{"XHTML error page", "sdn.xml", []byte(`<?xml version="1.0"?>` + "\n<html><body>busy</body></html>"), "an HTML page", "line 2"},
 		{"EU FSF XML", "sdn.xml", euXML, "not an OFAC list file: root element <export>, want <sdnList>", "line 2"},
@@ -725,14 +710,14 @@ func TestParseOFACBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pub, err := ParseOFAC(context.Background(), []RawFile{{Name: tt.file, Data: tt.data}})
+			pub, err := Parse(context.Background(), []source.RawFile{{Name: tt.file, Data: tt.data}})
 			if pub != nil {
 				t.Errorf("got a publication of %d entities", len(pub.Entities))
 			}
-			var pe *ParseError
+			var pe *source.ParseError
 			t.Log(err) // the message a user would read
 			if !errors.As(err, &pe) {
-				t.Fatalf("err = %v (%T), want a *ParseError", err, err)
+				t.Fatalf("err = %v (%T), want a *source.ParseError", err, err)
 			}
 			if pe.File != tt.file || !strings.HasPrefix(pe.Pos, tt.wantPos) || (tt.wantPos == "" && pe.Pos != "") {
 				t.Errorf("err %q: file %q pos %q, want %q at %q", err, pe.File, pe.Pos, tt.file, tt.wantPos)
@@ -747,24 +732,24 @@ func TestParseOFACBadInput(t *testing.T) {
 // TestParseOFACBadSetRows: a row of a side file that cannot be attached to
 // its entry fails the set, naming the side file and the line.
 func TestParseOFACBadSetRows(t *testing.T) {
-	prim := RawFile{Name: "sdn.csv", Data: []byte("36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n")}
+	prim := source.RawFile{Name: "sdn.csv", Data: []byte("36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n")}
 	tests := []struct {
 		name    string
-		side    RawFile
+		side    source.RawFile
 		wantErr string
 		wantPos string
 	}{
-		{"alias of an absent entry", RawFile{Name: "alt.csv", Data: []byte("36,12,\"aka\",\"AERO-CARIBBEAN\",-0- \r\n37,13,\"aka\",\"X\",-0- \r\n")}, "ent_num 37 is not in sdn.csv", "line 2"},
-		{"address of an absent entry", RawFile{Name: "add.csv", Data: []byte("99,25,-0- ,\"Havana\",\"Cuba\",-0- \r\n")}, "ent_num 99 is not in sdn.csv", "line 1"},
-		{"comment of an absent entry", RawFile{Name: "sdn_comments.csv", Data: []byte("5,\"x\"\r\n")}, "ent_num 5 is not in sdn.csv", "line 1"},
-		{"alias without a name", RawFile{Name: "alt.csv", Data: []byte("36,12,\"aka\",-0- ,-0- \r\n")}, "alias 12 of ent_num 36 has no name", "line 1"},
-		{"alt.csv with add.csv's columns", RawFile{Name: "alt.csv", Data: []byte("36,25,-0- ,\"Havana\",\"Cuba\",-0- \r\n")}, "6 fields, want 5", "line 1"},
-		{"bad add_num", RawFile{Name: "add.csv", Data: []byte("36,x,-0- ,\"Havana\",\"Cuba\",-0- \r\n")}, `add_num "x" is not a number`, "line 1"},
+		{"alias of an absent entry", source.RawFile{Name: "alt.csv", Data: []byte("36,12,\"aka\",\"AERO-CARIBBEAN\",-0- \r\n37,13,\"aka\",\"X\",-0- \r\n")}, "ent_num 37 is not in sdn.csv", "line 2"},
+		{"address of an absent entry", source.RawFile{Name: "add.csv", Data: []byte("99,25,-0- ,\"Havana\",\"Cuba\",-0- \r\n")}, "ent_num 99 is not in sdn.csv", "line 1"},
+		{"comment of an absent entry", source.RawFile{Name: "sdn_comments.csv", Data: []byte("5,\"x\"\r\n")}, "ent_num 5 is not in sdn.csv", "line 1"},
+		{"alias without a name", source.RawFile{Name: "alt.csv", Data: []byte("36,12,\"aka\",-0- ,-0- \r\n")}, "alias 12 of ent_num 36 has no name", "line 1"},
+		{"alt.csv with add.csv's columns", source.RawFile{Name: "alt.csv", Data: []byte("36,25,-0- ,\"Havana\",\"Cuba\",-0- \r\n")}, "6 fields, want 5", "line 1"},
+		{"bad add_num", source.RawFile{Name: "add.csv", Data: []byte("36,x,-0- ,\"Havana\",\"Cuba\",-0- \r\n")}, `add_num "x" is not a number`, "line 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseOFAC(context.Background(), []RawFile{prim, tt.side})
-			var pe *ParseError
+			_, err := Parse(context.Background(), []source.RawFile{prim, tt.side})
+			var pe *source.ParseError
 			if !errors.As(err, &pe) || pe.File != tt.side.Name || pe.Pos != tt.wantPos || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("err = %v, want %s %s: %s", err, tt.side.Name, tt.wantPos, tt.wantErr)
 			}
@@ -776,7 +761,7 @@ func TestParseOFACBadSetRows(t *testing.T) {
 // the archive ("-0" for "-0- "); read as the empty value it stands for.
 // A cut anywhere that loses content is still an error (see the cuts above).
 func TestParseOFACEOFMarker(t *testing.T) {
-	prim := RawFile{Name: "sdn.csv", Data: []byte("36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0")}
+	prim := source.RawFile{Name: "sdn.csv", Data: []byte("36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0")}
 	pub := ofacParse(t, prim)
 	if e := pub.Entities[0]; e.Remarks != "" || e.Name != "AEROCARIBBEAN AIRLINES" {
 		t.Errorf("%+v", e)
@@ -796,14 +781,14 @@ func TestParseOFACCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, p := range []string{"ofac/sdn-csv/2021-08-18.sdn.csv", "ofac/xml/2020-03-17.consolidated.xml"} {
-		pub, err := ParseOFAC(ctx, []RawFile{ofacRead(t, shareddata.Path(t, p))})
+		pub, err := Parse(ctx, []source.RawFile{ofacRead(t, shareddata.Path(t, p))})
 		if pub != nil || !errors.Is(err, context.Canceled) {
 			t.Errorf("%s: got %v, %v; want context.Canceled", p, pub, err)
 		}
 	}
 }
 
-// FuzzParseOFAC: whatever the input, ParseOFAC returns either a publication
+// FuzzParseOFAC: whatever the input, Parse returns either a publication
 // of named entities with unique ids or a *ParseError, and never panics. The
 // second input goes in as a side file of a CSV set, chosen by the third.
 func FuzzParseOFAC(f *testing.F) {
@@ -814,18 +799,18 @@ func FuzzParseOFAC(f *testing.F) {
 		}
 		return data
 	}
-	xmlData := read("testdata/ofac/small.sdn.xml")
-	sdn := read("testdata/ofac/small/sdn.csv")
+	xmlData := read("testdata/small.sdn.xml")
+	sdn := read("testdata/small/sdn.csv")
 	side := map[byte][]byte{
-		1: read("testdata/ofac/small/sdn_comments.csv"),
-		2: read("testdata/ofac/small/add.csv"),
-		3: read("testdata/ofac/small/alt.csv"),
+		1: read("testdata/small/sdn_comments.csv"),
+		2: read("testdata/small/add.csv"),
+		3: read("testdata/small/alt.csv"),
 	}
 	f.Add(xmlData, []byte(nil), byte(0))
 	f.Add(xmlData[:len(xmlData)/2], []byte(nil), byte(0))
 	f.Add(bytes.Replace(xmlData, []byte(ofacNamespaces[1]), []byte(ofacNamespaces[0]), 1), []byte(nil), byte(0))
 	f.Add(bytes.Replace(xmlData, []byte(ofacNamespaces[1]), []byte("urn:example:other"), 1), []byte(nil), byte(0))
-	f.Add(read("testdata/ofac/error-503.html"), []byte(nil), byte(0))
+	f.Add(read("testdata/error-503.html"), []byte(nil), byte(0))
 	f.Add(sdn, []byte(nil), byte(0))
 	f.Add(sdn[:len(sdn)/3], []byte(nil), byte(0))
 	for k, v := range side {
@@ -834,15 +819,15 @@ func FuzzParseOFAC(f *testing.F) {
 	}
 	sideNames := []string{"", "sdn_comments.csv", "add.csv", "alt.csv"}
 	f.Fuzz(func(t *testing.T, main, extra []byte, which byte) {
-		files := []RawFile{{Name: "sdn.csv", Data: main}}
+		files := []source.RawFile{{Name: "sdn.csv", Data: main}}
 		if which%4 != 0 {
-			files = append(files, RawFile{Name: sideNames[which%4], Data: extra})
+			files = append(files, source.RawFile{Name: sideNames[which%4], Data: extra})
 		}
-		pub, err := ParseOFAC(context.Background(), files)
+		pub, err := Parse(context.Background(), files)
 		if err != nil {
-			var pe *ParseError
+			var pe *source.ParseError
 			if !errors.As(err, &pe) || pub != nil {
-				t.Fatalf("got %v, %v (%T); want nil and a *ParseError", pub, err, err)
+				t.Fatalf("got %v, %v (%T); want nil and a *source.ParseError", pub, err, err)
 			}
 			return
 		}
@@ -864,22 +849,22 @@ func FuzzParseOFAC(f *testing.F) {
 // 1,000 characters): the cut entry's remarks are not reported amended.
 func TestOFACRemarksCutNotAnAmendment(t *testing.T) {
 	dir := shareddata.Path(t, "ofac/sdn-csv-trio/2025-05-16-excerpt")
-	var whole, cut []RawFile
+	var whole, cut []source.RawFile
 	for _, name := range []string{"sdn.csv", "sdn_comments.csv"} { // its add.csv holds rows of entries left out
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		whole = append(whole, RawFile{Name: name, Data: data})
+		whole = append(whole, source.RawFile{Name: name, Data: data})
 		if name != "sdn_comments.csv" {
-			cut = append(cut, RawFile{Name: name, Data: data})
+			cut = append(cut, source.RawFile{Name: name, Data: data})
 		}
 	}
-	a, err := ParseOFAC(context.Background(), whole)
+	a, err := Parse(context.Background(), whole)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := ParseOFAC(context.Background(), cut)
+	b, err := Parse(context.Background(), cut)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,11 @@
-package fetch
+package ofac
 
 import (
 	"slices"
 	"strings"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // The legacy CSV has no columns for birth dates, nationalities, documents
@@ -110,7 +111,7 @@ var ofacAbbrevs = map[string]struct{}{
 func ofacRemarkItem(e *tracker.Entity, item string) bool {
 	body := strings.TrimPrefix(item, "alt. ")
 	if rest, ok := strings.CutPrefix(body, "DOB "); ok {
-		e.BirthDates = append(e.BirthDates, DayMonAbbrevYear(rest))
+		e.BirthDates = append(e.BirthDates, source.DayMonAbbrevYear(rest))
 		return true
 	}
 	if rest, ok := strings.CutPrefix(body, "POB "); ok {
@@ -184,10 +185,10 @@ func ofacCutCountry(s string) (number, country string) {
 func ofacIdentifier(idType, number, country, issued, expires string) tracker.Identifier {
 	var note []string
 	if d := strings.TrimSpace(issued); d != "" {
-		note = append(note, "issued "+DayMonAbbrevYear(d))
+		note = append(note, "issued "+source.DayMonAbbrevYear(d))
 	}
 	if d := strings.TrimSpace(expires); d != "" {
-		note = append(note, "expires "+DayMonAbbrevYear(d))
+		note = append(note, "expires "+source.DayMonAbbrevYear(d))
 	}
 	return tracker.Identifier{
 		Type:    ofacIDType(idType),
@@ -223,7 +224,7 @@ func ofacCutDate(s, sep string) (before, date string, ok bool) {
 		return s, "", false
 	}
 	d := s[i+len(sep):]
-	if !ofacIsISO(DayMonAbbrevYear(d)) {
+	if !ofacIsISO(source.DayMonAbbrevYear(d)) {
 		return s, "", false
 	}
 	return s[:i], d, true

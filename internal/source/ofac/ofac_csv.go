@@ -1,4 +1,4 @@
-package fetch
+package ofac
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // ofacRole is what a file of a legacy CSV set holds.
@@ -74,7 +75,7 @@ func (s *ofacCSVSet) sealed() (ok bool, unsealed string) {
 // ofacCSVSetOf assigns each file its role by name. A name it does not know
 // is an error, not a file to ignore: a set that is not what the caller
 // thinks it is must not pass for a complete publication.
-func ofacCSVSetOf(files []RawFile, names []string) (*ofacCSVSet, error) {
+func ofacCSVSetOf(files []source.RawFile, names []string) (*ofacCSVSet, error) {
 	set := &ofacCSVSet{}
 	for i, f := range files {
 		lower := strings.ToLower(names[i])
@@ -85,17 +86,17 @@ func ofacCSVSetOf(files []RawFile, names []string) (*ofacCSVSet, error) {
 			}
 			found = true
 			if set.family != "" && set.family != r.family {
-				return nil, &ParseError{File: names[i], Err: fmt.Errorf("a %s list file in a set of %s list files", r.family, set.family)}
+				return nil, &source.ParseError{File: names[i], Err: fmt.Errorf("a %s list file in a set of %s list files", r.family, set.family)}
 			}
 			set.family = r.family
 			if prev := set.files[r.role]; prev != nil {
-				return nil, &ParseError{File: names[i], Err: fmt.Errorf("given twice: %s and %s", prev.name, names[i])}
+				return nil, &source.ParseError{File: names[i], Err: fmt.Errorf("given twice: %s and %s", prev.name, names[i])}
 			}
 			set.files[r.role] = &ofacCSVFile{name: names[i], data: f.Data, fields: r.fields}
 			break
 		}
 		if !found {
-			return nil, &ParseError{File: names[i], Err: errors.New("not an OFAC file name: want sdn.xml, consolidated.xml (any name, by content), " +
+			return nil, &source.ParseError{File: names[i], Err: errors.New("not an OFAC file name: want sdn.xml, consolidated.xml (any name, by content), " +
 				"or a CSV set: sdn.csv with add.csv, alt.csv, sdn_comments.csv, or cons_prim.csv with cons_add.csv, cons_alt.csv, cons_comments.csv")}
 		}
 	}
@@ -104,7 +105,7 @@ func ofacCSVSetOf(files []RawFile, names []string) (*ofacCSVSet, error) {
 		if set.family == "Consolidated" {
 			want = "cons_prim.csv"
 		}
-		return nil, &ParseError{File: names[0], Err: fmt.Errorf("a CSV set without its main file %s", want)}
+		return nil, &source.ParseError{File: names[0], Err: fmt.Errorf("a CSV set without its main file %s", want)}
 	}
 	return set, nil
 }
@@ -124,7 +125,7 @@ type ofacCSVEntry struct {
 // remarks; the rest goes to sdn_comments.csv.
 const ofacRemarksMax = 1000
 
-func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*Publication, error) {
+func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*source.Publication, error) {
 	prim := set.files[ofacPrimary]
 	// About 260 bytes a row in the real files.
 	entries := make([]*ofacCSVEntry, 0, len(prim.data)/200)
@@ -194,7 +195,7 @@ func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*Publication, error) {
 	}
 	// Each entry is read on its own from here to its remarks, so the work
 	// is shared among the cores; the reads above had to be in file order.
-	inParallel(len(entries), func(lo, hi int) {
+	source.InParallel(len(entries), func(lo, hi int) {
 		for _, ent := range entries[lo:hi] {
 			ofacCSVColumns(ent.e, &ent.cols)
 			cut := !ent.continued && len(ent.remarks) >= ofacRemarksMax && utf8.RuneCountInString(ent.remarks) >= ofacRemarksMax
@@ -267,7 +268,7 @@ func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*Publication, error) {
 		}
 	}
 
-	pub := &Publication{Entities: make([]*tracker.Entity, len(entries))}
+	pub := &source.Publication{Entities: make([]*tracker.Entity, len(entries))}
 	for i, ent := range entries {
 		if len(ent.extra) > 0 {
 			ent.e.Remarks = strings.Join(append(ofacNonEmpty(ent.e.Remarks), ent.extra...), "; ")
@@ -327,7 +328,7 @@ func ofacReadCSV(f *ofacCSVFile, fn func(rec []string, line int) error) error {
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 				return fmt.Errorf("parse %s: %w", f.name, err)
 			}
-			return &ParseError{File: f.name, Pos: fmt.Sprintf("line %d", line), Err: err}
+			return &source.ParseError{File: f.name, Pos: fmt.Sprintf("line %d", line), Err: err}
 		}
 	}
 }
@@ -342,9 +343,9 @@ func ofacCSVData(f *ofacCSVFile) ([]byte, error) {
 	data = bytes.TrimRight(data, "\x1a")
 	if i := bytes.IndexByte(data, 0x1a); i >= 0 {
 		line := bytes.Count(data[:i], []byte("\n")) + 1
-		return nil, &ParseError{File: f.name, Pos: fmt.Sprintf("line %d (offset %d)", line, i), Err: errors.New("DOS end-of-file byte 0x1A before the end of the file: damaged or spliced")}
+		return nil, &source.ParseError{File: f.name, Pos: fmt.Sprintf("line %d (offset %d)", line, i), Err: errors.New("DOS end-of-file byte 0x1A before the end of the file: damaged or spliced")}
 	}
-	if err := checkUTF8(f.name, data, len(f.data)-len(bytes.TrimPrefix(f.data, []byte("\xef\xbb\xbf")))); err != nil {
+	if err := source.CheckUTF8(f.name, data, len(f.data)-len(bytes.TrimPrefix(f.data, []byte("\xef\xbb\xbf")))); err != nil {
 		return nil, err
 	}
 	return data, nil
@@ -353,17 +354,17 @@ func ofacCSVData(f *ofacCSVFile) ([]byte, error) {
 func ofacCSVError(f *ofacCSVFile, data []byte, rec []string, err error) error {
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {
-		return &ParseError{File: f.name, Err: err}
+		return &source.ParseError{File: f.name, Err: err}
 	}
 	switch {
 	case errors.Is(pe.Err, csv.ErrFieldCount):
-		return &ParseError{File: f.name, Pos: fmt.Sprintf("line %d", pe.StartLine),
+		return &source.ParseError{File: f.name, Pos: fmt.Sprintf("line %d", pe.StartLine),
 			Err: fmt.Errorf("%d fields, want %d: a record cut short, or not an OFAC %s", len(rec), f.fields, ofacBase(f.name))}
 	case errors.Is(pe.Err, csv.ErrQuote) && data[len(data)-1] != '\n' && pe.Line == bytes.Count(data, []byte("\n"))+1:
-		return &ParseError{File: f.name, Pos: fmt.Sprintf("line %d", pe.StartLine),
+		return &source.ParseError{File: f.name, Pos: fmt.Sprintf("line %d", pe.StartLine),
 			Err: errors.New("file ends inside a quoted field: truncated")}
 	default:
-		return &ParseError{File: f.name, Pos: fmt.Sprintf("line %d col %d", pe.Line, pe.Column), Err: pe.Err}
+		return &source.ParseError{File: f.name, Pos: fmt.Sprintf("line %d col %d", pe.Line, pe.Column), Err: pe.Err}
 	}
 }
 

@@ -1,4 +1,4 @@
-package fetch
+package ofac
 
 import (
 	"bytes"
@@ -9,7 +9,12 @@ import (
 	"strings"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/source"
 )
+
+// CyberPrograms is OFAC's family of cyber programme tags: CYBER (EO 13694),
+// CYBER2 (EO 13757), and CYBER3/CYBER4 introduced in 2025.
+var CyberPrograms = []string{"CYBER", "CYBER2", "CYBER3", "CYBER4"}
 
 // Attribute keys of OFAC entities: the vessel columns of sdn.csv and the
 // vesselInfo of sdn.xml, which are descriptions rather than identifiers.
@@ -29,7 +34,7 @@ const ofacCallSign = "Call Sign"
 // context.
 const ofacCtxEvery = 1000
 
-// ParseOFAC reads one publication of the SDN or the Consolidated (non-SDN)
+// Parse reads one publication of the SDN or the Consolidated (non-SDN)
 // list, in either of OFAC's legacy formats:
 //
 //   - one XML file (sdn.xml, consolidated.xml), recognised by content;
@@ -41,9 +46,9 @@ const ofacCtxEvery = 1000
 // Both formats give the same entity for the same facts as far as the CSV
 // carries them: see ofac_remarks.go for how the CSV's remarks are read back
 // into the fields the XML publishes as lists.
-func ParseOFAC(ctx context.Context, files []RawFile) (*Publication, error) {
+func Parse(ctx context.Context, files []source.RawFile) (*source.Publication, error) {
 	if len(files) == 0 {
-		return nil, &ParseError{File: "ofac", Err: errors.New("no files: want sdn.xml, consolidated.xml or a CSV set")}
+		return nil, &source.ParseError{File: "ofac", Err: errors.New("no files: want sdn.xml, consolidated.xml or a CSV set")}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("parse OFAC list: %w", err)
@@ -58,13 +63,13 @@ func ParseOFAC(ctx context.Context, files []RawFile) (*Publication, error) {
 	}
 	if xmlAt >= 0 {
 		if len(files) > 1 {
-			return nil, &ParseError{File: names[xmlAt], Err: fmt.Errorf("markup in a set of %d files: want one OFAC XML file on its own, or a CSV set", len(files))}
+			return nil, &source.ParseError{File: names[xmlAt], Err: fmt.Errorf("markup in a set of %d files: want one OFAC XML file on its own, or a CSV set", len(files))}
 		}
 		pub, err := parseOFACXML(ctx, names[0], files[0].Data)
 		if err != nil {
 			return nil, err
 		}
-		return finish(names[0], pub)
+		return source.Finish(names[0], pub)
 	}
 	set, err := ofacCSVSetOf(files, names)
 	if err != nil {
@@ -75,10 +80,10 @@ func ParseOFAC(ctx context.Context, files []RawFile) (*Publication, error) {
 		return nil, err
 	}
 	pub.Sealed, pub.Unsealed = set.sealed()
-	return finish(set.files[ofacPrimary].name, pub)
+	return source.Finish(set.files[ofacPrimary].name, pub)
 }
 
-func ofacFileName(f RawFile) string {
+func ofacFileName(f source.RawFile) string {
 	if f.Name != "" {
 		return path.Base(strings.ReplaceAll(f.Name, "\\", "/"))
 	}

@@ -1,7 +1,10 @@
-// Package fetch gets sanctions lists: it downloads their published files and
-// parses each list format into tracker entities. One file per format holds
-// its parser; lists.go registers the lists.
-package fetch
+// Package source holds what every publisher's parser shares: the raw
+// files in and the publication out, the ParseError that names file and
+// position, publication dates, UTF-8 and control-character checks, the
+// HTML-page detector, format-drift notes and the final checks every
+// publication passes (Finish). One package per publisher, below this
+// one, parses that publisher's formats; none of them does I/O.
+package source
 
 import (
 	"context"
@@ -61,18 +64,18 @@ type Publication struct {
 // Drift is a part of a publication's format the parser does not know.
 type Drift = tracker.Drift
 
-// driftLog collects a parse's drift, each (kind, name) once, and logs it
+// DriftLog collects a parse's drift, each (kind, name) once, and logs it
 // as a warning when first seen in the parse. It is meant for the rare
 // unknown: the hot path only pays a map lookup where it meets a name it
 // does not know.
-type driftLog struct {
-	list, file string
+type DriftLog struct {
+	List, File string // for the log line and Drift.File
 	seen       map[string]bool
 	drift      []Drift
 }
 
-// note records a drift unless this parse saw it already.
-func (d *driftLog) note(kind, name, example, pos string) {
+// Note records a drift unless this parse saw it already.
+func (d *DriftLog) Note(kind, name, example, pos string) {
 	if d.seen == nil {
 		d.seen = map[string]bool{}
 	}
@@ -81,9 +84,12 @@ func (d *driftLog) note(kind, name, example, pos string) {
 		return
 	}
 	d.seen[key] = true
-	d.drift = append(d.drift, Drift{Kind: kind, Name: name, Example: example, File: d.file, Pos: pos})
-	slog.Warn(d.list+": format drift: new "+kind, "list", d.list, "file", d.file, "pos", pos, "name", name, "example", example)
+	d.drift = append(d.drift, Drift{Kind: kind, Name: name, Example: example, File: d.File, Pos: pos})
+	slog.Warn(d.List+": format drift: new "+kind, "list", d.List, "file", d.File, "pos", pos, "name", name, "example", example)
 }
+
+// Drift returns what was noted, in the order first seen.
+func (d *DriftLog) Drift() []Drift { return d.drift }
 
 // Parser turns the raw files of one publication into entities. It reads its
 // input as a stream of records; it never skips a record it cannot read: it
@@ -109,11 +115,11 @@ func (e *ParseError) Unwrap() error { return e.Err }
 
 // finish canonicalizes entities and rejects an empty publication or duplicate
 // IDs; every parser returns through it.
-func finish(file string, pub *Publication) (*Publication, error) {
+func Finish(file string, pub *Publication) (*Publication, error) {
 	if len(pub.Entities) == 0 {
 		return nil, &ParseError{File: file, Err: fmt.Errorf("no entries: not a list file, or an empty one")}
 	}
-	inParallel(len(pub.Entities), func(lo, hi int) {
+	InParallel(len(pub.Entities), func(lo, hi int) {
 		for _, e := range pub.Entities[lo:hi] {
 			e.Canonicalize()
 		}
@@ -136,7 +142,7 @@ func finish(file string, pub *Publication) (*Publication, error) {
 // that touches nothing shared (canonicalizing, reading OFAC's remarks):
 // on a full list it is a large part of the parse. Small inputs stay on
 // one goroutine.
-func inParallel(n int, fn func(lo, hi int)) {
+func InParallel(n int, fn func(lo, hi int)) {
 	parts := min(runtime.GOMAXPROCS(0), n/parallelMin)
 	if parts <= 1 {
 		fn(0, n)

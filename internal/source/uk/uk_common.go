@@ -1,4 +1,4 @@
-package fetch
+package uk
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // Identifier types shared by the two UK lists, so that the OFSI history and
@@ -79,11 +80,11 @@ type ukDates map[string]string
 
 func (d ukDates) iso(s string) string {
 	if d == nil {
-		return DayMonthYear(s)
+		return source.DayMonthYear(s)
 	}
 	v, ok := d[s]
 	if !ok {
-		v = DayMonthYear(s)
+		v = source.DayMonthYear(s)
 		d[s] = v
 	}
 	return v
@@ -234,7 +235,7 @@ func (b *ukBuilder) ident(typ, value, note string) {
 func (b *ukBuilder) build(file, pos string) (*tracker.Entity, error) {
 	e := &b.e
 	if e.ID == "" {
-		return nil, &ParseError{File: file, Pos: pos, Err: errors.New("designation without an id")}
+		return nil, &source.ParseError{File: file, Pos: pos, Err: errors.New("designation without an id")}
 	}
 	switch strings.ToLower(b.kindRaw) {
 	case "individual":
@@ -276,7 +277,7 @@ func (b *ukBuilder) build(file, pos string) (*tracker.Entity, error) {
 		e.Aliases = append(e.Aliases, tracker.Alias{Name: n.name, Type: typ, Strength: n.strength})
 	}
 	if e.Name == "" {
-		return nil, &ParseError{File: file, Pos: pos, Err: fmt.Errorf("designation %s has no name", e.ID)}
+		return nil, &source.ParseError{File: file, Pos: pos, Err: fmt.Errorf("designation %s has no name", e.ID)}
 	}
 
 	if len(b.attrs) > 0 {
@@ -374,17 +375,6 @@ func ukMissing(names []string) string {
 	return "missing " + word + " " + strings.Join(q, ", ")
 }
 
-// ukLooksLikeHTML spots the error or maintenance page a server returns in
-// place of a list.
-func ukLooksLikeHTML(data []byte) bool {
-	head := data[:min(len(data), 512)]
-	head = bytes.ToLower(bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n"))
-	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html")) ||
-		bytes.HasPrefix(head, []byte("<head")) || bytes.HasPrefix(head, []byte("<body"))
-}
-
-var errUKHTML = errors.New("got an HTML page, not the list (an error or maintenance page?)")
-
 // ukColumns maps a CSV header by column name. Names are matched without
 // regard to case or runs of spaces, so a cosmetic respelling of a header is
 // not a format change; a missing column is.
@@ -447,13 +437,13 @@ func ukField(row []string, i int) string {
 // ukCSVError turns an encoding/csv error into a ParseError at its line.
 func ukCSVError(file string, err error) error {
 	if errors.Is(err, io.EOF) {
-		return &ParseError{File: file, Err: errors.New("file ends before its header")}
+		return &source.ParseError{File: file, Err: errors.New("file ends before its header")}
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return &ParseError{File: file, Pos: fmt.Sprintf("line %d", pe.Line), Err: pe.Err}
+		return &source.ParseError{File: file, Pos: fmt.Sprintf("line %d", pe.Line), Err: pe.Err}
 	}
-	return &ParseError{File: file, Err: err}
+	return &source.ParseError{File: file, Err: err}
 }
 
 // ukWarner logs each new column or element once per parse: a format change
@@ -463,7 +453,7 @@ func ukCSVError(file string, err error) error {
 type ukWarner struct {
 	list, file string
 	seen       map[string]bool
-	drift      []Drift
+	drift      []source.Drift
 }
 
 // ukDriftKinds are the warner's keys that are format drift, with their
@@ -480,7 +470,7 @@ func (w *ukWarner) warn(msg, key, name string) {
 	w.seen[key+"\x00"+name] = true
 	slog.Warn(msg, "list", w.list, "file", w.file, key, name)
 	if kind, ok := ukDriftKinds[key]; ok {
-		d := Drift{Kind: kind, Name: name, File: w.file}
+		d := source.Drift{Kind: kind, Name: name, File: w.file}
 		if kind == tracker.DriftValue {
 			d.Name, d.Example = key+"="+name, name
 		}
@@ -495,5 +485,5 @@ func (w *ukWarner) regime(title, id string) {
 		return
 	}
 	w.warn(w.list+": new regime", "regime", title)
-	w.drift = append(w.drift, Drift{Kind: tracker.DriftValue, Name: "regime=" + title, Example: id, File: w.file})
+	w.drift = append(w.drift, source.Drift{Kind: tracker.DriftValue, Name: "regime=" + title, Example: id, File: w.file})
 }

@@ -1,4 +1,4 @@
-package fetch
+package source
 
 import (
 	"bytes"
@@ -13,8 +13,8 @@ import (
 // encoding its publisher does not use, is refused instead. skip is how many
 // bytes were cut from the file's start (a byte order mark), so that the
 // offset is the file's own.
-func checkUTF8(file string, data []byte, skip int) error {
-	if err := checkControls(file, data, skip); err != nil {
+func CheckUTF8(file string, data []byte, skip int) error {
+	if err := CheckControls(file, data, skip); err != nil {
 		return err
 	}
 	if utf8.Valid(data) {
@@ -38,7 +38,7 @@ func checkUTF8(file string, data []byte, skip int) error {
 // offset in its result is the same offset in b. bytes.ToLower does not
 // keep offsets: it turns each invalid byte into U+FFFD (three bytes) and
 // some letters into ones of another length (the Kelvin sign into "k").
-func lowerASCII(b []byte) []byte {
+func LowerASCII(b []byte) []byte {
 	out := make([]byte, len(b))
 	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
@@ -56,7 +56,7 @@ func lowerASCII(b []byte) []byte {
 // an amendment, and ESC or CSI would drive the terminal of whoever reads
 // the diff. Every byte is looked at, so the loop is kept to one compare in
 // the common case.
-func checkControls(file string, data []byte, skip int) error {
+func CheckControls(file string, data []byte, skip int) error {
 	for i, c := range data {
 		if c >= 0x20 && c != 0x7f && c != 0xc2 {
 			continue

@@ -1,4 +1,4 @@
-package fetch
+package eu
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cybersanctions/tracker/internal/shareddata"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // euBenchFile builds an xmlFullSanctionsList_1_1 file of about size bytes,
@@ -100,12 +101,12 @@ func BenchmarkParseEU(b *testing.B) {
 	} {
 		data := bc.build(b, bc.mb<<20)
 		b.Run(fmt.Sprintf("%s-%dMB", bc.format, bc.mb), func(b *testing.B) {
-			files := []RawFile{{Name: "full." + bc.format, Data: data}}
+			files := []source.RawFile{{Name: "full." + bc.format, Data: data}}
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			var n int
 			for b.Loop() {
-				pub, err := ParseEU(context.Background(), files)
+				pub, err := Parse(context.Background(), files)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -123,7 +124,7 @@ func BenchmarkParseEU(b *testing.B) {
 // keeps (the entities) and the highest heap seen during the parse, both
 // above the heap before it (which holds the input). A parser that built a
 // tree of the document would show a peak far above what it keeps.
-func euMeasureHeap(b *testing.B, files []RawFile) (retained, peak uint64) {
+func euMeasureHeap(b *testing.B, files []source.RawFile) (retained, peak uint64) {
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	heap := func() uint64 {
 		metrics.Read(sample)
@@ -150,7 +151,7 @@ func euMeasureHeap(b *testing.B, files []RawFile) (retained, peak uint64) {
 			}
 		}
 	}()
-	pub, err := ParseEU(context.Background(), files)
+	pub, err := Parse(context.Background(), files)
 	close(done)
 	wg.Wait()
 	if err != nil {
@@ -174,12 +175,12 @@ func BenchmarkParseEUGrowth(b *testing.B) {
 	for _, x := range []int{1, 2, 4} {
 		data := euBenchFile(b, x*25<<20)
 		b.Run(fmt.Sprintf("xml-%dx-%dMB", x, x*25), func(b *testing.B) {
-			files := []RawFile{{Name: "full.xml", Data: data}}
+			files := []source.RawFile{{Name: "full.xml", Data: data}}
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()
 			var n int
 			for b.Loop() {
-				pub, err := ParseEU(context.Background(), files)
+				pub, err := Parse(context.Background(), files)
 				if err != nil {
 					b.Fatal(err)
 				}

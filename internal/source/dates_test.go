@@ -1,4 +1,4 @@
-package fetch
+package source
 
 import (
 	"fmt"
@@ -20,8 +20,8 @@ func TestISOPartial(t *testing.T) {
 				default:
 					want = fmt.Sprintf("%04d-%02d-%02d", y, m, d)
 				}
-				if got := isoPartial(y, m, d); got != want {
-					t.Errorf("isoPartial(%d, %d, %d) = %q, want %q", y, m, d, got, want)
+				if got := ISOPartial(y, m, d); got != want {
+					t.Errorf("ISOPartial(%d, %d, %d) = %q, want %q", y, m, d, got, want)
 				}
 			}
 		}

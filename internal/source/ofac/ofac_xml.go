@@ -1,4 +1,4 @@
-package fetch
+package ofac
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // The elements of sdn.xml (and consolidated.xml, same schema) that are
@@ -108,20 +109,20 @@ var ofacNamespaces = []string{
 type ofacXML struct {
 	d     *xml.Decoder
 	file  string
-	drift driftLog
+	drift source.DriftLog
 }
 
-func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, error) {
+func parseOFACXML(ctx context.Context, file string, data []byte) (*source.Publication, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	// XML 1.0 allows DEL and the C1 controls, which no list has.
-	if err := checkControls(file, data, 0); err != nil {
+	if err := source.CheckControls(file, data, 0); err != nil {
 		return nil, err
 	}
-	p := &ofacXML{d: xml.NewDecoder(bytes.NewReader(data)), file: file, drift: driftLog{list: "ofac", file: file}}
+	p := &ofacXML{d: xml.NewDecoder(bytes.NewReader(data)), file: file, drift: source.DriftLog{List: "ofac", File: file}}
 	if err := p.root(); err != nil {
 		return nil, err
 	}
-	pub := &Publication{Entities: make([]*tracker.Entity, 0, len(data)/1500)}
+	pub := &source.Publication{Entities: make([]*tracker.Entity, 0, len(data)/1500)}
 	var (
 		info     *ofacXMLInfo
 		infoPos  string
@@ -148,7 +149,7 @@ func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, 
 					return nil, p.syntaxErr(err, "<publshInformation>")
 				}
 				if pub.PublishedAt, err = ofacPublishDate(info.PublishDate); err != nil {
-					return nil, &ParseError{File: file, Pos: infoPos, Err: err}
+					return nil, &source.ParseError{File: file, Pos: infoPos, Err: err}
 				}
 			case "sdnEntry":
 				if recordNo++; recordNo%ofacCtxEvery == 0 {
@@ -162,7 +163,7 @@ func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, 
 					return nil, p.syntaxErr(err, "<sdnEntry>")
 				}
 				for _, u := range scratch.Unknown {
-					p.drift.note(tracker.DriftElement, "sdnEntry/"+u.XMLName.Local, strings.TrimSpace(u.Text), fmt.Sprintf("line %d", line))
+					p.drift.Note(tracker.DriftElement, "sdnEntry/"+u.XMLName.Local, strings.TrimSpace(u.Text), fmt.Sprintf("line %d", line))
 				}
 				e, err := scratch.entity()
 				if err != nil {
@@ -170,16 +171,16 @@ func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, 
 					if u := strings.TrimSpace(scratch.UID); u != "" {
 						pos += " (uid " + u + ")"
 					}
-					return nil, &ParseError{File: file, Pos: pos, Err: err}
+					return nil, &source.ParseError{File: file, Pos: pos, Err: err}
 				}
 				if first, dup := lineOf[e.ID]; dup {
-					return nil, &ParseError{File: file, Pos: fmt.Sprintf("line %d, record %d (uid %s)", line, recordNo, e.ID),
+					return nil, &source.ParseError{File: file, Pos: fmt.Sprintf("line %d, record %d (uid %s)", line, recordNo, e.ID),
 						Err: fmt.Errorf("uid %s again (first on line %d): two entries with one uid", e.ID, first)}
 				}
 				lineOf[e.ID] = line
 				pub.Entities = append(pub.Entities, e)
 			default:
-				p.drift.note(tracker.DriftElement, "sdnList/"+t.Name.Local, "", p.pos())
+				p.drift.Note(tracker.DriftElement, "sdnList/"+t.Name.Local, "", p.pos())
 				if err := p.d.Skip(); err != nil {
 					return nil, p.syntaxErr(err, "<"+t.Name.Local+">")
 				}
@@ -192,7 +193,7 @@ func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, 
 				return nil, err
 			}
 			pub.Sealed = true
-			pub.Drift = p.drift.drift
+			pub.Drift = p.drift.Drift()
 			return pub, nil
 		}
 	}
@@ -204,14 +205,14 @@ func parseOFACXML(ctx context.Context, file string, data []byte) (*Publication, 
 // and a missing entry would be announced as a delisting.
 func ofacCheckCount(file string, info *ofacXMLInfo, pos string, n int) error {
 	if info == nil {
-		return &ParseError{File: file, Err: errors.New("no <publshInformation> with a Record_Count: cannot tell the full list from a part of it")}
+		return &source.ParseError{File: file, Err: errors.New("no <publshInformation> with a Record_Count: cannot tell the full list from a part of it")}
 	}
 	want, err := strconv.Atoi(strings.TrimSpace(info.RecordCount))
 	if err != nil || want < 0 {
-		return &ParseError{File: file, Pos: pos, Err: fmt.Errorf("Record_Count %q is not a number", info.RecordCount)}
+		return &source.ParseError{File: file, Pos: pos, Err: fmt.Errorf("Record_Count %q is not a number", info.RecordCount)}
 	}
 	if want != n {
-		return &ParseError{File: file, Pos: pos, Err: fmt.Errorf("Record_Count is %d but the file holds %d sdnEntry elements: an excerpt or a damaged file, not the full list", want, n)}
+		return &source.ParseError{File: file, Pos: pos, Err: fmt.Errorf("Record_Count is %d but the file holds %d sdnEntry elements: an excerpt or a damaged file, not the full list", want, n)}
 	}
 	return nil
 }
@@ -222,7 +223,7 @@ func ofacPublishDate(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
-	d, err := PublicationDate(s, FormMonthDayYear)
+	d, err := source.PublicationDate(s, source.FormMonthDayYear)
 	if err != nil {
 		return "", fmt.Errorf("Publish_Date: %w", err)
 	}
@@ -298,7 +299,7 @@ func (p *ofacXML) pos() string {
 }
 
 func (p *ofacXML) errAt(err error) error {
-	return &ParseError{File: p.file, Pos: p.pos(), Err: err}
+	return &source.ParseError{File: p.file, Pos: p.pos(), Err: err}
 }
 
 // syntaxErr turns a decoder error into a ParseError. A file that ends
@@ -316,7 +317,7 @@ func (p *ofacXML) syntaxErr(err error, inside string) error {
 	case errors.As(err, &se):
 		err = fmt.Errorf("XML syntax error: %s", se.Msg)
 	}
-	return &ParseError{File: p.file, Pos: pos, Err: err}
+	return &source.ParseError{File: p.file, Pos: pos, Err: err}
 }
 
 // reset empties the entry for the next one, keeping its slices' storage:
@@ -393,7 +394,7 @@ func (x *ofacXMLEntry) entity() (*tracker.Entity, error) {
 		e.Identifiers = append(e.Identifiers, ofacIdentifier(i.Type, number, country, i.IssueDate, i.Expiration))
 	}
 	for _, d := range x.BirthDates {
-		e.BirthDates = append(e.BirthDates, DayMonAbbrevYear(d))
+		e.BirthDates = append(e.BirthDates, source.DayMonAbbrevYear(d))
 	}
 	for _, pl := range x.BirthPlaces {
 		e.BirthPlaces = append(e.BirthPlaces, strings.TrimSpace(pl))

@@ -1,4 +1,4 @@
-package fetch
+package eu
 
 import (
 	"bufio"
@@ -17,6 +17,7 @@ import (
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/diff"
 	"github.com/cybersanctions/tracker/internal/shareddata"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 const (
@@ -27,43 +28,30 @@ const (
 // euFSFDates are the constructed eu/fsf files, oldest first.
 var euFSFDates = []string{"2020-07-29", "2020-07-30", "2020-10-22", "2020-11-20"}
 
-func euRead(t testing.TB, path string) RawFile {
+func euRead(t testing.TB, path string) source.RawFile {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return RawFile{Name: filepath.Base(path), Origin: path, Data: data}
+	return source.RawFile{Name: filepath.Base(path), Origin: path, Data: data}
 }
 
-func euParse(t testing.TB, f RawFile) *Publication {
+func euParse(t testing.TB, f source.RawFile) *source.Publication {
 	t.Helper()
-	pub, err := ParseEU(context.Background(), []RawFile{f})
+	pub, err := Parse(context.Background(), []source.RawFile{f})
 	if err != nil {
-		t.Fatalf("ParseEU(%s): %v", f.Name, err)
+		t.Fatalf("Parse(%s): %v", f.Name, err)
 	}
 	return pub
 }
 
-func euByID(pub *Publication) map[string]*tracker.Entity {
+func euByID(pub *source.Publication) map[string]*tracker.Entity {
 	m := make(map[string]*tracker.Entity, len(pub.Entities))
 	for _, e := range pub.Entities {
 		m[e.ID] = e
 	}
 	return m
-}
-
-func TestEURegistered(t *testing.T) {
-	l, err := Lookup("eu-fsf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l.Publisher != "EU (Financial Sanctions Files)" || l.Parse == nil || !slices.Equal(l.CyberRegimes, []string{"CYB"}) {
-		t.Errorf("eu-fsf = %+v", l)
-	}
-	if len(l.URLs) != 1 || !strings.Contains(l.URLs[0], "xmlFullSanctionsList_1_1") {
-		t.Errorf("URLs = %v", l.URLs)
-	}
 }
 
 // TestParseEURealExcerpts spot-checks values of the real EU excerpts, as
@@ -276,7 +264,7 @@ func TestParseEUFixtures(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			pub := euParse(t, euRead(t, filepath.Join("testdata", "eu", tt.file)))
+			pub := euParse(t, euRead(t, filepath.Join("testdata", tt.file)))
 			if pub.PublishedAt != tt.published {
 				t.Errorf("PublishedAt = %q, want %q", pub.PublishedAt, tt.published)
 			}
@@ -382,7 +370,7 @@ func euReadChanges(t *testing.T) map[string][]euChange {
 // and with the CYB filter.
 func TestEUConstructedDiffs(t *testing.T) {
 	changes := euReadChanges(t)
-	pubs := make([]*Publication, len(euFSFDates))
+	pubs := make([]*source.Publication, len(euFSFDates))
 	for i, d := range euFSFDates {
 		pubs[i] = euParse(t, euRead(t, shareddata.Path(t, "eu/fsf/"+d+".xml")))
 	}
@@ -494,7 +482,7 @@ func euTruncations(data []byte) map[string][]byte {
 func TestParseEUBadInput(t *testing.T) {
 	fsf := euRead(t, shareddata.Path(t, "eu/fsf/2020-11-20.xml")).Data
 	csvExcerpt := euRead(t, shareddata.Path(t, euExcerptCSV)).Data
-	html, err := os.ReadFile("testdata/eu/error-500.html")
+	html, err := os.ReadFile("testdata/error-500.html")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -527,13 +515,13 @@ func TestParseEUBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pub, err := ParseEU(context.Background(), []RawFile{{Name: "content", Data: tt.data}})
+			pub, err := Parse(context.Background(), []source.RawFile{{Name: "content", Data: tt.data}})
 			if pub != nil {
 				t.Errorf("got a publication of %d entities", len(pub.Entities))
 			}
-			var pe *ParseError
+			var pe *source.ParseError
 			if !errors.As(err, &pe) {
-				t.Fatalf("err = %v (%T), want a *ParseError", err, err)
+				t.Fatalf("err = %v (%T), want a *source.ParseError", err, err)
 			}
 			if pe.File != "content" || !strings.HasPrefix(pe.Pos, tt.wantPos) || (tt.wantPos == "" && pe.Pos != "") {
 				t.Errorf("err %q: file %q pos %q, want pos %q", err, pe.File, pe.Pos, tt.wantPos)
@@ -582,10 +570,10 @@ func TestParseEUBadRecords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pub, err := ParseEU(context.Background(), []RawFile{{Name: "fsf", Data: []byte(tt.data)}})
-			var pe *ParseError
+			pub, err := Parse(context.Background(), []source.RawFile{{Name: "fsf", Data: []byte(tt.data)}})
+			var pe *source.ParseError
 			if pub != nil || !errors.As(err, &pe) {
-				t.Fatalf("got %v, %v; want a *ParseError", pub, err)
+				t.Fatalf("got %v, %v; want a *source.ParseError", pub, err)
 			}
 			if !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(pe.Pos, tt.wantPos) {
 				t.Errorf("err = %q (pos %q), want %q at %q", err, pe.Pos, tt.wantErr, tt.wantPos)
@@ -595,9 +583,9 @@ func TestParseEUBadRecords(t *testing.T) {
 }
 
 func TestParseEUFileCount(t *testing.T) {
-	f := euRead(t, "testdata/eu/small.xml")
-	for _, files := range [][]RawFile{nil, {f, f}} {
-		if _, err := ParseEU(context.Background(), files); err == nil || !strings.Contains(err.Error(), "want the one FSF file") {
+	f := euRead(t, "testdata/small.xml")
+	for _, files := range [][]source.RawFile{nil, {f, f}} {
+		if _, err := Parse(context.Background(), files); err == nil || !strings.Contains(err.Error(), "want the one FSF file") {
 			t.Errorf("%d files: err = %v", len(files), err)
 		}
 	}
@@ -607,17 +595,17 @@ func TestParseEUCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	data := euBenchFile(t, 1<<20)
-	pub, err := ParseEU(ctx, []RawFile{{Name: "big.xml", Data: data}})
+	pub, err := Parse(ctx, []source.RawFile{{Name: "big.xml", Data: data}})
 	if pub != nil || !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, %v; want context.Canceled", pub, err)
 	}
 }
 
-// FuzzParseEU: whatever the input, ParseEU returns either a publication of
+// FuzzParseEU: whatever the input, Parse returns either a publication of
 // named entities with unique ids or a *ParseError, and never panics.
 func FuzzParseEU(f *testing.F) {
 	for _, name := range []string{"small.xml", "small.csv", "error-500.html"} {
-		data, err := os.ReadFile(filepath.Join("testdata", "eu", name))
+		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -626,11 +614,11 @@ func FuzzParseEU(f *testing.F) {
 	}
 	f.Add([]byte(`<export><sanctionEntity logicalId="1"><nameAlias wholeName="A"/><birthdate year="19" monthOfYear="13"/></sanctionEntity></export>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		pub, err := ParseEU(context.Background(), []RawFile{{Name: "fuzz", Data: data}})
+		pub, err := Parse(context.Background(), []source.RawFile{{Name: "fuzz", Data: data}})
 		if err != nil {
-			var pe *ParseError
+			var pe *source.ParseError
 			if !errors.As(err, &pe) || pub != nil {
-				t.Fatalf("got %v, %v (%T); want nil and a *ParseError", pub, err, err)
+				t.Fatalf("got %v, %v (%T); want nil and a *source.ParseError", pub, err, err)
 			}
 			return
 		}
@@ -683,7 +671,7 @@ func TestEUPrimaryNameIgnoresOrder(t *testing.T) {
 			}
 			x.WriteString("</sanctionEntity>\n</export>\n")
 			for format, data := range map[string]string{"fsf.xml": x.String(), "fsf.csv": c.String()} {
-				pub, err := ParseEU(context.Background(), []RawFile{{Name: format, Data: []byte(data)}})
+				pub, err := Parse(context.Background(), []source.RawFile{{Name: format, Data: []byte(data)}})
 				if err != nil {
 					t.Fatalf("%s %s order %v: %v", tc.name, format, order, err)
 				}

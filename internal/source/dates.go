@@ -1,4 +1,4 @@
-package fetch
+package source
 
 import (
 	"fmt"
@@ -12,10 +12,10 @@ var monthAbbrev = map[string]int{
 	"jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }
 
-// isoPartial formats a possibly partial date: month or day 0 means unknown.
+// ISOPartial formats a possibly partial date: month or day 0 means unknown.
 // Every OFAC entry has a date or two, so the usual case is formatted by
 // hand rather than through fmt.
-func isoPartial(y, m, d int) string {
+func ISOPartial(y, m, d int) string {
 	if y >= 0 && y <= 9999 && m >= 0 && m <= 99 && d >= 0 && d <= 99 {
 		b := make([]byte, 0, 10)
 		b = append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10))
@@ -55,7 +55,7 @@ func DayMonthYear(s string) string {
 	if m < 0 || m > 12 || d < 0 || d > 31 || (m == 0 && d != 0) {
 		return s
 	}
-	return isoPartial(y, m, d)
+	return ISOPartial(y, m, d)
 }
 
 // DayMonAbbrevYear reads OFAC's "12 Nov 2012", "Nov 2012" and "2012" and
@@ -84,7 +84,7 @@ func DayMonAbbrevYear(s string) string {
 	if err != nil || y < 1000 || y > 9999 || (len(f) > 1 && m == 0) || d < 0 || d > 31 {
 		return s
 	}
-	return isoPartial(y, m, d)
+	return ISOPartial(y, m, d)
 }
 
 // DateForm is one way a publisher writes the date of a publication.

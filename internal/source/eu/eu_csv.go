@@ -1,4 +1,4 @@
-package fetch
+package eu
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // The csvFullSanctionsList_1_1 has one row per detail of an entity: a name,
@@ -159,7 +160,7 @@ func (r euCSVRow) notice(prefix string) tracker.Notice {
 	}
 }
 
-func parseEUCSV(ctx context.Context, file string, data []byte) (*Publication, error) {
+func parseEUCSV(ctx context.Context, file string, data []byte) (*source.Publication, error) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.Comma = ';'
 	// Free text (remarks, functions) holds quote characters inside
@@ -172,17 +173,17 @@ func parseEUCSV(ctx context.Context, file string, data []byte) (*Publication, er
 	}
 	cols, err := newEUCSVCols(header)
 	if err != nil {
-		return nil, &ParseError{File: file, Pos: "line 1", Err: err}
+		return nil, &source.ParseError{File: file, Pos: "line 1", Err: err}
 	}
 	nCols := len(header)
-	drift := driftLog{list: "eu-fsf", file: file}
+	drift := source.DriftLog{List: "eu-fsf", File: file}
 	for _, h := range header {
 		if h = strings.TrimSpace(h); h != "" && !euCSVKnown[strings.ToLower(h)] {
-			drift.note(tracker.DriftColumn, h, "", "line 1")
+			drift.Note(tracker.DriftColumn, h, "", "line 1")
 		}
 	}
 
-	pub := &Publication{}
+	pub := &source.Publication{}
 	byID := make(map[string]*euBuilder)
 	var order []*euBuilder
 	seen := make(map[string]struct{}) // entity id + section + detail logicalId
@@ -204,9 +205,9 @@ func parseEUCSV(ctx context.Context, file string, data []byte) (*Publication, er
 
 		if pub.PublishedAt == "" {
 			if d := strings.TrimSpace(row.get("fileGenerationDate")); d != "" {
-				iso, err := PublicationDate(d, FormDayMonthYear, FormISO)
+				iso, err := source.PublicationDate(d, source.FormDayMonthYear, source.FormISO)
 				if err != nil {
-					return nil, &ParseError{File: file, Pos: fmt.Sprintf("line %d", line), Err: fmt.Errorf("fileGenerationDate: %w", err)}
+					return nil, &source.ParseError{File: file, Pos: fmt.Sprintf("line %d", line), Err: fmt.Errorf("fileGenerationDate: %w", err)}
 				}
 				pub.PublishedAt = iso
 			}
@@ -214,7 +215,7 @@ func parseEUCSV(ctx context.Context, file string, data []byte) (*Publication, er
 
 		id := strings.TrimSpace(row.get("Entity_LogicalId"))
 		if id == "" {
-			return nil, &ParseError{File: file, Pos: fmt.Sprintf("line %d", line), Err: errors.New("row without Entity_LogicalId")}
+			return nil, &source.ParseError{File: file, Pos: fmt.Sprintf("line %d", line), Err: errors.New("row without Entity_LogicalId")}
 		}
 		b := byID[id]
 		if b == nil {
@@ -250,7 +251,7 @@ func parseEUCSV(ctx context.Context, file string, data []byte) (*Publication, er
 		}
 		pub.Entities = append(pub.Entities, e)
 	}
-	pub.Drift = drift.drift
+	pub.Drift = drift.Drift()
 	return pub, nil
 }
 
@@ -327,10 +328,10 @@ func euCSVErr(file string, err error, nCols int) error {
 		if errors.Is(e, csv.ErrFieldCount) {
 			e = fmt.Errorf("%w (the header has %d): a broken row, or the file is cut short", e, nCols)
 		}
-		return &ParseError{File: file, Pos: fmt.Sprintf("line %d", pe.Line), Err: e}
+		return &source.ParseError{File: file, Pos: fmt.Sprintf("line %d", pe.Line), Err: e}
 	}
 	if err == io.EOF {
-		return &ParseError{File: file, Err: errors.New("empty file: not an EU FSF file")}
+		return &source.ParseError{File: file, Err: errors.New("empty file: not an EU FSF file")}
 	}
-	return &ParseError{File: file, Err: err}
+	return &source.ParseError{File: file, Err: err}
 }

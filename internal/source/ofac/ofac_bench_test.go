@@ -1,10 +1,11 @@
-package fetch
+package ofac
 
 import (
 	"context"
 	"testing"
 
 	"github.com/cybersanctions/tracker/internal/shareddata"
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // BenchmarkParseOFAC parses real publications: the largest legacy sdn.csv
@@ -24,7 +25,7 @@ func BenchmarkParseOFAC(b *testing.B) {
 		{"consolidated-xml-2025-03-28", []string{"ofac/xml/2025-03-28.consolidated.xml"}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			files := make([]RawFile, len(bc.paths))
+			files := make([]source.RawFile, len(bc.paths))
 			size := 0
 			for i, p := range bc.paths {
 				files[i] = ofacRead(b, shareddata.Path(b, p))
@@ -34,7 +35,7 @@ func BenchmarkParseOFAC(b *testing.B) {
 			b.ReportAllocs()
 			ctx := context.Background()
 			for b.Loop() {
-				pub, err := ParseOFAC(ctx, files)
+				pub, err := Parse(ctx, files)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,0 +1,160 @@
+package lists
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/source/eu"
+	"github.com/cybersanctions/tracker/internal/source/ofac"
+	"github.com/cybersanctions/tracker/internal/source/uk"
+)
+
+// Defaults shared by most entries of the table.
+const (
+	hourly          = "" // the global schedule, "@every 1h" by default
+	downloadTimeout = 2 * time.Minute
+	retries         = 3
+	maxBytes        = 512 << 20
+)
+
+// guards: a publication that would delist more than 5% of a list at once
+// is far likelier a broken file than policy, and is quarantined.
+var guards = Guards{MaxRemovedShare: 0.05}
+
+// Standard is what a list gets where its entry says nothing: the settings
+// of a list name the registry does not know (config falls back on it).
+func Standard(name string) List {
+	return List{Name: name, Timeout: downloadTimeout, Retries: retries, MaxBytes: maxBytes, Guards: guards}
+}
+
+// registry is the table of every list the tracker follows. The primary
+// list of each publisher is enabled by default; ofac-consolidated is off
+// because its cyber content is rare and an operator should opt in to a
+// fourth download.
+var registry = []List{
+	{
+		Name:          "ofac-sdn",
+		Publisher:     "US OFAC (SDN List)",
+		URLs:          []string{"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.XML"},
+		Parse:         ofac.Parse,
+		Formats:       ofacFormats,
+		Recognises:    ofacRecognises,
+		CyberRegimes:  ofac.CyberPrograms,
+		Enabled:       true,
+		Schedule:      hourly,
+		Timeout:       downloadTimeout,
+		Retries:       retries,
+		MaxBytes:      maxBytes,
+		Guards:        guards,
+		UserAgentRule: OFACUserAgentRule,
+	},
+	{
+		Name:          "ofac-consolidated",
+		Publisher:     "US OFAC (Consolidated non-SDN List)",
+		URLs:          []string{"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/CONSOLIDATED.XML"},
+		Parse:         ofac.Parse,
+		Formats:       ofacFormats,
+		Recognises:    ofacRecognises,
+		CyberRegimes:  ofac.CyberPrograms,
+		Enabled:       false,
+		Schedule:      hourly,
+		Timeout:       downloadTimeout,
+		Retries:       retries,
+		MaxBytes:      maxBytes,
+		Guards:        guards,
+		UserAgentRule: OFACUserAgentRule,
+	},
+	{
+		Name:      "eu-fsf",
+		Publisher: "EU (Financial Sanctions Files)",
+		// The token is a public constant the FSF site puts in every download
+		// link; it is not a credential.
+		URLs:    []string{"https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw"},
+		Parse:   eu.Parse,
+		Formats: "XML <export> or FSF CSV",
+		Recognises: func(f fetch.Format) bool {
+			return (f.Kind == "xml" && f.Detail == "export") || (f.Kind == "csv" && strings.Contains(f.Detail, "Entity_LogicalId"))
+		},
+		CyberRegimes: eu.CyberRegimes,
+		Enabled:      true,
+		Schedule:     hourly,
+		// The EU's server is slow to produce its full XML (~25 MB).
+		Timeout:  10 * time.Minute,
+		Retries:  retries,
+		MaxBytes: maxBytes,
+		Guards:   guards,
+	},
+	{
+		Name:      "uk-sanctions-list",
+		Publisher: "UK (FCDO UK Sanctions List)",
+		URLs:      []string{"https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml"},
+		Parse:     uk.ParseSanctionsList,
+		Formats:   `XML <Designations> or CSV starting "Report Date"`,
+		Recognises: func(f fetch.Format) bool {
+			return (f.Kind == "xml" && f.Detail == "Designations") || (f.Kind == "csv" && strings.HasPrefix(f.Detail, "Report Date"))
+		},
+		CyberRegimes: uk.CyberRegimes,
+		Enabled:      true,
+		Schedule:     hourly,
+		Timeout:      downloadTimeout,
+		Retries:      retries,
+		MaxBytes:     maxBytes,
+		Guards:       guards,
+	},
+	{
+		// OFSI's Consolidated List closed on 2026-01-28; its archived files
+		// are history for `tracker import`.
+		Name:      "uk-ofsi-conlist",
+		Publisher: "UK (OFSI Consolidated List)",
+		Parse:     uk.ParseConList,
+		Formats:   `CSV starting "Last Updated"`,
+		Recognises: func(f fetch.Format) bool {
+			return f.Kind == "csv" && strings.HasPrefix(f.Detail, "Last Updated")
+		},
+		CyberRegimes: uk.CyberRegimes,
+		ImportOnly:   true,
+		Timeout:      downloadTimeout,
+		Retries:      retries,
+		MaxBytes:     maxBytes,
+		Guards:       guards,
+	},
+}
+
+// ofacFormats and ofacRecognises: OFAC's legacy XML, or its CSV, which
+// has no header: the first field is an ent_num.
+const ofacFormats = "XML <sdnList> or OFAC CSV"
+
+func ofacRecognises(f fetch.Format) bool {
+	first, _, _ := strings.Cut(f.Detail, ",")
+	return (f.Kind == "xml" && f.Detail == "sdnList") || (f.Kind == "csv" && first != "" && strings.Trim(first, "0123456789") == "")
+}
+
+// OFACUserAgentRule is the rule OFAC's download host applies since
+// 2026-07-30: "Mozilla/" and a digit first, 40 characters at least;
+// anything else gets 403 Forbidden with an HTML page.
+var OFACUserAgentRule = &fetch.UserAgentRule{
+	Accepts: OFACAcceptsUserAgent,
+	Text:    `OFAC's download host answers 403 unless the User-Agent starts with "Mozilla/" and a digit and is at least 40 characters long (user_agent in the config)`,
+	Hosts:   []string{"treas.gov"},
+}
+
+var ofacUserAgent = regexp.MustCompile(`^Mozilla/[0-9]`)
+
+// OFACAcceptsUserAgent reports whether OFAC's download host lets a
+// request with this User-Agent through.
+func OFACAcceptsUserAgent(ua string) bool {
+	return ofacUserAgent.MatchString(ua) && len(ua) >= 40
+}
+
+// UserAgentRuleFor returns the rule of the publisher serving rawURL, if
+// any list's publisher has one for its host.
+func UserAgentRuleFor(rawURL string) *fetch.UserAgentRule {
+	for _, l := range All() {
+		if l.UserAgentRule != nil && l.UserAgentRule.Covers(rawURL) {
+			return l.UserAgentRule
+		}
+	}
+	return nil
+}
