@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -70,5 +72,54 @@ func TestSaveDuplicateID(t *testing.T) {
 	}
 	if snaps, _ := s.Snapshots(context.Background(), ""); len(snaps) != 0 {
 		t.Errorf("snapshots stored: %+v", snaps)
+	}
+}
+
+// TestPublishedOrderIsByDate: 30-Sep is before 08-Oct although "30" sorts
+// after "08"; dates are stored ISO and compared as dates.
+func TestPublishedOrderIsByDate(t *testing.T) {
+	for _, tt := range []struct{ a, b string }{{"2026-09-30", "2026-10-08"}, {"2025-12-31", "2026-01-01"}} {
+		if before, err := publishedBefore(tt.a, tt.b); err != nil || !before {
+			t.Errorf("publishedBefore(%s, %s) = %v, %v", tt.a, tt.b, before, err)
+		}
+		if before, err := publishedBefore(tt.b, tt.a); err != nil || before {
+			t.Errorf("publishedBefore(%s, %s) = %v, %v", tt.b, tt.a, before, err)
+		}
+	}
+	if _, err := publishedBefore("30-Sep-2026", "2026-10-08"); err == nil {
+		t.Error("a non-ISO date compared without error")
+	}
+}
+
+func TestOlderPublicationRejected(t *testing.T) {
+	s := openTest(t)
+	save(t, s, "2024-05-03", ents("1=ALPHA/CYBER2"))
+	_, err := s.SaveSnapshot(context.Background(), NewSnapshot{List: "ofac-sdn", PublishedAt: "2024-03-05", Entities: ents("1=ALPHA/CYBER2", "2=B/X")})
+	if err == nil {
+		t.Fatal("an older publication was stored after a newer one")
+	}
+	snaps, _ := s.Snapshots(context.Background(), "ofac-sdn")
+	if len(snaps) != 1 {
+		t.Errorf("snapshots = %d, want 1", len(snaps))
+	}
+}
+
+func TestAfterSaveFailureRollsBack(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	save(t, s, "2024-01-01", ents("1=ALPHA/CYBER2"))
+	boom := errors.New("outbox write failed")
+	_, err := s.SaveSnapshot(ctx, NewSnapshot{List: "ofac-sdn", PublishedAt: "2024-02-01", Entities: ents("1=ALPHA/CYBER2", "2=NEW/CYBER2"),
+		AfterSave: func(context.Context, *sql.Tx, *SaveResult) error { return boom }})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the hook's error", err)
+	}
+	latest, err := s.Latest(ctx, "ofac-sdn")
+	if err != nil || latest.EntityCount != 1 {
+		t.Fatalf("latest after a failed save = %+v, %v; want the old snapshot", latest, err)
+	}
+	es, err := s.Entities(ctx, latest)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("entities after rollback = %d, %v", len(es), err)
 	}
 }
