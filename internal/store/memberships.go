@@ -8,7 +8,82 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cybersanctions/tracker"
 )
+
+// updateMemberships makes the list's open memberships those of the new
+// snapshot, enc: an unchanged entity keeps its open interval, so storage
+// grows with what changed. It returns the versions that were closed
+// (entities amended or removed) and the entities newly stored (added or
+// amended), which are all the diff needs. Its statements run with quiet,
+// and ctx is checked every saveCtxEvery entities (see saveTx).
+func updateMemberships(ctx, quiet context.Context, tx *sql.Tx, list string, snapshot int64, enc []encoded, sizeHint int) (changedOld []int64, changedNew []*tracker.Entity, err error) {
+	open, err := openMemberships(quiet, tx, list, sizeHint)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := newMembershipWriter(quiet, tx, list, snapshot)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer w.close()
+
+	// Both the new entities and the open memberships are sorted by id:
+	// one pass over the two finds what was added, changed and removed.
+	closeOld := func(id string) error {
+		version, err := w.closeInterval(id)
+		if err != nil {
+			return err
+		}
+		changedOld = append(changedOld, version)
+		return nil
+	}
+	j := 0 // the first open membership not yet matched
+	for i, x := range enc {
+		if i%saveCtxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, err
+			}
+		}
+		id := x.e.ID
+		if i > 0 && enc[i-1].key == x.key && enc[i-1].e.ID == id {
+			return nil, nil, fmt.Errorf("entity id %s given twice", id)
+		}
+		for ; j < len(open) && open[j].id < id; j++ { // not in the new snapshot
+			if err := closeOld(open[j].id); err != nil {
+				return nil, nil, err
+			}
+		}
+		if j < len(open) && open[j].id == id {
+			unchanged := open[j].hash == x.hash
+			j++
+			if unchanged {
+				continue // its interval stays open
+			}
+			if err := closeOld(id); err != nil {
+				return nil, nil, err
+			}
+		}
+		if err := w.add(x); err != nil {
+			return nil, nil, err
+		}
+		changedNew = append(changedNew, x.e)
+	}
+	for ; j < len(open); j++ {
+		if err := closeOld(open[j].id); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := w.flush(); err != nil {
+		return nil, nil, err
+	}
+	return changedOld, changedNew, nil
+}
+
+// saveCtxEvery is how many entities saveTx stores between checks of its
+// context.
+const saveCtxEvery = 1024
 
 // openMembership is an entity of the list's latest snapshot.
 type openMembership struct {

@@ -147,6 +147,9 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 	return res, nil
 }
 
+// saveTx stores the publication as the list's new active snapshot, unless
+// its content equals the latest's, and computes and stores the changes
+// from that latest snapshot.
 func saveTx(ctx context.Context, tx *sql.Tx, in NewSnapshot, enc []encoded, content string) (*SaveResult, error) {
 	prev, err := latestTx(ctx, tx, in.List)
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -155,27 +158,11 @@ func saveTx(ctx context.Context, tx *sql.Tx, in NewSnapshot, enc []encoded, cont
 	if prev != nil && prev.ContentSHA256 == content {
 		return &SaveResult{Snapshot: *prev, Created: false}, nil
 	}
-	if prev != nil {
-		if older, err := publishedBefore(in.PublishedAt, prev.PublishedAt); err != nil {
-			return nil, err
-		} else if older {
-			return nil, fmt.Errorf("publication of %s is older than the latest snapshot %s: import history oldest first",
-				in.PublishedAt, prev.Label())
-		}
+	if err := checkNotOlder(in, prev); err != nil {
+		return nil, err
 	}
-
-	snap := tracker.Snapshot{
-		List: in.List, FetchedAt: in.FetchedAt.UTC(), PublishedAt: in.PublishedAt, Source: in.Source,
-		RawSHA256: in.RawSHA256, ContentSHA256: content, EntityCount: len(enc), Status: tracker.SnapshotActive,
-		Note: in.Note, ParserVersion: max(in.ParserVersion, 1),
-	}
-	r, err := tx.ExecContext(ctx, `INSERT INTO snapshots (list, fetched_at, published_at, source, raw_sha256, content_sha256, entity_count, status, note, parser_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		snap.List, formatTime(snap.FetchedAt), snap.PublishedAt, snap.Source, snap.RawSHA256, snap.ContentSHA256, snap.EntityCount, snap.Status, snap.Note, snap.ParserVersion)
+	snap, err := insertSnapshot(ctx, tx, in, len(enc), content)
 	if err != nil {
-		return nil, fmt.Errorf("insert snapshot: %w", err)
-	}
-	if snap.ID, err = r.LastInsertId(); err != nil {
 		return nil, err
 	}
 
@@ -190,65 +177,8 @@ func saveTx(ctx context.Context, tx *sql.Tx, in NewSnapshot, enc []encoded, cont
 	if prev != nil {
 		hint = prev.EntityCount
 	}
-	open, err := openMemberships(quiet, tx, in.List, hint)
+	changedOld, changedNew, err := updateMemberships(ctx, quiet, tx, in.List, snap.ID, enc, hint)
 	if err != nil {
-		return nil, err
-	}
-	w, err := newMembershipWriter(quiet, tx, in.List, snap.ID)
-	if err != nil {
-		return nil, err
-	}
-	defer w.close()
-
-	// Both the new entities and the open memberships are sorted by id:
-	// one pass over the two finds what was added, changed and removed.
-	var changedOld []int64 // version ids of entities amended or removed
-	var changedNew []*tracker.Entity
-	closeOld := func(id string) error {
-		version, err := w.closeInterval(id)
-		if err != nil {
-			return err
-		}
-		changedOld = append(changedOld, version)
-		return nil
-	}
-	j := 0 // the first open membership not yet matched
-	for i, x := range enc {
-		if i%saveCtxEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		id := x.e.ID
-		if i > 0 && enc[i-1].key == x.key && enc[i-1].e.ID == id {
-			return nil, fmt.Errorf("entity id %s given twice", id)
-		}
-		for ; j < len(open) && open[j].id < id; j++ { // not in the new snapshot
-			if err := closeOld(open[j].id); err != nil {
-				return nil, err
-			}
-		}
-		if j < len(open) && open[j].id == id {
-			unchanged := open[j].hash == x.hash
-			j++
-			if unchanged {
-				continue // its interval stays open
-			}
-			if err := closeOld(id); err != nil {
-				return nil, err
-			}
-		}
-		if err := w.add(x); err != nil {
-			return nil, err
-		}
-		changedNew = append(changedNew, x.e)
-	}
-	for ; j < len(open); j++ {
-		if err := closeOld(open[j].id); err != nil {
-			return nil, err
-		}
-	}
-	if err := w.flush(); err != nil {
 		return nil, err
 	}
 
@@ -270,9 +200,41 @@ func saveTx(ctx context.Context, tx *sql.Tx, in NewSnapshot, enc []encoded, cont
 	return res, nil
 }
 
-// saveCtxEvery is how many entities saveTx stores between checks of its
-// context.
-const saveCtxEvery = 1024
+// checkNotOlder refuses a publication dated before the list's latest
+// snapshot: compared with that one, it would announce the publisher's
+// later changes undone.
+func checkNotOlder(in NewSnapshot, prev *tracker.Snapshot) error {
+	if prev == nil {
+		return nil
+	}
+	if older, err := publishedBefore(in.PublishedAt, prev.PublishedAt); err != nil {
+		return err
+	} else if older {
+		return fmt.Errorf("publication of %s is older than the latest snapshot %s: import history oldest first",
+			in.PublishedAt, prev.Label())
+	}
+	return nil
+}
+
+// insertSnapshot writes the new active snapshot's row first: its id is
+// what the memberships and changes written after it point at.
+func insertSnapshot(ctx context.Context, tx *sql.Tx, in NewSnapshot, count int, content string) (tracker.Snapshot, error) {
+	snap := tracker.Snapshot{
+		List: in.List, FetchedAt: in.FetchedAt.UTC(), PublishedAt: in.PublishedAt, Source: in.Source,
+		RawSHA256: in.RawSHA256, ContentSHA256: content, EntityCount: count, Status: tracker.SnapshotActive,
+		Note: in.Note, ParserVersion: max(in.ParserVersion, 1),
+	}
+	r, err := tx.ExecContext(ctx, `INSERT INTO snapshots (list, fetched_at, published_at, source, raw_sha256, content_sha256, entity_count, status, note, parser_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		snap.List, formatTime(snap.FetchedAt), snap.PublishedAt, snap.Source, snap.RawSHA256, snap.ContentSHA256, snap.EntityCount, snap.Status, snap.Note, snap.ParserVersion)
+	if err != nil {
+		return tracker.Snapshot{}, fmt.Errorf("insert snapshot: %w", err)
+	}
+	if snap.ID, err = r.LastInsertId(); err != nil {
+		return tracker.Snapshot{}, err
+	}
+	return snap, nil
+}
 
 // versionsTx decodes the entity versions with the given ids.
 func versionsTx(ctx context.Context, tx *sql.Tx, ids []int64) ([]*tracker.Entity, error) {
