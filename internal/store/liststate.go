@@ -241,22 +241,20 @@ func (s *Store) Checks(ctx context.Context, list string, limit int) ([]Check, er
 	if err != nil {
 		return nil, fmt.Errorf("checks: %w", err)
 	}
-	defer rows.Close()
-	var out []Check
-	for rows.Next() {
+	return scanAll(rows, func(row scanner) (Check, error) {
 		var c Check
 		var started string
 		var ms int64
-		if err := rows.Scan(&c.ID, &c.List, &started, &ms, &c.Outcome, &c.NotModified, &c.Snapshot, &c.Bytes, &c.Error); err != nil {
-			return nil, fmt.Errorf("checks: %w", err)
+		if err := row.Scan(&c.ID, &c.List, &started, &ms, &c.Outcome, &c.NotModified, &c.Snapshot, &c.Bytes, &c.Error); err != nil {
+			return Check{}, fmt.Errorf("checks: %w", err)
 		}
+		var err error
 		if c.StartedAt, err = parseTime(started); err != nil {
-			return nil, fmt.Errorf("checks: %w", err)
+			return Check{}, fmt.Errorf("checks: %w", err)
 		}
 		c.Duration = time.Duration(ms) * time.Millisecond
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, nil
+	})
 }
 
 // Validators are the HTTP cache validators of one downloaded URL.

@@ -49,6 +49,22 @@ func scanSnapshot(row scanner, extra ...any) (*tracker.Snapshot, error) {
 	return &sn, nil
 }
 
+// scanAll reads every row of rows with scan, then closes rows: the loop
+// every query method returning a list would otherwise write again. A
+// query without rows gives a nil slice.
+func scanAll[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
