@@ -1,9 +1,18 @@
--- The tracker's SQLite schema as an ordered list of migrations. Each starts
--- with a "-- migration: N" line; N must count up from 1 without gaps. The
--- database's PRAGMA user_version is the last migration applied. Never edit
--- a migration that has shipped: append a new one.
+-- The tracker's SQLite schema as a list of migrations. Each starts with a
+-- "-- migration: N" line; the numbers must run from 1 without gaps, and
+-- schema.go applies them in that order. The database's PRAGMA user_version
+-- is the last migration applied. Never edit a migration that has shipped:
+-- add a new one (only its comments may change).
+--
+-- The sections stand in the order of the pipeline, not of their numbers:
+-- snapshot storage (1), list state and checks (3), the delivery outbox (2),
+-- raw files (4), then later additions (5, 6). Every table's comment starts
+-- with why it exists.
 
 -- migration: 1
+-- Snapshot storage: what each publication of a list held.
+
+-- Why: every version of a list is kept, so any two can be diffed later.
 -- A snapshot is one stored publication of a list. Only publications whose
 -- content differs from the list's latest snapshot are stored.
 CREATE TABLE snapshots (
@@ -20,6 +29,7 @@ CREATE TABLE snapshots (
 );
 CREATE INDEX snapshots_list ON snapshots (list, id);
 
+-- Why: an entity's content is stored once, however many snapshots hold it.
 -- Entity versions are content-addressed: a version unchanged between two
 -- snapshots is stored once. body is the canonical JSON encoding.
 CREATE TABLE entity_versions (
@@ -28,6 +38,7 @@ CREATE TABLE entity_versions (
     body BLOB NOT NULL
 );
 
+-- Why: what a snapshot holds, without a row per entity per snapshot.
 -- A membership says that an entity version was part of every snapshot of
 -- its list from from_snapshot up to, not including, to_snapshot (NULL: still
 -- in the latest). Storage grows with what changed, not with how often the
@@ -42,6 +53,7 @@ CREATE TABLE memberships (
 ) WITHOUT ROWID;
 CREATE INDEX memberships_open ON memberships (list, to_snapshot);
 
+-- Why: changes are computed once, at storage; alerts and history reuse them.
 -- Every change (all regimes) between a snapshot and the one before it of the
 -- same list, as computed when the snapshot was stored. body is the JSON of
 -- a tracker.Change.
@@ -58,6 +70,9 @@ CREATE INDEX changes_snapshot ON changes (snapshot_id);
 CREATE INDEX changes_entity ON changes (list, entity_id);
 
 -- migration: 3
+-- List state and checks: what the daemon knows of each list between runs.
+
+-- Why: a failing list alerts the operators once per streak, across restarts.
 -- The daemon's view of each list it fetches: when it last tried and
 -- succeeded, and the current failure streak. alert_sent says the operators
 -- were told about this streak, so they are told once, and told again only
@@ -72,6 +87,7 @@ CREATE TABLE list_state (
     alert_sent           INTEGER NOT NULL DEFAULT 0 CHECK (alert_sent IN (0, 1))
 ) WITHOUT ROWID;
 
+-- Why: conditional GETs (304) spare downloading a list that did not change.
 -- HTTP validators of the last download of each URL that was stored or
 -- found unchanged, for the next conditional request. url_sha256 keys a URL
 -- that may carry a secret; url is its redacted form, for people.
@@ -84,6 +100,7 @@ CREATE TABLE list_validators (
     PRIMARY KEY (list, url_sha256)
 ) WITHOUT ROWID;
 
+-- Why: an audit trail of every fetch attempt and its outcome.
 -- Every check of a list and its outcome: 'unchanged' (304 Not Modified or
 -- the same content), 'stored' (snapshot_id) or 'failed' (error).
 CREATE TABLE checks (
@@ -100,10 +117,13 @@ CREATE TABLE checks (
 CREATE INDEX checks_list ON checks (list, id);
 
 -- migration: 2
--- The delivery outbox. A delivery is one alert for one notifier and
--- channel; it is written in the same transaction as the snapshot it
--- announces, so a stored change is never left without its alert, and it is
--- marked sent only once the notifier accepted every part. parts_sent and
+-- The delivery outbox: alerts on their way to the notifiers.
+
+-- Why: alerts commit with their snapshot, so none is lost or sent twice.
+-- A delivery is one alert for one notifier and channel; it is written in
+-- the same transaction as the snapshot it announces, so a stored change is
+-- never left without its alert, and it is marked sent only once the
+-- notifier accepted every part. parts_sent and
 -- the Slack timestamps record the progress of a multi-part alert, so a
 -- resumed delivery continues where it stopped instead of resending.
 -- snapshot_id is NULL for operator notices (a list keeps failing).
@@ -130,6 +150,9 @@ CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = '
 CREATE UNIQUE INDEX deliveries_snapshot ON deliveries (snapshot_id, notifier, channel) WHERE snapshot_id IS NOT NULL;
 
 -- migration: 4
+-- Raw files: the published bytes behind each snapshot.
+
+-- Why: audit and accepting a quarantined snapshot need the bytes as published.
 -- The raw published files of a snapshot, gzip-compressed, kept for audit:
 -- `tracker export-raw` gives them back byte for byte (sha256 checked).
 -- Retention keeps the data of the newest snapshots of each list and sets
@@ -151,6 +174,9 @@ CREATE TABLE raw_files (
 ALTER TABLE snapshots ADD COLUMN accepted_as INTEGER REFERENCES snapshots (id);
 
 -- migration: 5
+-- Later additions: dates as dates, retraction, parser versions, delivery
+-- leases. No new table; each added column says why it exists.
+
 -- Publication dates are ISO YYYY-MM-DD, compared as dates. Older versions
 -- kept a date they could not read as it was written; the UK Sanctions List
 -- CSV's "Report Date: 05-Jun-2023" was stored as '05-Jun-2023' and then
@@ -196,6 +222,9 @@ ALTER TABLE snapshots ADD COLUMN parser_version INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE deliveries ADD COLUMN leased_until TEXT;
 
 -- migration: 6
+-- Later additions: format drift.
+
+-- Why: operators hear once, not on every run, of a format the parser lacks.
 -- Format drift: a column, element, attribute or closed-set value (a UK
 -- regime title) a parser does not know. Each is kept once per list, with
 -- the snapshot it was first stored with, so operators are told once, not on

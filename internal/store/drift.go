@@ -48,14 +48,11 @@ func (s *Store) FormatDrifts(ctx context.Context, list string) ([]FormatDrift, e
 	if err != nil {
 		return nil, fmt.Errorf("format drift: %w", err)
 	}
-	defer rows.Close()
-	var out []FormatDrift
-	for rows.Next() {
+	return scanAll(rows, func(row scanner) (FormatDrift, error) {
 		var d FormatDrift
-		if err := rows.Scan(&d.List, &d.Kind, &d.Name, &d.FirstSeenAt, &d.FirstSnapshot, &d.Example); err != nil {
-			return nil, fmt.Errorf("format drift: %w", err)
+		if err := row.Scan(&d.List, &d.Kind, &d.Name, &d.FirstSeenAt, &d.FirstSnapshot, &d.Example); err != nil {
+			return FormatDrift{}, fmt.Errorf("format drift: %w", err)
 		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return d, nil
+	})
 }

@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"time"
 )
 
@@ -243,22 +241,20 @@ func (s *Store) Checks(ctx context.Context, list string, limit int) ([]Check, er
 	if err != nil {
 		return nil, fmt.Errorf("checks: %w", err)
 	}
-	defer rows.Close()
-	var out []Check
-	for rows.Next() {
+	return scanAll(rows, func(row scanner) (Check, error) {
 		var c Check
 		var started string
 		var ms int64
-		if err := rows.Scan(&c.ID, &c.List, &started, &ms, &c.Outcome, &c.NotModified, &c.Snapshot, &c.Bytes, &c.Error); err != nil {
-			return nil, fmt.Errorf("checks: %w", err)
+		if err := row.Scan(&c.ID, &c.List, &started, &ms, &c.Outcome, &c.NotModified, &c.Snapshot, &c.Bytes, &c.Error); err != nil {
+			return Check{}, fmt.Errorf("checks: %w", err)
 		}
+		var err error
 		if c.StartedAt, err = parseTime(started); err != nil {
-			return nil, fmt.Errorf("checks: %w", err)
+			return Check{}, fmt.Errorf("checks: %w", err)
 		}
 		c.Duration = time.Duration(ms) * time.Millisecond
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return c, nil
+	})
 }
 
 // Validators are the HTTP cache validators of one downloaded URL.
@@ -329,35 +325,4 @@ func (s *Store) SaveValidators(ctx context.Context, list string, vs []URLValidat
 		return fmt.Errorf("save validators of %s: %w", list, err)
 	}
 	return nil
-}
-
-// Backup writes a consistent copy of the database to path, which must not
-// exist, and returns its size. It reads through a read-only connection of
-// its own, so the daemon keeps writing meanwhile; the copy is vacuumed.
-func (s *Store) Backup(ctx context.Context, path string) (int64, error) {
-	// VACUUM INTO refuses a non-empty file but would write into an empty
-	// one; refuse any existing file so that a typo never clobbers anything.
-	if _, err := os.Lstat(path); err == nil {
-		return 0, fmt.Errorf("backup to %s: file exists; refusing to overwrite it", path)
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return 0, fmt.Errorf("backup to %s: %w", path, err)
-	}
-	// Not a pooled reader: their query_only pragma forbids VACUUM INTO,
-	// which a connection opened read-only allows.
-	pragmas := url.Values{}
-	pragmas.Set("mode", "ro")
-	pragmas.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
-	db, err := sql.Open("sqlite3", "file:"+s.path+"?"+pragmas.Encode())
-	if err != nil {
-		return 0, fmt.Errorf("backup to %s: %w", path, err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
-		return 0, fmt.Errorf("backup to %s: %w", path, err)
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return 0, fmt.Errorf("backup to %s: %w", path, err)
-	}
-	return fi.Size(), nil
 }

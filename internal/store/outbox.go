@@ -134,16 +134,7 @@ func (s *Store) queryDeliveries(ctx context.Context, q string, args ...any) ([]D
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanDelivery)
 }
 
 // DueDeliveries returns the pending deliveries whose next attempt is due at
@@ -315,16 +306,11 @@ func (s *Store) DeliveryCounts(ctx context.Context) ([]DeliveryCount, error) {
 	if err != nil {
 		return nil, fmt.Errorf("count deliveries: %w", err)
 	}
-	defer rows.Close()
-	var out []DeliveryCount
-	for rows.Next() {
+	return scanAll(rows, func(row scanner) (DeliveryCount, error) {
 		var c DeliveryCount
-		if err := rows.Scan(&c.List, &c.State, &c.Count); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		err := row.Scan(&c.List, &c.State, &c.Count)
+		return c, err
+	})
 }
 
 // ErrNotDue is returned by Claim when the delivery is no longer pending

@@ -177,19 +177,3 @@ func TestMigrateDatesToISO(t *testing.T) {
 		}
 	}
 }
-
-// TestPublishedOrderIsByDate: 30-Sep is before 08-Oct although "30" sorts
-// after "08"; dates are stored ISO and compared as dates.
-func TestPublishedOrderIsByDate(t *testing.T) {
-	for _, tt := range []struct{ a, b string }{{"2026-09-30", "2026-10-08"}, {"2025-12-31", "2026-01-01"}} {
-		if before, err := publishedBefore(tt.a, tt.b); err != nil || !before {
-			t.Errorf("publishedBefore(%s, %s) = %v, %v", tt.a, tt.b, before, err)
-		}
-		if before, err := publishedBefore(tt.b, tt.a); err != nil || before {
-			t.Errorf("publishedBefore(%s, %s) = %v, %v", tt.b, tt.a, before, err)
-		}
-	}
-	if _, err := publishedBefore("30-Sep-2026", "2026-10-08"); err == nil {
-		t.Error("a non-ISO date compared without error")
-	}
-}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -129,39 +128,6 @@ func TestSnapshotLifecycle(t *testing.T) {
 	h, err := s.EntityHistory(ctx, "ofac-sdn", "3")
 	if err != nil || len(h) != 2 || h[0].Change.Kind != tracker.Removed || h[1].Change.Kind != tracker.Added {
 		t.Errorf("history of 3 = %+v, %v", h, err)
-	}
-}
-
-func TestOlderPublicationRejected(t *testing.T) {
-	s := openTest(t)
-	save(t, s, "2024-05-03", ents("1=ALPHA/CYBER2"))
-	_, err := s.SaveSnapshot(context.Background(), NewSnapshot{List: "ofac-sdn", PublishedAt: "2024-03-05", Entities: ents("1=ALPHA/CYBER2", "2=B/X")})
-	if err == nil {
-		t.Fatal("an older publication was stored after a newer one")
-	}
-	snaps, _ := s.Snapshots(context.Background(), "ofac-sdn")
-	if len(snaps) != 1 {
-		t.Errorf("snapshots = %d, want 1", len(snaps))
-	}
-}
-
-func TestAfterSaveFailureRollsBack(t *testing.T) {
-	ctx := context.Background()
-	s := openTest(t)
-	save(t, s, "2024-01-01", ents("1=ALPHA/CYBER2"))
-	boom := errors.New("outbox write failed")
-	_, err := s.SaveSnapshot(ctx, NewSnapshot{List: "ofac-sdn", PublishedAt: "2024-02-01", Entities: ents("1=ALPHA/CYBER2", "2=NEW/CYBER2"),
-		AfterSave: func(context.Context, *sql.Tx, *SaveResult) error { return boom }})
-	if !errors.Is(err, boom) {
-		t.Fatalf("err = %v, want the hook's error", err)
-	}
-	latest, err := s.Latest(ctx, "ofac-sdn")
-	if err != nil || latest.EntityCount != 1 {
-		t.Fatalf("latest after a failed save = %+v, %v; want the old snapshot", latest, err)
-	}
-	es, err := s.Entities(ctx, latest)
-	if err != nil || len(es) != 1 {
-		t.Fatalf("entities after rollback = %d, %v", len(es), err)
 	}
 }
 
