@@ -500,7 +500,7 @@ func goldenSplitAlert() Alert {
 	a := Alert{List: "ofac-sdn", Publisher: "US OFAC (SDN List)", SnapshotID: 48, PublishedAt: "2024-09-10"}
 	for i := 1; i <= 14; i++ {
 		e := cyberEntity(i)
-		e.Attrs = map[string]string{"statement_of_reasons": strings.Repeat(fmt.Sprintf("Synthetic actor %d ran ransomware infrastructure. ", i), 8)}
+		e.Attrs = map[string]string{"statement_of_reasons": strings.TrimSpace(strings.Repeat(fmt.Sprintf("Synthetic actor %d ran ransomware infrastructure. ", i), 8))}
 		a.Changes = append(a.Changes, added(e))
 	}
 	for i := 1; i <= 3; i++ {
