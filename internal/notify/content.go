@@ -113,7 +113,14 @@ func buildContent(a Alert) *content {
 		}
 	}
 	c.mixed = kinds > 1
+	c.setTitle(a, kinds)
+	c.meta = alertMeta(a)
+	return c
+}
 
+// setTitle words the header: a one-change alert names the designation, a
+// larger one counts the changes of each kind. The publisher always ends it.
+func (c *content) setTitle(a Alert, kinds int) {
 	who := a.Publisher
 	if who == "" {
 		who = a.List
@@ -155,19 +162,24 @@ func buildContent(a Alert) *content {
 		}
 		c.title = strings.Join(parts, ", ")
 	}
+}
 
+// alertMeta is the line under the header: which list, which publication
+// (or, for a list that states no date, when it was fetched), which snapshot.
+func alertMeta(a Alert) []string {
+	var meta []string
 	if a.List != "" {
-		c.meta = append(c.meta, "list "+truncate(clean(a.List), 60))
+		meta = append(meta, "list "+truncate(clean(a.List), 60))
 	}
 	if a.PublishedAt != "" {
-		c.meta = append(c.meta, "published "+truncate(clean(a.PublishedAt), 40))
+		meta = append(meta, "published "+truncate(clean(a.PublishedAt), 40))
 	} else if f := FetchedLabel(a.FetchedAt); f != "" {
-		c.meta = append(c.meta, f)
+		meta = append(meta, f)
 	}
 	if a.SnapshotID != 0 {
-		c.meta = append(c.meta, "snapshot #"+strconv.FormatInt(a.SnapshotID, 10))
+		meta = append(meta, "snapshot #"+strconv.FormatInt(a.SnapshotID, 10))
 	}
-	return c
+	return meta
 }
 
 // header returns the header within max runes. A one-change header gives up

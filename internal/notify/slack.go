@@ -189,19 +189,25 @@ func (s *Slack) post(ctx context.Context, a Alert, p *Progress, m slackMessage, 
 }
 
 func (s *Slack) postWebhook(ctx context.Context, m slackMessage, i, n int) error {
+	capture := &bodyCapture{}
+	err := slack.PostWebhookCustomHTTPContext(context.WithValue(ctx, captureKey{}, capture), s.webhook, s.http, webhookPayload(m))
+	if err != nil {
+		return s.classify(err, capture.code, fmt.Sprintf("message %d of %d", i+1, n))
+	}
+	return nil
+}
+
+// webhookPayload is the body of a webhook post, apart so that the golden
+// tests can show exactly what a webhook receives. Unfurling is off as in
+// token mode: a link in list text must not make Slack fetch it.
+func webhookPayload(m slackMessage) *slack.WebhookMessage {
 	off := false
-	msg := &slack.WebhookMessage{
+	return &slack.WebhookMessage{
 		Text:        m.Text,
 		Blocks:      &slack.Blocks{BlockSet: m.Blocks},
 		UnfurlLinks: &off,
 		UnfurlMedia: &off,
 	}
-	capture := &bodyCapture{}
-	err := slack.PostWebhookCustomHTTPContext(context.WithValue(ctx, captureKey{}, capture), s.webhook, s.http, msg)
-	if err != nil {
-		return s.classify(err, capture.code, fmt.Sprintf("message %d of %d", i+1, n))
-	}
-	return nil
 }
 
 // slackHints explains Slack's error codes (Web API ok:false, and the text

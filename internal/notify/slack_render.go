@@ -48,6 +48,31 @@ func renderSlack(a Alert, threaded bool) []slackMessage {
 	if len(c.cards)+len(c.amended)+len(c.removed) == 0 {
 		return nil
 	}
+	pages := packContent(c)
+	n := len(pages)
+	meta := make([]string, len(c.meta))
+	for i, m := range c.meta {
+		meta[i] = esc(m)
+	}
+	msgs := make([]slackMessage, n)
+	for i, pg := range pages {
+		part := ""
+		if n > 1 {
+			part = " (part " + strconv.Itoa(i+1) + "/" + strconv.Itoa(n) + ")"
+		}
+		ctx := strings.Join(meta, " · ")
+		if threaded && n > 1 && i == 0 {
+			ctx = joinNonEmpty(ctx, "continued in the thread ("+strconv.Itoa(n-1)+" more)")
+		}
+		msgs[i] = pageMessage(pg, fitHeader(c, part), ctx)
+	}
+	return msgs
+}
+
+// packContent lays the changes out on pages, one message each: the added
+// designations as cards, then the amendments and removals a line each,
+// under headings when the alert has more than one kind of change.
+func packContent(c *content) []*page {
 	var p packer
 	p.newPage()
 	for i, cd := range c.cards {
@@ -73,45 +98,33 @@ func renderSlack(a Alert, threaded bool) []slackMessage {
 			p.addLine(cutMrkdwn(line, maxSectionText), cp.name)
 		}
 	}
+	return p.pages
+}
 
-	n := len(p.pages)
-	meta := make([]string, len(c.meta))
-	for i, m := range c.meta {
-		meta[i] = esc(m)
+// pageMessage turns a packed page into a message: the header, the context
+// line (ctx, escaped mrkdwn; may be empty), the page's blocks, and a
+// fallback text naming the designations on it.
+func pageMessage(pg *page, header, ctx string) slackMessage {
+	blocks := make([]slack.Block, 0, len(pg.blocks)+2)
+	blocks = append(blocks, slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, header, false, false)))
+	if ctx != "" {
+		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, cutMrkdwn(ctx, 600), false, true)))
 	}
-	msgs := make([]slackMessage, n)
-	for i, pg := range p.pages {
-		part := ""
-		if n > 1 {
-			part = " (part " + strconv.Itoa(i+1) + "/" + strconv.Itoa(n) + ")"
+	for _, b := range pg.blocks {
+		if b.divider {
+			blocks = append(blocks, slack.NewDividerBlock())
+			continue
 		}
-		header := fitHeader(c, part)
-		ctx := strings.Join(meta, " · ")
-		if threaded && n > 1 && i == 0 {
-			ctx = joinNonEmpty(ctx, "continued in the thread ("+strconv.Itoa(n-1)+" more)")
-		}
-		blocks := make([]slack.Block, 0, len(pg.blocks)+2)
-		blocks = append(blocks, slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, header, false, false)))
-		if ctx != "" {
-			blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, cutMrkdwn(ctx, 600), false, true)))
-		}
-		for _, b := range pg.blocks {
-			if b.divider {
-				blocks = append(blocks, slack.NewDividerBlock())
-				continue
-			}
-			blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, b.text, false, true), nil, nil))
-		}
-		names := make([]string, len(pg.names))
-		for j, nm := range pg.names {
-			names[j] = esc(nm)
-		}
-		msgs[i] = slackMessage{
-			Text:   cutMrkdwn(esc(header)+": "+strings.Join(names, "; "), maxFallbackText),
-			Blocks: blocks,
-		}
+		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, b.text, false, true), nil, nil))
 	}
-	return msgs
+	names := make([]string, len(pg.names))
+	for j, nm := range pg.names {
+		names[j] = esc(nm)
+	}
+	return slackMessage{
+		Text:   cutMrkdwn(esc(header)+": "+strings.Join(names, "; "), maxFallbackText),
+		Blocks: blocks,
+	}
 }
 
 // fitHeader shortens the header to Slack's limit counted in UTF-16 units:

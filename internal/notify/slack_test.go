@@ -231,34 +231,10 @@ func TestSlackErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var opts []SlackOption
-			if tt.timeout > 0 {
-				opts = append(opts, WithHTTPClient(&http.Client{Timeout: tt.timeout}))
-			}
-			var s *Slack
-			var err error
-			secret := testToken
-			if tt.webhook {
-				ws := newWebhook(t, tt.respond)
-				u := ws.url
-				if tt.down {
-					u = closedURL(t) + webhookPath
-				}
-				secret = webhookPath
-				s, err = NewSlackWebhook(u, opts...)
-			} else {
-				u := closedURL(t) + "/api/"
-				if !tt.down {
-					u = newSlackAPI(t, tt.respond).GetAPIURL()
-				}
-				s, err = NewSlack(testToken, "#sanctions-alerts", append(opts, WithAPIURL(u))...)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, secret := failingSlack(t, tt.webhook, tt.down, tt.respond, tt.timeout)
 			a := Alert{List: "ofac-sdn", Publisher: "US OFAC (SDN List)", Changes: []tracker.Change{added(cyberEntity(1))}}
 			var log progressLog
-			err = s.Deliver(context.Background(), a, Progress{}, log.record)
+			err := s.Deliver(context.Background(), a, Progress{}, log.record)
 			t.Logf("%v", err)
 			var ne *Error
 			if !errors.As(err, &ne) {
@@ -286,6 +262,39 @@ func TestSlackErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// failingSlack is a notifier for TestSlackErrors: token or webhook mode,
+// against a server answering with respond, or against nothing at all
+// (down). It returns the credential that no error may show.
+func failingSlack(t *testing.T, webhook, down bool, respond func(int, http.ResponseWriter) bool, timeout time.Duration) (*Slack, string) {
+	t.Helper()
+	var opts []SlackOption
+	if timeout > 0 {
+		opts = append(opts, WithHTTPClient(&http.Client{Timeout: timeout}))
+	}
+	var s *Slack
+	var err error
+	secret := testToken
+	if webhook {
+		ws := newWebhook(t, respond)
+		u := ws.url
+		if down {
+			u = closedURL(t) + webhookPath
+		}
+		secret = webhookPath
+		s, err = NewSlackWebhook(u, opts...)
+	} else {
+		u := closedURL(t) + "/api/"
+		if !down {
+			u = newSlackAPI(t, respond).GetAPIURL()
+		}
+		s, err = NewSlack(testToken, "#sanctions-alerts", append(opts, WithAPIURL(u))...)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, secret
 }
 
 // TestSlackResume: a delivery that fails at message 2 of 3 is delivered
