@@ -29,12 +29,13 @@ go tool staticcheck ./...
 
 # A short fuzz of every parser (OFAC CSV and XML, EU XML and CSV, UK FCDO
 # XML and CSV, OFSI CSV) and of the download body decoder. go test -fuzz
-# takes one target at a time. A crash fails the run and is written to
-# internal/fetch/testdata/fuzz/, to be fixed and kept there as a seed.
+# takes one target at a time. A crash fails the run and is written to the
+# package's testdata/fuzz/, to be fixed and kept there as a seed.
 # Minimizing each new input may otherwise take a minute of the budget.
 fuzztime=${TRACKER_FUZZTIME:-10s}
-for target in FuzzParseOFAC FuzzParseEU FuzzParseUK FuzzReadBody; do
-	go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" -fuzzminimizetime=2s ./internal/fetch/
+for target in FuzzParseOFAC:./internal/source/ofac/ FuzzParseEU:./internal/source/eu/ \
+	FuzzParseUK:./internal/source/uk/ FuzzReadBody:./internal/fetch/; do
+	go test -run='^$' -fuzz="^${target%%:*}\$" -fuzztime="$fuzztime" -fuzzminimizetime=2s "${target#*:}"
 done
 
 go test -race -count=1 -timeout 30m ./...
