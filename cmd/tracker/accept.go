@@ -33,18 +33,14 @@ quarantined snapshot, newer than every active one, can be accepted.
 	if err != nil {
 		return err
 	}
-	st, err := e.openStore(ctx)
+	p, err := e.openPipeline(ctx, pipelineOptions{silent: *dryRun})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer p.Close()
 
 	if *dryRun {
-		in, err := e.newIngester(st, nil, nil)
-		if err != nil {
-			return err
-		}
-		r, err := in.Review(ctx, id)
+		r, err := p.ingester.Review(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -65,15 +61,7 @@ quarantined snapshot, newer than every active one, can be accepted.
 		return nil
 	}
 
-	ob, err := e.commandOutbox(st)
-	if err != nil {
-		return err
-	}
-	in, err := e.newIngester(st, nil, ob.planner.AfterSave)
-	if err != nil {
-		return err
-	}
-	res, err := in.Accept(ctx, id)
+	res, err := p.ingester.Accept(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -88,7 +76,7 @@ quarantined snapshot, newer than every active one, can be accepted.
 	if *noNotify {
 		return nil
 	}
-	return e.dispatch(ctx, "accept", ob)
+	return e.dispatch(ctx, "accept", p)
 }
 
 // snapshotArg reads a SNAPSHOT argument: a number from 'tracker snapshots'.

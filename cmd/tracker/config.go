@@ -1,18 +1,13 @@
 package main
 
 import (
-	"context"
-	"database/sql"
 	"errors"
 	"io/fs"
-	"log/slog"
 	"os"
 
 	"github.com/cybersanctions/tracker/internal/config"
 	"github.com/cybersanctions/tracker/internal/diff"
-	"github.com/cybersanctions/tracker/internal/ingest"
 	"github.com/cybersanctions/tracker/internal/lists"
-	"github.com/cybersanctions/tracker/internal/store"
 )
 
 // defaultConfigPath is read when present and no other config is named.
@@ -65,24 +60,4 @@ func (e *env) filterFor(list string) diff.Filter {
 		return diff.Filter{Regimes: cfg.Regimes}
 	}
 	return diff.Filter{Regimes: l.CyberRegimes}
-}
-
-// newIngester is the ingest pipeline every command that stores
-// publications shares: the config's guards and raw-file retention, and
-// afterSave (the outbox planner) inside each new snapshot's transaction.
-func (e *env) newIngester(st *store.Store, log *slog.Logger, afterSave func(context.Context, *sql.Tx, *store.SaveResult) error) (*ingest.Ingester, error) {
-	cfg, err := e.config()
-	if err != nil {
-		return nil, err
-	}
-	return &ingest.Ingester{
-		Store:        st,
-		Log:          log,
-		AfterSave:    afterSave,
-		RawRetention: cfg.RawRetention,
-		Guards: func(list string) store.Guards {
-			g := cfg.List(list).Guards
-			return store.Guards{MinEntities: g.MinEntities, MaxRemovedShare: g.MaxRemovedShare}
-		},
-	}, nil
 }

@@ -142,18 +142,18 @@ func doctorLists(ctx context.Context, cfg *config.Config, names []string) ([]doc
 	}
 	var jobs []job
 	for _, name := range names {
-		l, err := lists.Lookup(name)
+		spec, err := listSpec(cfg, name)
 		if err != nil {
 			return nil, err
 		}
-		lc := cfg.List(name)
-		urls := lc.URLs
+		urls := spec.URLs
 		if len(urls) == 0 {
-			urls = l.URLs
+			urls = spec.List.URLs
 		}
 		// The daemon's Downloader for this list, less retries: doctor
 		// shows the first answer.
-		d := &fetch.Downloader{UserAgent: cfg.UserAgentFor(name), UserAgentRule: l.UserAgentRule, Timeout: lc.Timeout, Retries: -1, MaxBytes: lc.MaxBytes}
+		d := spec.FetchRequest(nil, "").Downloader
+		d.Retries = 0
 		for _, u := range urls {
 			jobs = append(jobs, job{name, u, d})
 		}

@@ -3,10 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-
-	"github.com/cybersanctions/tracker/internal/fetch"
-	"github.com/cybersanctions/tracker/internal/ingest"
-	"github.com/cybersanctions/tracker/internal/lists"
 )
 
 func runFetch(ctx context.Context, e *env, args []string) error {
@@ -30,40 +26,30 @@ at the end, as with 'import' (--no-notify: queued only).`)
 	if len(names) == 0 {
 		names = cfg.EnabledLists()
 	}
-	st, err := e.openStore(ctx)
+	p, err := e.openPipeline(ctx, pipelineOptions{})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	ob, err := e.commandOutbox(st)
-	if err != nil {
-		return err
-	}
-	in, err := e.newIngester(st, nil, ob.planner.AfterSave)
-	if err != nil {
-		return err
-	}
+	defer p.Close()
 
 	var errs []error
 	for _, name := range names {
-		l, err := lists.Lookup(name)
+		spec, err := listSpec(cfg, name)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		lc := cfg.List(name)
-		d := &fetch.Downloader{UserAgent: cfg.UserAgentFor(name), UserAgentRule: l.UserAgentRule, Timeout: lc.Timeout, Retries: lc.Retries, MaxBytes: lc.MaxBytes}
-		res, err := in.Fetch(ctx, ingest.FetchRequest{List: l, URLs: lc.URLs, Downloader: d})
+		res, err := p.ingester.Fetch(ctx, spec.FetchRequest(nil, ""))
 		if err != nil {
 			fmt.Fprintf(e.stderr, "tracker fetch: %v\n", err)
 			errs = append(errs, err)
 			continue
 		}
-		printSaveResult(e, l, res)
+		printSaveResult(e, spec.List, res)
 	}
 	if !*noNotify {
 		// Alerts held back by an earlier failure go out even if a list failed now.
-		if err := e.dispatch(ctx, "fetch", ob); err != nil {
+		if err := e.dispatch(ctx, "fetch", p); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -48,20 +48,12 @@ Lists: `+listNames())
 	if err != nil {
 		return err
 	}
-	st, err := e.openStore(ctx)
+	p, err := e.openPipeline(ctx, pipelineOptions{})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	ob, err := e.commandOutbox(st)
-	if err != nil {
-		return err
-	}
-	in, err := e.newIngester(st, nil, ob.planner.AfterSave)
-	if err != nil {
-		return err
-	}
-	res, err := in.Ingest(ctx, ingest.Request{List: l, Files: files, AsOf: *asOf})
+	defer p.Close()
+	res, err := p.ingester.Ingest(ctx, ingest.Request{List: l, Files: files, AsOf: *asOf})
 	if err != nil {
 		return err
 	}
@@ -69,7 +61,7 @@ Lists: `+listNames())
 	if *noNotify {
 		return nil
 	}
-	return e.dispatch(ctx, "import", ob)
+	return e.dispatch(ctx, "import", p)
 }
 
 // readFiles reads list files named on the command line, capped at the

@@ -53,22 +53,18 @@ reason if it fails.`)
 		fmt.Fprintf(e.stdout, "test message sent through %s\n", alertTarget(cfg))
 		return nil
 	}
-	st, err := e.openStore(ctx)
+	p, err := e.openPipeline(ctx, pipelineOptions{})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	ob, err := e.commandOutbox(st)
-	if err != nil {
-		return err
-	}
+	defer p.Close()
 	if *now {
-		if _, err := st.DueNow(ctx, st.Now()); err != nil {
+		if _, err := p.store.DueNow(ctx, p.store.Now()); err != nil {
 			return err
 		}
 	}
-	err = e.dispatch(ctx, "notify", ob)
-	if perr := e.printPending(ctx, st); perr != nil && err == nil {
+	err = e.dispatch(ctx, "notify", p)
+	if perr := e.printPending(ctx, p.store); perr != nil && err == nil {
 		err = perr
 	}
 	return err

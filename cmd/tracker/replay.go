@@ -82,21 +82,18 @@ Lists: `+listNames())
 		return fmt.Errorf("%s: no versions dated %s to %s", src.Path, orAny(*from), orAny(*to))
 	}
 
-	st, err := e.openStore(ctx)
+	// Silent: replay plans no alerts (see the help above).
+	p, err := e.openPipeline(ctx, pipelineOptions{silent: true})
 	if err != nil {
 		return err
 	}
+	st := p.store
 	defer func() {
 		if st != nil {
 			st.Close()
 		}
 	}()
-	// No AfterSave: replay plans no alerts (see the help above).
-	in, err := e.newIngester(st, nil, nil)
-	if err != nil {
-		return err
-	}
-	r := &replayer{e: e, list: l, src: src, in: in, versions: versions, verbose: *verbose}
+	r := &replayer{e: e, list: l, src: src, in: p.ingester, versions: versions, verbose: *verbose}
 	runErr := r.run(ctx)
 	if !r.began {
 		return runErr // refused before storing anything

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -11,10 +10,7 @@ import (
 
 	"github.com/cybersanctions/tracker/internal/config"
 	"github.com/cybersanctions/tracker/internal/daemon"
-	"github.com/cybersanctions/tracker/internal/deliver"
 	"github.com/cybersanctions/tracker/internal/lists"
-	"github.com/cybersanctions/tracker/internal/notify"
-	"github.com/cybersanctions/tracker/internal/store"
 )
 
 // exitInterrupted is the status of a run stopped by a second signal, as a
@@ -51,15 +47,11 @@ failed.`)
 	if err != nil {
 		return err
 	}
-	log, err := daemon.NewLogger(e.stderr, cfg.Log.Format, cfg.Log.Level)
+	specs, err := listSpecs(cfg)
 	if err != nil {
 		return err
 	}
-	lists, err := listSpecs(cfg)
-	if err != nil {
-		return err
-	}
-	if len(lists) == 0 {
+	if len(specs) == 0 {
 		return errors.New("no list enabled in the config: nothing to do")
 	}
 	// One daemon per database: two would fetch, store and alert twice.
@@ -72,28 +64,25 @@ failed.`)
 		return err
 	}
 	defer lock.Release()
-	st, err := e.openStore(ctx)
+	p, err := e.openPipeline(ctx, pipelineOptions{logLevel: cfg.Log.Level})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-
-	in, err := e.newIngester(st, log, nil) // wireDeliveries sets AfterSave
-	if err != nil {
-		return err
-	}
+	defer p.Close()
+	p.ingester.Log = p.log // the daemon logs what each check stored
 	d := &daemon.Daemon{
-		Lists:            lists,
-		Store:            st,
-		Ingester:         in,
-		Log:              log,
+		Lists:            specs,
+		Store:            p.store,
+		Ingester:         p.ingester,
+		Log:              p.log,
 		Jitter:           cfg.Jitter,
 		FailureThreshold: cfg.Notify.FailureThreshold,
 		InitialRun:       !*noInitial,
 		Listen:           cfg.Listen,
-	}
-	if err := wireDeliveries(e, cfg, st, d); err != nil {
-		return err
+		// An operator notice is queued in the transaction that records
+		// the check; the dispatcher sends what is due after every check.
+		OperatorNotice: p.queueNotice,
+		Dispatch:       p.dispatchQuietly,
 	}
 
 	if *once {
@@ -101,7 +90,7 @@ failed.`)
 	}
 	stopSignals := exitOnSecondSignal(e)
 	defer stopSignals()
-	log.Info("starting", "db", st.Path(), "lists", len(lists), "listen", cfg.Listen)
+	p.log.Info("starting", "db", p.store.Path(), "lists", len(specs), "listen", cfg.Listen)
 	return d.Run(ctx)
 }
 
@@ -151,26 +140,14 @@ func exitOnSecondSignal(e *env) (stop func()) {
 	}
 }
 
-// listSpecs resolves the enabled lists' settings: a list's own schedule,
-// else the global one.
+// listSpecs resolves the enabled lists' settings.
 func listSpecs(cfg *config.Config) ([]daemon.ListSpec, error) {
 	var out []daemon.ListSpec
 	var errs []error
 	for _, name := range cfg.EnabledLists() {
-		l, err := lists.Lookup(name)
+		spec, err := listSpec(cfg, name)
 		if err != nil {
 			errs = append(errs, err)
-			continue
-		}
-		lc := cfg.List(name)
-		spec := daemon.ListSpec{List: l, URLs: lc.URLs, Schedule: lc.Schedule, Timeout: lc.Timeout, Retries: lc.Retries, MaxBytes: lc.MaxBytes,
-			UserAgent: cfg.UserAgentFor(name)}
-		if spec.Schedule == "" {
-			spec.Schedule = cfg.Schedule
-		}
-		// The config checked it already; the daemon reads it the same way.
-		if _, err := daemon.ParseSchedule(spec.Schedule); err != nil {
-			errs = append(errs, fmt.Errorf("lists.%s.schedule: %w", name, err))
 			continue
 		}
 		out = append(out, spec)
@@ -178,51 +155,23 @@ func listSpecs(cfg *config.Config) ([]daemon.ListSpec, error) {
 	return out, errors.Join(errs...)
 }
 
-// wireDeliveries connects the daemon to the outbox: a new snapshot plans
-// its alerts in its own transaction, an operator notice is queued in the
-// transaction that records the check, and the dispatcher sends what is due
-// after every check. Slack when configured, else stdout.
-func wireDeliveries(e *env, cfg *config.Config, st *store.Store, d *daemon.Daemon) error {
-	n, secrets, err := newNotifier(cfg, e.stdout, "text")
+// listSpec resolves one list's settings: its registry entry, the config's
+// URLs, timeout, retries, size cap and User-Agent, and its own schedule,
+// else the global one.
+func listSpec(cfg *config.Config, name string) (daemon.ListSpec, error) {
+	l, err := lists.Lookup(name)
 	if err != nil {
-		return fmt.Errorf("notifier: %w", err)
+		return daemon.ListSpec{}, err
 	}
-	operatorChannel := ""
-	if s := cfg.Slack; s != nil && !s.WebhookMode() {
-		operatorChannel = s.OperatorChannel
+	lc := cfg.List(name)
+	spec := daemon.ListSpec{List: l, URLs: lc.URLs, Schedule: lc.Schedule, Timeout: lc.Timeout, Retries: lc.Retries, MaxBytes: lc.MaxBytes,
+		UserAgent: cfg.UserAgentFor(name)}
+	if spec.Schedule == "" {
+		spec.Schedule = cfg.Schedule
 	}
-
-	planner := &deliver.Planner{
-		Store:           st,
-		Notifiers:       []string{n.Name()},
-		Filter:          e.filterFor,
-		Kinds:           cfg.Notify.Kinds,
-		Channel:         cfg.ChannelFor,
-		OperatorChannel: operatorChannel,
-		Publisher: func(list string) string {
-			l, _ := lists.Lookup(list)
-			return l.Publisher
-		},
-		Log: d.Log,
+	// The config checked it already; the daemon reads it the same way.
+	if _, err := daemon.ParseSchedule(spec.Schedule); err != nil {
+		return daemon.ListSpec{}, fmt.Errorf("lists.%s.schedule: %w", name, err)
 	}
-	d.Ingester.AfterSave = planner.AfterSave
-	d.OperatorNotice = func(ctx context.Context, tx *sql.Tx, on daemon.OperatorNotice) error {
-		ds, err := planner.Notice(on.List, on.Text)
-		if err != nil {
-			return err
-		}
-		return st.EnqueueTx(ctx, tx, ds)
-	}
-	disp := &deliver.Dispatcher{Store: st, Notifiers: []notify.Notifier{n}, MaxAge: cfg.Notify.MaxAge, Secrets: secrets, Log: d.Log}
-	d.Dispatch = func(ctx context.Context) error {
-		res, err := disp.Run(ctx)
-		if err != nil {
-			return err
-		}
-		if len(res.Failed) > 0 {
-			return fmt.Errorf("%d alerts not delivered, kept for the next run: %w", len(res.Failed), res.Failed[0])
-		}
-		return nil
-	}
-	return nil
+	return spec, nil
 }

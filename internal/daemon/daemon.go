@@ -37,6 +37,21 @@ type ListSpec struct {
 	UserAgent string
 }
 
+// FetchRequest is the one way a list's settings become a download: a
+// Downloader with the list's User-Agent (else fallbackUA), its publisher's
+// User-Agent rule, timeout, retries and size cap, over client (nil: the
+// downloader's own client).
+func (l ListSpec) FetchRequest(client *http.Client, fallbackUA string) ingest.FetchRequest {
+	ua := l.UserAgent
+	if ua == "" {
+		ua = fallbackUA
+	}
+	return ingest.FetchRequest{List: l.List, URLs: l.URLs, Downloader: &fetch.Downloader{
+		Client: client, UserAgent: ua, UserAgentRule: l.List.UserAgentRule,
+		Timeout: l.Timeout, Retries: l.Retries, MaxBytes: l.MaxBytes,
+	}}
+}
+
 // OperatorNotice tells operators that a list keeps failing or works again.
 type OperatorNotice struct {
 	List      string
@@ -260,12 +275,7 @@ func (d *Daemon) scheduled(ctx context.Context, l ListSpec, jitter bool) {
 func (d *Daemon) check(ctx context.Context, l ListSpec) CheckResult {
 	name := l.List.Name
 	start := d.Now()
-	ua := l.UserAgent
-	if ua == "" {
-		ua = d.UserAgent
-	}
-	dl := &fetch.Downloader{Client: d.Client, UserAgent: ua, UserAgentRule: l.List.UserAgentRule, Timeout: l.Timeout, Retries: l.Retries, MaxBytes: l.MaxBytes}
-	res, err := d.Ingester.FetchConditional(ctx, ingest.FetchRequest{List: l.List, URLs: l.URLs, Downloader: dl})
+	res, err := d.Ingester.FetchConditional(ctx, l.FetchRequest(d.Client, d.UserAgent))
 	c := store.Check{List: name, StartedAt: start, Duration: d.Now().Sub(start)}
 	if err != nil && ctx.Err() != nil {
 		// Shutdown, not the list, cut the check short: it is no failure.
