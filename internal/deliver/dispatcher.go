@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
-	"strings"
 	"time"
 
+	"github.com/cybersanctions/tracker/internal/backoff"
 	"github.com/cybersanctions/tracker/internal/notify"
+	"github.com/cybersanctions/tracker/internal/redact"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -273,46 +273,27 @@ func (d *Dispatcher) maxBackoff() time.Duration {
 	return DefaultMaxBackoff
 }
 
-// backoff is the wait before attempt n+1: Backoff·2^(n-1) capped at
-// MaxBackoff, less up to half of it at random, so that trackers that failed
-// together do not retry together.
+// backoff is the wait before attempt n+1 (see backoff.Wait).
 func (d *Dispatcher) backoff(n int) time.Duration {
 	base := d.Backoff
 	if base <= 0 {
 		base = DefaultBackoff
 	}
-	w := base
-	for i := 1; i < n && w < d.maxBackoff(); i++ {
-		w *= 2
-	}
-	w = min(w, d.maxBackoff())
-	return w - rand.N(w/2+1)
+	return backoff.Wait(n, base, d.maxBackoff())
 }
 
 func (d *Dispatcher) sleep(ctx context.Context, wait time.Duration) error {
 	if d.Sleep != nil {
 		return d.Sleep(ctx, wait)
 	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return backoff.Sleep(ctx, wait)
 }
 
 // redact removes the configured secrets from an error's text, keeping
 // whether it is retryable.
 func (d *Dispatcher) redact(err error) error {
 	msg := err.Error()
-	clean := msg
-	for _, s := range d.Secrets {
-		if s != "" {
-			clean = strings.ReplaceAll(clean, s, "[REDACTED]")
-		}
-	}
+	clean := redact.New(d.Secrets...).String(msg)
 	if clean == msg {
 		return err
 	}

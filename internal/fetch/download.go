@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"mime"
 	"net"
 	"net/http"
@@ -26,6 +25,8 @@ import (
 	"time"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/backoff"
+	"github.com/cybersanctions/tracker/internal/redact"
 	"github.com/cybersanctions/tracker/internal/source"
 )
 
@@ -80,8 +81,8 @@ type Downloader struct {
 	// 0 or negative means none. The list registry gives each list its
 	// count.
 	Retries int
-	// Backoff is the base of the exponential backoff with full jitter
-	// between attempts, capped at one minute. 0 means DefaultBackoff.
+	// Backoff is the base of the exponential backoff with jitter between
+	// attempts (backoff.Wait), capped at one minute. 0 means DefaultBackoff.
 	Backoff time.Duration
 	// MaxRedirects is how many redirects one attempt follows. 0 means
 	// DefaultMaxRedirects; negative means none.
@@ -121,10 +122,10 @@ type Download struct {
 //
 // Retryable failures are retried Retries times; a 200 with an HTML page or
 // an empty body is not, as the publisher will not fix it within seconds.
-// Errors read "download <RedactURL(rawURL)>: …" and never hold userinfo or
+// Errors read "download <redact.URL(rawURL)>: …" and never hold userinfo or
 // secret query values.
 func (d *Downloader) Get(ctx context.Context, rawURL string, v Validators) (*Download, error) {
-	g := &getCall{d: d, raw: rawURL, redacted: RedactURL(rawURL), secrets: urlSecrets(rawURL)}
+	g := &getCall{d: d, raw: rawURL, redacted: redact.URL(rawURL), secrets: redact.ForURL(rawURL)}
 	dl, err := g.run(ctx, v)
 	if err != nil {
 		return nil, &downloadError{url: g.redacted, err: err, secrets: g.secrets}
@@ -139,11 +140,11 @@ func (d *Downloader) Get(ctx context.Context, rawURL string, v Validators) (*Dow
 type downloadError struct {
 	url     string
 	err     error
-	secrets []string
+	secrets *redact.Scrubber
 }
 
 func (e *downloadError) Error() string {
-	return scrubSecrets("download "+e.url+": "+e.err.Error(), e.secrets)
+	return e.secrets.String("download " + e.url + ": " + e.err.Error())
 }
 
 func (e *downloadError) Unwrap() error { return e.err }
@@ -188,7 +189,7 @@ type getCall struct {
 	d        *Downloader
 	raw      string
 	redacted string
-	secrets  []string
+	secrets  *redact.Scrubber
 }
 
 func (g *getCall) run(ctx context.Context, v Validators) (*Download, error) {
@@ -719,33 +720,20 @@ func (d *Downloader) maxRedirects() int {
 	return d.MaxRedirects
 }
 
-// backoff is the wait before retry n (1-based): full jitter over
-// [0, min(maxBackoff, Backoff·2^(n-1))], so that many trackers restarted
-// together do not retry in step.
+// backoff is the wait before retry n (1-based), see backoff.Wait.
 func (d *Downloader) backoff(n int) time.Duration {
 	base := d.Backoff
 	if base <= 0 {
 		base = DefaultBackoff
 	}
-	ceil := maxBackoff
-	if n-1 < 32 && base<<(n-1) > 0 && base<<(n-1) < maxBackoff {
-		ceil = base << (n - 1)
-	}
-	return rand.N(ceil + 1)
+	return backoff.Wait(n, base, maxBackoff)
 }
 
 func (d *Downloader) sleep(ctx context.Context, dur time.Duration) error {
 	if d.Sleep != nil {
 		return d.Sleep(ctx, dur)
 	}
-	t := time.NewTimer(dur)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return backoff.Sleep(ctx, dur)
 }
 
 // defaultClient serves every Downloader without a Client. Its transport
@@ -794,150 +782,16 @@ func checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.R
 	return func(req *http.Request, via []*http.Request) error {
 		limit, _ := req.Context().Value(redirectLimitKey{}).(int)
 		if len(via) > limit {
-			return &redirectError{fmt.Sprintf("stopped after %d redirects (limit %d), next was %s", len(via)-1, limit, RedactURL(req.URL.String()))}
+			return &redirectError{fmt.Sprintf("stopped after %d redirects (limit %d), next was %s", len(via)-1, limit, redact.URL(req.URL.String()))}
 		}
 		if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
-			return &redirectError{fmt.Sprintf("refusing redirect from https to %s", RedactURL(req.URL.String()))}
+			return &redirectError{fmt.Sprintf("refusing redirect from https to %s", redact.URL(req.URL.String()))}
 		}
 		if next != nil {
 			return next(req, via)
 		}
 		return nil
 	}
-}
-
-// RedactURL returns raw fit for logs, errors and storage: without userinfo
-// or fragment, with the values of secret-looking query parameters (token,
-// key, secret, signature, password, auth, credential, session…) replaced by
-// REDACTED, and with a Slack webhook's path hidden. Parameter order and
-// every other byte are kept. A plain path comes back unchanged.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return redactUnparsable(raw)
-	}
-	if u.User == nil && u.RawQuery == "" && u.Fragment == "" && !isSlackWebhook(u) {
-		return raw
-	}
-	u.User = nil
-	u.Fragment, u.RawFragment = "", ""
-	if isSlackWebhook(u) {
-		u.Path, u.RawPath = "/services/REDACTED", ""
-	}
-	if u.RawQuery != "" {
-		parts := strings.Split(u.RawQuery, "&")
-		for i, p := range parts {
-			k, v, _ := strings.Cut(p, "=")
-			if v != "" && secretKey(k) {
-				parts[i] = k + "=REDACTED"
-			}
-		}
-		u.RawQuery = strings.Join(parts, "&")
-	}
-	return u.String()
-}
-
-// redactUnparsable keeps scheme, host and path of a URL url.Parse refuses.
-func redactUnparsable(raw string) string {
-	s, hadQuery := raw, false
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		s, hadQuery = s[:i], true
-	}
-	if i := strings.Index(s, "://"); i >= 0 {
-		rest := s[i+3:]
-		hostEnd := strings.IndexByte(rest, '/')
-		if hostEnd < 0 {
-			hostEnd = len(rest)
-		}
-		if at := strings.LastIndexByte(rest[:hostEnd], '@'); at >= 0 {
-			s = s[:i+3] + rest[at+1:]
-		}
-	}
-	if hadQuery {
-		s += "?REDACTED"
-	}
-	return s
-}
-
-func isSlackWebhook(u *url.URL) bool {
-	return strings.EqualFold(u.Hostname(), "hooks.slack.com") && strings.HasPrefix(u.Path, "/services/")
-}
-
-func secretKey(k string) bool {
-	if uk, err := url.QueryUnescape(k); err == nil {
-		k = uk
-	}
-	k = strings.ToLower(k)
-	for _, s := range []string{"token", "key", "secret", "sig", "pass", "pwd", "auth", "credential", "session"} {
-		if strings.Contains(k, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// urlSecrets lists what RedactURL hides, in raw and decoded form, for
-// scrubSecrets. Values shorter than 4 bytes are left out: scrubbing them would
-// mangle messages and they protect nothing.
-func urlSecrets(raw string) []string {
-	var out []string
-	add := func(s string) {
-		for _, v := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
-			if len(v) >= 4 {
-				out = append(out, v)
-			}
-		}
-		if dec, err := url.QueryUnescape(s); err == nil && len(dec) >= 4 {
-			out = append(out, dec)
-		}
-	}
-	query := ""
-	if u, err := url.Parse(raw); err == nil {
-		if u.User != nil {
-			add(u.User.Username())
-			if p, ok := u.User.Password(); ok {
-				add(p)
-			}
-		}
-		if isSlackWebhook(u) {
-			add(strings.TrimPrefix(u.Path, "/services/"))
-		}
-		query = u.RawQuery
-		for _, p := range strings.Split(query, "&") {
-			if k, v, _ := strings.Cut(p, "="); v != "" && secretKey(k) {
-				add(v)
-			}
-		}
-		return out
-	}
-	// Unparsable: treat all userinfo and every query value as secret.
-	if i := strings.Index(raw, "://"); i >= 0 {
-		rest := raw[i+3:]
-		if end := strings.IndexAny(rest, "/?#"); end >= 0 {
-			rest = rest[:end]
-		}
-		if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-			user, pass, _ := strings.Cut(rest[:at], ":")
-			add(user)
-			add(pass)
-		}
-	}
-	if i := strings.IndexByte(raw, '?'); i >= 0 {
-		query, _, _ = strings.Cut(raw[i+1:], "#")
-		for _, p := range strings.Split(query, "&") {
-			if _, v, _ := strings.Cut(p, "="); v != "" {
-				add(v)
-			}
-		}
-	}
-	return out
-}
-
-func scrubSecrets(s string, secrets []string) string {
-	for _, sec := range secrets {
-		s = strings.ReplaceAll(s, sec, "REDACTED")
-	}
-	return s
 }
 
 func (d *Downloader) userAgent() string {

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cybersanctions/tracker/internal/redact"
 	"github.com/cybersanctions/tracker/internal/shareddata"
 )
 
@@ -239,8 +240,8 @@ func TestGetConditional(t *testing.T) {
 			if dl.File.Name != tt.wantName {
 				t.Errorf("Name = %q, want %q", dl.File.Name, tt.wantName)
 			}
-			if dl.File.Origin != RedactURL(u) || strings.Contains(dl.File.Origin, "SECRET123") {
-				t.Errorf("Origin = %q, want %q", dl.File.Origin, RedactURL(u))
+			if dl.File.Origin != redact.URL(u) || strings.Contains(dl.File.Origin, "SECRET123") {
+				t.Errorf("Origin = %q, want %q", dl.File.Origin, redact.URL(u))
 			}
 			if dl.Validators != tt.wantVal {
 				t.Errorf("Validators = %+v, want %+v", dl.Validators, tt.wantVal)
@@ -855,41 +856,13 @@ func TestGetErrorsHideSecrets(t *testing.T) {
 			}
 			msg := err.Error()
 			t.Log(msg)
-			if !strings.HasPrefix(msg, "download "+RedactURL(raw)+": ") || !strings.Contains(msg, tt.wantErr) {
-				t.Errorf("error %q, want prefix %q and %q", msg, "download "+RedactURL(raw)+": ", tt.wantErr)
+			if !strings.HasPrefix(msg, "download "+redact.URL(raw)+": ") || !strings.Contains(msg, tt.wantErr) {
+				t.Errorf("error %q, want prefix %q and %q", msg, "download "+redact.URL(raw)+": ", tt.wantErr)
 			}
 			for _, s := range secrets {
 				if strings.Contains(msg, s) {
 					t.Errorf("error leaks %s: %s", s, msg)
 				}
-			}
-		})
-	}
-}
-
-func TestRedactURL(t *testing.T) {
-	tests := map[string]struct{ in, want string }{
-		"EU token": {
-			"https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw",
-			"https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=REDACTED",
-		},
-		"userinfo": {"https://alice:s3cret@lists.example.org/sdn.xml", "https://lists.example.org/sdn.xml"},
-		"signed URL keeps order and other parameters": {
-			"https://b.example.org/sdn.csv?lang=en&api_key=abc&X-Amz-Signature=def&X-Amz-Credential=AKIA%2F1&page=2#frag",
-			"https://b.example.org/sdn.csv?lang=en&api_key=REDACTED&X-Amz-Signature=REDACTED&X-Amz-Credential=REDACTED&page=2",
-		},
-		"empty secret value":   {"https://x.example.org/a?token=&b=1", "https://x.example.org/a?token=&b=1"},
-		"official OFAC URL":    {"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.XML", "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.XML"},
-		"plain path":           {"/var/lib/tracker/in/2024-05-03 sdn.csv", "/var/lib/tracker/in/2024-05-03 sdn.csv"},
-		"file URL":             {"file:///var/lib/tracker/sdn.csv", "file:///var/lib/tracker/sdn.csv"},
-		"Slack webhook":        {"https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXX", "https://hooks.slack.com/services/REDACTED"},
-		"unparsable":           {"http://bob:pw@h.example.org/%zz?token=abc", "http://h.example.org/%zz?REDACTED"},
-		"unparsable, no query": {"http://bob:pw@h.example.org/%zz", "http://h.example.org/%zz"},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			if got := RedactURL(tt.in); got != tt.want {
-				t.Errorf("RedactURL(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 			}
 		})
 	}

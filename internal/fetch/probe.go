@@ -16,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cybersanctions/tracker/internal/redact"
 	"github.com/cybersanctions/tracker/internal/source"
 	"github.com/cybersanctions/tracker/internal/termtext"
 )
@@ -56,13 +57,13 @@ func (d *Downloader) Probe(ctx context.Context, rawURL string, head int) *Probe 
 	if head <= 0 {
 		head = ProbeHead
 	}
-	p := &Probe{URL: RedactURL(rawURL), FinalURL: RedactURL(rawURL), Size: -1}
-	secrets := urlSecrets(rawURL)
+	p := &Probe{URL: redact.URL(rawURL), FinalURL: redact.URL(rawURL), Size: -1}
+	secrets := redact.ForURL(rawURL)
 	start := time.Now()
 	defer func() {
 		p.Duration = time.Since(start)
 		if p.Err != nil {
-			if msg := scrubSecrets(p.Err.Error(), secrets); msg != p.Err.Error() {
+			if msg := secrets.String(p.Err.Error()); msg != p.Err.Error() {
 				p.Err = errors.New(msg) // the cause would reveal the secret
 			}
 		}
@@ -101,7 +102,7 @@ func (d *Downloader) Probe(ctx context.Context, rawURL string, head int) *Probe 
 	}
 	defer resp.Body.Close()
 	final := resp.Request.URL
-	p.FinalURL = RedactURL(final.String())
+	p.FinalURL = redact.URL(final.String())
 	p.OtherHost = hostPort(final) != hostPort(u)
 	p.StatusCode = resp.StatusCode
 	p.Status = termtext.Clean(resp.Status)

@@ -8,6 +8,7 @@ import (
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/lists"
+	"github.com/cybersanctions/tracker/internal/redact"
 	"github.com/cybersanctions/tracker/internal/source"
 	"github.com/cybersanctions/tracker/internal/store"
 )
@@ -132,7 +133,7 @@ func (in *Ingester) saveValidators(ctx context.Context, list string, urls []stri
 		if v.IsZero() && dls[i].NotModified {
 			v = sent[u]
 		}
-		vs[i] = store.URLValidators{URL: u, RedactedURL: fetch.RedactURL(u), Validators: v}
+		vs[i] = store.URLValidators{URL: u, RedactedURL: redact.URL(u), Validators: v}
 	}
 	// The publication is already stored; failing here costs one full
 	// download next time, not data, but the caller should hear of it.

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/cybersanctions/tracker/internal/redact"
 )
 
 // Slack posts alerts to Slack, either with a bot token (chat.postMessage:
@@ -25,7 +27,7 @@ type Slack struct {
 	channel string        // token mode: the default channel
 	webhook string        // webhook mode: the URL, a credential
 	http    *http.Client
-	secrets []string // never shown in an error
+	secrets *redact.Scrubber // never shown in an error
 }
 
 // SlackOption configures a Slack notifier.
@@ -58,7 +60,7 @@ func NewSlack(token, channel string, opts ...SlackOption) (*Slack, error) {
 		return nil, errors.New("slack: no default channel")
 	}
 	o := options(opts)
-	s := &Slack{channel: channel, http: o.client, secrets: []string{token}}
+	s := &Slack{channel: channel, http: o.client, secrets: redact.New(token)}
 	copts := []slack.Option{slack.OptionHTTPClient(s.http)}
 	if o.apiURL != "" {
 		u := o.apiURL
@@ -79,16 +81,16 @@ func NewSlackWebhook(webhookURL string, opts ...SlackOption) (*Slack, error) {
 		return nil, errors.New("slack webhook: not an http(s) URL (value not shown)")
 	}
 	o := options(opts)
-	s := &Slack{webhook: webhookURL, http: o.client, secrets: []string{webhookURL, u.String()}}
 	// The secret part of a webhook URL is its path (and query, if any);
 	// errors may print the URL in another normalisation, so each part is
 	// redacted on its own too.
+	secrets := []string{webhookURL, u.String()}
 	for _, part := range []string{u.Path, u.EscapedPath(), u.RawQuery} {
 		if len(strings.Trim(part, "/")) >= 8 {
-			s.secrets = append(s.secrets, part)
+			secrets = append(secrets, part)
 		}
 	}
-	return s, nil
+	return &Slack{webhook: webhookURL, http: o.client, secrets: redact.New(secrets...)}, nil
 }
 
 func options(opts []SlackOption) slackOptions {
@@ -334,14 +336,7 @@ func asType[T error](err error) *T {
 	return nil
 }
 
-func (s *Slack) redact(msg string) string {
-	for _, secret := range s.secrets {
-		if secret != "" {
-			msg = strings.ReplaceAll(msg, secret, "[redacted]")
-		}
-	}
-	return msg
-}
+func (s *Slack) redact(msg string) string { return s.secrets.String(msg) }
 
 // slackError is a classified, redacted failure. It unwraps to slack-go's
 // typed error (or the network error), so callers can still inspect it.
