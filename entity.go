@@ -228,97 +228,103 @@ func (e *Entity) AppendEncode(dst []byte) []byte {
 	dst = appendField(dst, "kind", string(e.Kind))
 	dst = append(dst, `,"name":`...)
 	dst = appendJSONString(dst, e.Name)
-	if len(e.Aliases) > 0 {
-		dst = append(dst, `,"aliases":[`...)
-		for i, a := range e.Aliases {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, `{"name":`...)
-			dst = appendJSONString(dst, a.Name)
-			dst = appendField(dst, "type", a.Type)
-			dst = appendField(dst, "strength", a.Strength)
-			dst = appendField(dst, "lang", a.Lang)
-			dst = append(dst, '}')
-		}
-		dst = append(dst, ']')
-	}
+	dst = appendArray(dst, "aliases", e.Aliases, appendAlias)
 	dst = appendStrings(dst, "programs", e.Programs)
 	dst = appendField(dst, "designated", e.Designated)
 	dst = appendStrings(dst, "birth_dates", e.BirthDates)
 	dst = appendStrings(dst, "birth_places", e.BirthPlaces)
 	dst = appendStrings(dst, "nationalities", e.Nationalities)
 	dst = appendStrings(dst, "positions", e.Positions)
-	if len(e.Addresses) > 0 {
-		dst = append(dst, `,"addresses":[`...)
-		for i, a := range e.Addresses {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			// Every field is optional: the object starts with the first
-			// one present, without a comma.
-			n := len(dst) + 1
-			dst = append(dst, '{')
-			dst = appendField(dst, "street", a.Street)
-			dst = appendField(dst, "city", a.City)
-			dst = appendField(dst, "region", a.Region)
-			dst = appendField(dst, "postal_code", a.PostalCode)
-			dst = appendField(dst, "country", a.Country)
-			dst = appendField(dst, "text", a.Text)
-			dst = dropComma(dst, n)
-			dst = append(dst, '}')
-		}
-		dst = append(dst, ']')
-	}
-	if len(e.Identifiers) > 0 {
-		dst = append(dst, `,"identifiers":[`...)
-		for i, id := range e.Identifiers {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, `{"type":`...)
-			dst = appendJSONString(dst, id.Type)
-			dst = append(dst, `,"value":`...)
-			dst = appendJSONString(dst, id.Value)
-			dst = appendField(dst, "country", id.Country)
-			dst = appendField(dst, "note", id.Note)
-			dst = append(dst, '}')
-		}
-		dst = append(dst, ']')
-	}
-	if len(e.Notices) > 0 {
-		dst = append(dst, `,"notices":[`...)
-		for i, n := range e.Notices {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			at := len(dst) + 1
-			dst = append(dst, '{')
-			dst = appendField(dst, "title", n.Title)
-			dst = appendField(dst, "date", n.Date)
-			dst = appendField(dst, "url", n.URL)
-			dst = dropComma(dst, at)
-			dst = append(dst, '}')
-		}
-		dst = append(dst, ']')
-	}
+	dst = appendArray(dst, "addresses", e.Addresses, appendAddress)
+	dst = appendArray(dst, "identifiers", e.Identifiers, appendIdentifier)
+	dst = appendArray(dst, "notices", e.Notices, appendNotice)
 	dst = appendField(dst, "remarks", e.Remarks)
-	if len(e.Attrs) > 0 {
-		keys := make([]string, 0, len(e.Attrs))
-		for k := range e.Attrs {
-			keys = append(keys, k)
+	dst = appendAttrs(dst, e.Attrs)
+	return append(dst, '}')
+}
+
+// appendArray appends `,"key":[…]` with each item encoded by each, or
+// nothing for no items (omitempty).
+func appendArray[T any](dst []byte, key string, items []T, each func([]byte, *T) []byte) []byte {
+	if len(items) == 0 {
+		return dst
+	}
+	dst = append(dst, ',', '"')
+	dst = append(dst, key...)
+	dst = append(dst, '"', ':', '[')
+	for i := range items {
+		if i > 0 {
+			dst = append(dst, ',')
 		}
-		slices.Sort(keys)
-		dst = append(dst, `,"attrs":{`...)
-		for i, k := range keys {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendJSONString(dst, k)
-			dst = append(dst, ':')
-			dst = appendJSONString(dst, e.Attrs[k])
+		dst = each(dst, &items[i])
+	}
+	return append(dst, ']')
+}
+
+func appendAlias(dst []byte, a *Alias) []byte {
+	dst = append(dst, `{"name":`...)
+	dst = appendJSONString(dst, a.Name)
+	dst = appendField(dst, "type", a.Type)
+	dst = appendField(dst, "strength", a.Strength)
+	dst = appendField(dst, "lang", a.Lang)
+	return append(dst, '}')
+}
+
+// appendAddress: every field is optional, so the object starts with the
+// first one present, without a comma.
+func appendAddress(dst []byte, a *Address) []byte {
+	at := len(dst) + 1
+	dst = append(dst, '{')
+	dst = appendField(dst, "street", a.Street)
+	dst = appendField(dst, "city", a.City)
+	dst = appendField(dst, "region", a.Region)
+	dst = appendField(dst, "postal_code", a.PostalCode)
+	dst = appendField(dst, "country", a.Country)
+	dst = appendField(dst, "text", a.Text)
+	dst = dropComma(dst, at)
+	return append(dst, '}')
+}
+
+func appendIdentifier(dst []byte, id *Identifier) []byte {
+	dst = append(dst, `{"type":`...)
+	dst = appendJSONString(dst, id.Type)
+	dst = append(dst, `,"value":`...)
+	dst = appendJSONString(dst, id.Value)
+	dst = appendField(dst, "country", id.Country)
+	dst = appendField(dst, "note", id.Note)
+	return append(dst, '}')
+}
+
+// appendNotice: every field is optional, as in an address.
+func appendNotice(dst []byte, n *Notice) []byte {
+	at := len(dst) + 1
+	dst = append(dst, '{')
+	dst = appendField(dst, "title", n.Title)
+	dst = appendField(dst, "date", n.Date)
+	dst = appendField(dst, "url", n.URL)
+	dst = dropComma(dst, at)
+	return append(dst, '}')
+}
+
+// appendAttrs appends the attributes in key order, as encoding/json
+// writes a map.
+func appendAttrs(dst []byte, attrs map[string]string) []byte {
+	if len(attrs) == 0 {
+		return dst
+	}
+	keys := make([]string, 0, len(attrs))
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	dst = append(dst, `,"attrs":{`...)
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
 		}
-		dst = append(dst, '}')
+		dst = appendJSONString(dst, k)
+		dst = append(dst, ':')
+		dst = appendJSONString(dst, attrs[k])
 	}
 	return append(dst, '}')
 }

@@ -159,23 +159,35 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (sent bool,
 	if err != nil {
 		return false, nil, err
 	}
-	failed := func(err error) *Failure {
-		return &Failure{Delivery: dl.ID, List: dl.List, SnapshotID: dl.SnapshotID, Notifier: dl.Notifier, Channel: dl.Channel, Err: err}
+	n, a, err := d.prepare(dl)
+	if err != nil {
+		log.Error("alert not delivered", "err", err)
+		return false, failure(dl, err), d.recordFailure(ctx, log, dl, err, d.now(), 0)
 	}
+	return d.send(ctx, log, dl, n, a, lease)
+}
 
+// prepare finds a claimed delivery's notifier and decodes its alert.
+func (d *Dispatcher) prepare(dl store.Delivery) (notify.Notifier, notify.Alert, error) {
+	var a notify.Alert
 	n := d.notifier(dl.Notifier)
 	if n == nil {
-		err := fmt.Errorf("notifier %q is not configured; the delivery waits for it until it expires", dl.Notifier)
-		log.Error("alert not delivered", "err", err)
-		return false, failed(err), d.recordFailure(ctx, log, dl, err, d.now(), 0)
+		return nil, a, fmt.Errorf("notifier %q is not configured; the delivery waits for it until it expires", dl.Notifier)
 	}
-	var a notify.Alert
 	if err := json.Unmarshal(dl.Payload, &a); err != nil {
-		err = fmt.Errorf("stored alert payload: %w", err)
-		log.Error("alert not delivered", "err", err)
-		return false, failed(err), d.recordFailure(ctx, log, dl, err, d.now(), 0)
+		return nil, a, fmt.Errorf("stored alert payload: %w", err)
 	}
+	return n, a, nil
+}
 
+func failure(dl store.Delivery, err error) *Failure {
+	return &Failure{Delivery: dl.ID, List: dl.List, SnapshotID: dl.SnapshotID, Notifier: dl.Notifier, Channel: dl.Channel, Err: err}
+}
+
+// send gives a claimed delivery's alert to its notifier, recording every
+// accepted part as it goes, and retries a retryable failure with backoff
+// while the lease is kept, up to Attempts in this run.
+func (d *Dispatcher) send(ctx context.Context, log *slog.Logger, dl store.Delivery, n notify.Notifier, a notify.Alert, lease time.Duration) (sent bool, fail *Failure, err error) {
 	progress := notify.Progress{Sent: dl.Progress.Sent, Channel: dl.Progress.Channel, ThreadTS: dl.Progress.ThreadTS, LastTS: dl.Progress.LastTS}
 	var recordErr error
 	record := func(p notify.Progress) error {
@@ -220,7 +232,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (sent bool,
 			// Retrying cannot fix a bad token or a missing channel: the next
 			// run tries again, once, after the operator fixed the config.
 			log.Error("alert not delivered: will not retry in this run", "attempt", attempt, "err", err)
-			return false, failed(err), d.recordFailure(ctx, log, dl, err, d.now(), 0)
+			return false, failure(dl, err), d.recordFailure(ctx, log, dl, err, d.now(), 0)
 		}
 		wait := d.backoff(dl.Attempts + attempt)
 		if ne, ok := errors.AsType[*notify.Error](err); ok && ne.RetryAfter > 0 {
@@ -228,7 +240,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) (sent bool,
 		}
 		if attempt >= attempts || wait > d.maxBackoff() {
 			log.Error("alert not delivered: stays queued for the next run", "attempt", attempt, "retry_in", wait.String(), "err", err)
-			return false, failed(err), d.recordFailure(ctx, log, dl, err, d.now().Add(wait), 0)
+			return false, failure(dl, err), d.recordFailure(ctx, log, dl, err, d.now().Add(wait), 0)
 		}
 		log.Warn("alert delivery failed: retrying", "attempt", attempt, "retry_in", wait.String(), "err", err)
 		// The lease is kept through the wait.
