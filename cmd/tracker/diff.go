@@ -68,38 +68,48 @@ Exit status: 0 no changes, 1 changes, 2 trouble.`)
 		return err
 	}
 
-	filter := diff.Filter{All: *all, Regimes: regimes}
-	if !*all && len(regimes) == 0 {
-		filter = e.filterFor(older.List)
-		if newer.List != older.List {
-			filter.Regimes = append(filter.Regimes, e.filterFor(newer.List).Regimes...)
-		}
-	}
+	filter := diffFilter(e, *all, regimes, older, newer)
 	changes := filter.Apply(found)
-
-	if *format == "json" {
-		if changes == nil {
-			changes = []tracker.Change{}
-		}
-		err = writeJSON(e.stdout, struct {
-			List       string           `json:"list"`
-			From       tracker.Snapshot `json:"from"`
-			To         tracker.Snapshot `json:"to"`
-			AllRegimes bool             `json:"all_regimes"`
-			Regimes    []string         `json:"regimes,omitempty"`
-			Changes    []tracker.Change `json:"changes"`
-		}{newer.List, *older, *newer, filter.All, filter.Regimes, changes})
-	} else {
-		fmt.Fprintf(e.stdout, "%s → %s (%s)\n", older.Label(), newer.Label(), regimeSummary(filter, changes))
-		writeChangesText(e.stdout, changes)
-	}
-	if err != nil {
+	if err := writeDiff(e, *format, older, newer, filter, changes); err != nil {
 		return err
 	}
 	if len(changes) > 0 {
 		return exitCodeError{exitChanges}
 	}
 	return nil
+}
+
+// diffFilter is --all-regimes or --regime, else the alert regimes of the
+// lists compared (both, when two lists are).
+func diffFilter(e *env, all bool, regimes []string, older, newer *tracker.Snapshot) diff.Filter {
+	filter := diff.Filter{All: all, Regimes: regimes}
+	if !all && len(regimes) == 0 {
+		filter = e.filterFor(older.List)
+		if newer.List != older.List {
+			filter.Regimes = append(filter.Regimes, e.filterFor(newer.List).Regimes...)
+		}
+	}
+	return filter
+}
+
+// writeDiff prints the changes between two snapshots as text or JSON.
+func writeDiff(e *env, format string, older, newer *tracker.Snapshot, filter diff.Filter, changes []tracker.Change) error {
+	if format != "json" {
+		fmt.Fprintf(e.stdout, "%s → %s (%s)\n", older.Label(), newer.Label(), regimeSummary(filter, changes))
+		writeChangesText(e.stdout, changes)
+		return nil
+	}
+	if changes == nil {
+		changes = []tracker.Change{}
+	}
+	return writeJSON(e.stdout, struct {
+		List       string           `json:"list"`
+		From       tracker.Snapshot `json:"from"`
+		To         tracker.Snapshot `json:"to"`
+		AllRegimes bool             `json:"all_regimes"`
+		Regimes    []string         `json:"regimes,omitempty"`
+		Changes    []tracker.Change `json:"changes"`
+	}{newer.List, *older, *newer, filter.All, filter.Regimes, changes})
 }
 
 // resolveSnapshot finds the snapshot a --from/--to value names. With an

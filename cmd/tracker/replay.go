@@ -16,8 +16,7 @@ import (
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
-func runReplay(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlagSet("replay", "--list NAME [--from DATE] [--to DATE] [--file NAME]... BUNDLE|DIR", `
+const replayHelp = `
 Import a list's history, oldest first, each version exactly as 'tracker
 import' would store it (same parser, guards and raw-file retention), and
 work out what changed from one version to the next as it goes.
@@ -45,7 +44,10 @@ version stored so far, and prints the summary so far.
 Progress goes to stderr (a redrawn line on a terminal, else a line about
 every tenth of the way), the summary to stdout.
 
-Lists: `+listNames())
+`
+
+func runReplay(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlagSet("replay", "--list NAME [--from DATE] [--to DATE] [--file NAME]... BUNDLE|DIR", replayHelp+"Lists: "+listNames())
 	list := fs.String("list", "", "list `name` (required)")
 	from := fs.String("from", "", "replay only versions dated on or after `date` (YYYY-MM-DD)")
 	to := fs.String("to", "", "replay only versions dated on or before `date` (YYYY-MM-DD)")

@@ -81,24 +81,31 @@ func (d *Downloader) Probe(ctx context.Context, rawURL string, head int) *Probe 
 		p.Err = fmt.Errorf("unsupported URL scheme %q", u.Scheme)
 		return p
 	}
+	d.probeHTTP(ctx, p, u, head)
+	return p
+}
+
+// probeHTTP makes Probe's one request and reads what the answer shows.
+func (d *Downloader) probeHTTP(ctx context.Context, p *Probe, u *url.URL, head int) {
 	timeout := d.timeout()
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	timedOut := func() bool { return actx.Err() != nil && ctx.Err() == nil }
 	// No validators: the answer must have a body to look at.
 	req, err := d.newRequest(actx, u, Validators{})
 	if err != nil {
 		p.Err = err
-		return p
+		return
 	}
 	resp, err := d.client().Do(req)
 	if err != nil {
-		if actx.Err() != nil && ctx.Err() == nil {
+		if timedOut() {
 			p.TimedOut = true
 			p.Err = timeoutError(timeout)
 		} else {
 			p.Err = unwrapURLError(err)
 		}
-		return p
+		return
 	}
 	defer resp.Body.Close()
 	final := resp.Request.URL
@@ -113,26 +120,34 @@ func (d *Downloader) Probe(ctx context.Context, rawURL string, head int) *Probe 
 	if resp.StatusCode == http.StatusForbidden {
 		p.Hint = statusHint(http.StatusForbidden, final.String(), d.userAgent(), d.UserAgentRule)
 	}
+	p.Head, err = probeBody(resp, head)
+	if err != nil && len(p.Head) == 0 {
+		if timedOut() {
+			p.TimedOut = true
+			p.Err = fmt.Errorf("reading body: %w", timeoutError(timeout))
+		} else {
+			p.Err = err
+		}
+	}
+	p.Head = gunzipHead(p.Head, head)
+}
+
+// probeBody reads at most head bytes of a body, gzip Content-Encoding
+// undone.
+func probeBody(resp *http.Response, head int) ([]byte, error) {
 	var r io.Reader = io.LimitReader(resp.Body, int64(head))
 	if strings.EqualFold(strings.TrimSpace(resp.Header.Get("Content-Encoding")), "gzip") {
 		zr, err := gzip.NewReader(resp.Body)
 		if err != nil {
-			p.Err = fmt.Errorf("Content-Encoding gzip: %w", gzipNoEOF(err))
-			return p
+			return nil, fmt.Errorf("Content-Encoding gzip: %w", gzipNoEOF(err))
 		}
 		r = io.LimitReader(zr, int64(head))
 	}
-	p.Head, err = readHeadBytes(r, head)
-	if err != nil && len(p.Head) == 0 {
-		if actx.Err() != nil && ctx.Err() == nil {
-			p.TimedOut = true
-			p.Err = fmt.Errorf("reading body: %w", timeoutError(timeout))
-		} else {
-			p.Err = fmt.Errorf("reading body: %v", err)
-		}
+	b, err := readHeadBytes(r, head)
+	if err != nil {
+		return b, fmt.Errorf("reading body: %v", err)
 	}
-	p.Head = gunzipHead(p.Head, head)
-	return p
+	return b, nil
 }
 
 func (d *Downloader) probeFile(ctx context.Context, p *Probe, path string, head int) {
