@@ -113,37 +113,26 @@ func (a Address) String() string {
 
 // String renders an alias with its qualifiers.
 func (a Alias) String() string {
-	s := a.Name
-	var q []string
-	if a.Type != "" {
-		q = append(q, a.Type)
-	}
-	if a.Strength != "" {
-		q = append(q, a.Strength)
-	}
-	if a.Lang != "" {
-		q = append(q, a.Lang)
+	return qualified(a.Name, ", ", a.Type, a.Strength, a.Lang)
+}
+
+// qualified appends the non-empty qualifiers in parentheses, joined by sep.
+func qualified(s, sep string, qualifiers ...string) string {
+	q := make([]string, 0, len(qualifiers))
+	for _, v := range qualifiers {
+		if v != "" {
+			q = append(q, v)
+		}
 	}
 	if len(q) > 0 {
-		s += " (" + strings.Join(q, ", ") + ")"
+		s += " (" + strings.Join(q, sep) + ")"
 	}
 	return s
 }
 
 // String renders an identifier as "Type Value (Country; Note)".
 func (i Identifier) String() string {
-	s := strings.TrimSpace(i.Type + " " + i.Value)
-	var q []string
-	if i.Country != "" {
-		q = append(q, i.Country)
-	}
-	if i.Note != "" {
-		q = append(q, i.Note)
-	}
-	if len(q) > 0 {
-		s += " (" + strings.Join(q, "; ") + ")"
-	}
-	return s
+	return qualified(strings.TrimSpace(i.Type+" "+i.Value), "; ", i.Country, i.Note)
 }
 
 // String renders a notice as "Title, Date, URL".

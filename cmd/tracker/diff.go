@@ -37,14 +37,8 @@ Exit status: 0 no changes, 1 changes, 2 trouble.`)
 	var regimes stringsFlag
 	fs.Var(&regimes, "regime", "report changes under this `regime` (repeatable; default: the list's cyber regimes)")
 	format := fs.String("format", "text", "output `format`: text or json")
-	if err := e.parseFlags(fs, args); err != nil {
+	if err := e.parseFormatFlags(fs, args, format); err != nil {
 		return err
-	}
-	if *format != "text" && *format != "json" {
-		return fmt.Errorf("--format %q: want text or json", *format)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	st, err := e.openStoreToRead(ctx)
 	if err != nil {

@@ -92,14 +92,8 @@ per problem. See docs/operators.md, "tracker doctor".`)
 	var lists stringsFlag
 	fs.Var(&lists, "list", "check only this list `name` (repeatable)")
 	format := fs.String("format", "text", "output `format`: text or json")
-	if err := e.parseFlags(fs, args); err != nil {
+	if err := e.parseFormatFlags(fs, args, format); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if *format != "text" && *format != "json" {
-		return fmt.Errorf("--format: want text or json, got %q", *format)
 	}
 	cfg, err := e.config()
 	if err != nil {

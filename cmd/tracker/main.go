@@ -159,6 +159,26 @@ func (e *env) newFlagSet(name, synopsis, description string) *flag.FlagSet {
 	return fs
 }
 
+// parseFormatFlags parses the arguments of a subcommand that takes no
+// operands and prints text or JSON: --format must be one of the two.
+func (e *env) parseFormatFlags(fs *flag.FlagSet, args []string, format *string) error {
+	if err := e.parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *format != "text" && *format != "json" {
+		return fmt.Errorf("--format %q: want text or json", *format)
+	}
+	return noOperands(fs)
+}
+
+// noOperands refuses arguments left after the flags.
+func noOperands(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
 // parseFlags parses a subcommand's arguments, mapping -h to flag.ErrHelp
 // (exit 0, usage printed to stdout) and mistakes to errUsage.
 func (e *env) parseFlags(fs *flag.FlagSet, args []string) error {

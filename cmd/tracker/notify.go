@@ -29,8 +29,8 @@ reason if it fails.`)
 	if err := e.parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := noOperands(fs); err != nil {
+		return err
 	}
 	cfg, err := e.config()
 	if err != nil {

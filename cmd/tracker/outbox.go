@@ -20,14 +20,8 @@ notify.max_age before they could be sent), with their attempts, parts
 sent and last error. 'tracker notify' sends the pending ones that are due.`)
 	all := fs.Bool("all", false, "include the alerts already sent")
 	format := fs.String("format", "text", "output `format`: text or json")
-	if err := e.parseFlags(fs, args); err != nil {
+	if err := e.parseFormatFlags(fs, args, format); err != nil {
 		return err
-	}
-	if *format != "text" && *format != "json" {
-		return fmt.Errorf("--format %q: want text or json", *format)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	st, err := e.openStoreToRead(ctx)
 	if err != nil {

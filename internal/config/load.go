@@ -325,11 +325,7 @@ func (l *loader) expandValue(n *yaml.Node, path, s string) (string, bool) {
 // userAgent takes a User-Agent: printable ASCII on one line, as HTTP
 // allows in a header.
 func (l *loader) userAgent(dst *string) field {
-	return func(v *yaml.Node, path string) {
-		s, ok := l.scalar(v, path)
-		if !ok {
-			return
-		}
+	return l.scalarField(func(v *yaml.Node, path, s string) {
 		s = strings.TrimSpace(s)
 		if s == "" {
 			l.failf(v, path, "empty: leave the key out for the default")
@@ -342,6 +338,16 @@ func (l *loader) userAgent(dst *string) field {
 			}
 		}
 		*dst = s
+	})
+}
+
+// scalarField is a field whose value is one scalar: read gets its text,
+// after the node was checked to be a scalar (else the mistake is reported).
+func (l *loader) scalarField(read func(v *yaml.Node, path, s string)) field {
+	return func(v *yaml.Node, path string) {
+		if s, ok := l.scalar(v, path); ok {
+			read(v, path, s)
+		}
 	}
 }
 
@@ -354,11 +360,7 @@ func (l *loader) str(dst *string) field {
 }
 
 func (l *loader) boolean(dst *bool) field {
-	return func(v *yaml.Node, path string) {
-		s, ok := l.scalar(v, path)
-		if !ok {
-			return
-		}
+	return l.scalarField(func(v *yaml.Node, path, s string) {
 		switch strings.ToLower(s) {
 		case "true":
 			*dst = true
@@ -367,15 +369,11 @@ func (l *loader) boolean(dst *bool) field {
 		default:
 			l.failf(v, path, "want true or false, got %q", s)
 		}
-	}
+	})
 }
 
 func (l *loader) integer(dst *int, min int) field {
-	return func(v *yaml.Node, path string) {
-		s, ok := l.scalar(v, path)
-		if !ok {
-			return
-		}
+	return l.scalarField(func(v *yaml.Node, path, s string) {
 		n, err := strconv.Atoi(s)
 		switch {
 		case err != nil:
@@ -385,15 +383,11 @@ func (l *loader) integer(dst *int, min int) field {
 		default:
 			*dst = n
 		}
-	}
+	})
 }
 
 func (l *loader) duration(dst *time.Duration, positive bool) field {
-	return func(v *yaml.Node, path string) {
-		s, ok := l.scalar(v, path)
-		if !ok {
-			return
-		}
+	return l.scalarField(func(v *yaml.Node, path, s string) {
 		d, err := time.ParseDuration(s)
 		switch {
 		case err != nil:
@@ -403,31 +397,23 @@ func (l *loader) duration(dst *time.Duration, positive bool) field {
 		default:
 			*dst = d
 		}
-	}
+	})
 }
 
 func (l *loader) size(dst *int64) field {
-	return func(v *yaml.Node, path string) {
-		s, ok := l.scalar(v, path)
-		if !ok {
-			return
-		}
+	return l.scalarField(func(v *yaml.Node, path, s string) {
 		n, err := ParseSize(s)
 		if err != nil {
 			l.fail(v, path, err)
 			return
 		}
 		*dst = n
-	}
+	})
 }
 
 // share reads a fraction 0..1, or a percentage ("5%").
 func (l *loader) share(dst *float64) field {
-	return func(v *yaml.Node, path string) {
-		s, ok := l.scalar(v, path)
-		if !ok {
-			return
-		}
+	return l.scalarField(func(v *yaml.Node, path, s string) {
 		num, pct := strings.CutSuffix(strings.TrimSpace(s), "%")
 		f, err := strconv.ParseFloat(num, 64)
 		if pct {
@@ -438,15 +424,11 @@ func (l *loader) share(dst *float64) field {
 			return
 		}
 		*dst = f
-	}
+	})
 }
 
 func (l *loader) schedule(dst *string) field {
-	return func(v *yaml.Node, path string) {
-		s, ok := l.scalar(v, path)
-		if !ok {
-			return
-		}
+	return l.scalarField(func(v *yaml.Node, path, s string) {
 		s = strings.TrimSpace(s)
 		if s == "" {
 			// "" on a list means "follow the global schedule".
@@ -461,7 +443,7 @@ func (l *loader) schedule(dst *string) field {
 			return
 		}
 		*dst = s
-	}
+	})
 }
 
 func checkSchedule(s string) error {
@@ -600,18 +582,14 @@ func (l *loader) top(cfg *Config, root *yaml.Node) {
 }
 
 func (l *loader) oneOf(dst *string, allowed ...string) field {
-	return func(v *yaml.Node, path string) {
-		s, ok := l.scalar(v, path)
-		if !ok {
-			return
-		}
+	return l.scalarField(func(v *yaml.Node, path, s string) {
 		s = strings.ToLower(strings.TrimSpace(s))
 		if !slices.Contains(allowed, s) {
 			l.failf(v, path, "want one of %s, got %q", strings.Join(allowed, ", "), s)
 			return
 		}
 		*dst = s
-	}
+	})
 }
 
 func sortedKeys[V any](m map[string]V) []string {
