@@ -34,7 +34,7 @@ const (
 	capCompact     = 700 // the details of one amendment or removal
 )
 
-// Attribute keys the parsers set (internal/fetch): the publisher's own
+// Attribute keys the parsers set (internal/source/...): the publisher's own
 // reference and the UK statement of reasons.
 const (
 	attrUKRef     = "uk_ref"
