@@ -89,6 +89,9 @@ func TestFourthPublisher(t *testing.T) {
 	if out := c.mustRun(0, "import", "-h"); !strings.Contains(out, "fake-list") {
 		t.Errorf("import -h does not list the new list:\n%s", out)
 	}
+	if out := c.mustRun(0, "help"); !strings.Contains(out, "fake-list") || !strings.Contains(out, "Fake Ministry (Fake List)") {
+		t.Errorf("help does not list the new list:\n%s", out)
+	}
 
 	// Importable: the first snapshot is the silent baseline.
 	file := filepath.Join(t.TempDir(), "fake.txt")

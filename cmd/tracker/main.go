@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/cybersanctions/tracker/internal/config"
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/termtext"
 )
 
@@ -207,6 +208,17 @@ Commands:
 `)
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, "\nLists:\n")
+	for _, l := range lists.All() {
+		note := ""
+		switch {
+		case l.ImportOnly:
+			note = " (import only)"
+		case !l.Enabled:
+			note = " (off unless enabled in the config)"
+		}
+		fmt.Fprintf(w, "  %-18s %s%s\n", l.Name, l.Publisher, note)
 	}
 	fmt.Fprint(w, `
 Run 'tracker COMMAND -h' for a command's options.
