@@ -7,7 +7,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"path"
 	"slices"
@@ -96,11 +95,8 @@ func euFileName(f source.RawFile) string {
 // euXML reads one xmlFullSanctionsList_1_1 file. It streams: a token loop
 // over the whole file, and one sanctionEntity at a time built straight into
 // a tracker.Entity, so memory holds the entities and never a document tree.
-// Token (not RawToken) is used because it checks that every end tag matches
-// its start, which is what catches a file cut short or spliced.
 type euXML struct {
-	d     *xml.Decoder
-	file  string
+	source.XMLReader
 	drift source.DriftLog
 }
 
@@ -143,18 +139,18 @@ func euSet(names ...string) map[string]bool {
 func (p *euXML) check(parent string, se xml.StartElement) {
 	known, ok := euKnown[se.Name.Local]
 	if !ok {
-		p.drift.Note(tracker.DriftElement, strings.Trim(parent, "<>")+"/"+se.Name.Local, "", p.pos())
+		p.drift.Note(tracker.DriftElement, strings.Trim(parent, "<>")+"/"+se.Name.Local, "", p.Pos())
 		return
 	}
 	for _, a := range se.Attr {
 		if a.Name.Space == "" && a.Name.Local != "xmlns" && !known[a.Name.Local] {
-			p.drift.Note(tracker.DriftAttribute, se.Name.Local+"@"+a.Name.Local, a.Value, p.pos())
+			p.drift.Note(tracker.DriftAttribute, se.Name.Local+"@"+a.Name.Local, a.Value, p.Pos())
 		}
 	}
 }
 
 func parseEUXML(ctx context.Context, file string, data []byte) (*source.Publication, error) {
-	p := &euXML{d: xml.NewDecoder(bytes.NewReader(data)), file: file}
+	p := &euXML{XMLReader: source.NewXMLReader(file, data)}
 	p.drift = source.DriftLog{List: "eu-fsf", File: file}
 	root, err := p.root()
 	if err != nil {
@@ -164,22 +160,22 @@ func parseEUXML(ctx context.Context, file string, data []byte) (*source.Publicat
 	pub := &source.Publication{}
 	if gd := euAttr(root, "generationDate"); gd != "" {
 		if pub.PublishedAt, err = euGenerationDate(gd); err != nil {
-			return nil, p.errAt(err)
+			return nil, p.ErrAt(err)
 		}
 	}
 	// The line of each logicalId's entity: two entities with one id are an
 	// error, never merged, and the message says where both are.
 	lineOf := make(map[string]int)
 	for n := 0; ; {
-		tok, err := p.d.Token()
+		tok, err := p.Dec.Token()
 		if err != nil {
-			return nil, p.syntaxErr(err, "<export>")
+			return nil, p.SyntaxErr(err, "<export>")
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			p.check("export", t)
 			if t.Name.Local != "sanctionEntity" {
-				if err := p.skip(t); err != nil {
+				if err := p.Skip(t); err != nil {
 					return nil, err
 				}
 				continue
@@ -189,7 +185,7 @@ func parseEUXML(ctx context.Context, file string, data []byte) (*source.Publicat
 					return nil, fmt.Errorf("parse %s: %w", file, err)
 				}
 			}
-			line, _ := p.d.InputPos()
+			line, _ := p.Dec.InputPos()
 			e, err := p.entity(t)
 			if err != nil {
 				return nil, err
@@ -201,7 +197,7 @@ func parseEUXML(ctx context.Context, file string, data []byte) (*source.Publicat
 			lineOf[e.ID] = line
 			pub.Entities = append(pub.Entities, e)
 		case xml.EndElement:
-			if err := p.trailer(); err != nil {
+			if err := p.Trailer("export"); err != nil {
 				return nil, err
 			}
 			pub.Drift = p.drift.Drift()
@@ -214,76 +210,14 @@ func parseEUXML(ctx context.Context, file string, data []byte) (*source.Publicat
 // local names are compared: the namespace URI has no version in it, and a
 // file that is an FSF export in all but its xmlns is still one.
 func (p *euXML) root() (xml.StartElement, error) {
-	for {
-		tok, err := p.d.Token()
-		if err == io.EOF {
-			return xml.StartElement{}, p.errAt(errors.New("not an EU FSF file: no root element"))
-		}
-		if err != nil {
-			return xml.StartElement{}, p.syntaxErr(err, "the XML header, before the root element")
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "export" {
-				return xml.StartElement{}, p.errAt(fmt.Errorf("not an EU FSF file: root element <%s>, want <export>", t.Name.Local))
-			}
-			return t, nil
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) > 0 {
-				return xml.StartElement{}, p.errAt(errors.New("not an EU FSF file: text before the root element"))
-			}
-		}
+	t, err := p.Root("not an EU FSF file", nil)
+	if err != nil {
+		return xml.StartElement{}, err
 	}
-}
-
-// trailer rejects anything but white space, comments and processing
-// instructions after </export>: a second document glued to the first means
-// the download is not what it claims to be.
-func (p *euXML) trailer() error {
-	for {
-		tok, err := p.d.Token()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return p.syntaxErr(err, "the end of the document")
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return p.errAt(fmt.Errorf("element <%s> after the end of <export>", t.Name.Local))
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) > 0 {
-				return p.errAt(errors.New("text after the end of <export>"))
-			}
-		}
+	if t.Name.Local != "export" {
+		return xml.StartElement{}, p.ErrAt(fmt.Errorf("not an EU FSF file: root element <%s>, want <export>", t.Name.Local))
 	}
-}
-
-func (p *euXML) pos() string {
-	line, col := p.d.InputPos()
-	return fmt.Sprintf("line %d col %d (offset %d)", line, col, p.d.InputOffset())
-}
-
-func (p *euXML) errAt(err error) error {
-	return &source.ParseError{File: p.file, Pos: p.pos(), Err: err}
-}
-
-// syntaxErr turns a decoder error into a ParseError. A file that ends
-// inside an element is called truncated, since that is what it almost
-// always is: a download cut short.
-func (p *euXML) syntaxErr(err error, inside string) error {
-	pos := p.pos()
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	var se *xml.SyntaxError
-	switch {
-	case errors.As(err, &se) && se.Msg == "unexpected EOF", errors.Is(err, io.ErrUnexpectedEOF):
-		err = fmt.Errorf("file ends inside %s: truncated", inside)
-	case errors.As(err, &se):
-		err = fmt.Errorf("XML syntax error: %s", se.Msg)
-	}
-	return &source.ParseError{File: p.file, Pos: pos, Err: err}
+	return t, nil
 }
 
 // each calls fn for every child element of the element just started and
@@ -291,9 +225,9 @@ func (p *euXML) syntaxErr(err error, inside string) error {
 // given, with each, text or skip.
 func (p *euXML) each(inside string, fn func(xml.StartElement) error) error {
 	for {
-		tok, err := p.d.Token()
+		tok, err := p.Dec.Token()
 		if err != nil {
-			return p.syntaxErr(err, inside)
+			return p.SyntaxErr(err, inside)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -311,28 +245,21 @@ func (p *euXML) each(inside string, fn func(xml.StartElement) error) error {
 func (p *euXML) text(start xml.StartElement) (string, error) {
 	var sb strings.Builder
 	for {
-		tok, err := p.d.Token()
+		tok, err := p.Dec.Token()
 		if err != nil {
-			return "", p.syntaxErr(err, "<"+start.Name.Local+">")
+			return "", p.SyntaxErr(err, "<"+start.Name.Local+">")
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
 			sb.Write(t)
 		case xml.StartElement:
-			if err := p.skip(t); err != nil {
+			if err := p.Skip(t); err != nil {
 				return "", err
 			}
 		case xml.EndElement:
 			return sb.String(), nil
 		}
 	}
-}
-
-func (p *euXML) skip(start xml.StartElement) error {
-	if err := p.d.Skip(); err != nil {
-		return p.syntaxErr(err, "<"+start.Name.Local+">")
-	}
-	return nil
 }
 
 // euDetail is what the children of a nameAlias, citizenship, birthdate,
@@ -355,23 +282,23 @@ func (p *euXML) details(start xml.StartElement, b *euBuilder) (euDetail, error) 
 				Date:  euAttr(c, "publicationDate"),
 				URL:   euAttr(c, "publicationUrl"),
 			})
-			return p.skip(c)
+			return p.Skip(c)
 		case "remark":
 			s, err := p.text(c)
 			d.remarks = append(d.remarks, s)
 			return err
 		case "contactInfo":
 			d.contacts = append(d.contacts, [2]string{euAttr(c, "key"), euAttr(c, "value")})
-			return p.skip(c)
+			return p.Skip(c)
 		default:
-			return p.skip(c)
+			return p.Skip(c)
 		}
 	})
 	return d, err
 }
 
 func (p *euXML) entity(start xml.StartElement) (*tracker.Entity, error) {
-	line, _ := p.d.InputPos()
+	line, _ := p.Dec.InputPos()
 	b := newEUBuilder(line)
 	b.e.ID = euAttr(start, "logicalId")
 	b.attr(euAttrRef, euAttr(start, "euReferenceNumber"))
@@ -389,7 +316,7 @@ func (p *euXML) entity(start xml.StartElement) (*tracker.Entity, error) {
 			n := tracker.Notice{Title: euAttr(c, "numberTitle"), Date: euAttr(c, "publicationDate")}
 			err := p.each("<regulation>", func(cc xml.StartElement) error {
 				if cc.Name.Local != "publicationUrl" {
-					return p.skip(cc)
+					return p.Skip(cc)
 				}
 				var err error
 				n.URL, err = p.text(cc)
@@ -399,7 +326,7 @@ func (p *euXML) entity(start xml.StartElement) (*tracker.Entity, error) {
 			return err
 		case "subjectType":
 			b.kind(euAttr(c, "code"), euAttr(c, "classificationCode"))
-			return p.skip(c)
+			return p.Skip(c)
 		case "nameAlias":
 			d, err := p.details(c, b)
 			b.alias(euName{
@@ -457,13 +384,13 @@ func (p *euXML) entity(start xml.StartElement) (*tracker.Entity, error) {
 			b.remark(d.remarks...)
 			return err
 		default:
-			return p.skip(c)
+			return p.Skip(c)
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return b.build(p.file, fmt.Sprintf("line %d", line))
+	return b.build(p.File, fmt.Sprintf("line %d", line))
 }
 
 func euAttr(se xml.StartElement, local string) string {
