@@ -306,91 +306,102 @@ func (p *euXML) entity(start xml.StartElement) (*tracker.Entity, error) {
 	b.attr(euAttrDetails, euAttr(start, "designationDetails"))
 	b.designationDate = euAttr(start, "designationDate")
 
-	err := p.each("<sanctionEntity>", func(c xml.StartElement) error {
-		switch c.Name.Local {
-		case "remark":
-			s, err := p.text(c)
-			b.remark(s)
-			return err
-		case "regulation":
-			n := tracker.Notice{Title: euAttr(c, "numberTitle"), Date: euAttr(c, "publicationDate")}
-			err := p.each("<regulation>", func(cc xml.StartElement) error {
-				if cc.Name.Local != "publicationUrl" {
-					return p.Skip(cc)
-				}
-				var err error
-				n.URL, err = p.text(cc)
-				return err
-			})
-			b.regulation(euAttr(c, "programme"), euAttr(c, "entryIntoForceDate"), n)
-			return err
-		case "subjectType":
-			b.kind(euAttr(c, "code"), euAttr(c, "classificationCode"))
-			return p.Skip(c)
-		case "nameAlias":
-			d, err := p.details(c, b)
-			b.alias(euName{
-				whole: euAttr(c, "wholeName"), first: euAttr(c, "firstName"),
-				middle: euAttr(c, "middleName"), last: euAttr(c, "lastName"),
-				lang: euAttr(c, "nameLanguage"), strong: euAttr(c, "strong"),
-				function: euAttr(c, "function"), gender: euAttr(c, "gender"), title: euAttr(c, "title"),
-				logicalID: euAttr(c, "logicalId"),
-			})
-			b.remark(d.remarks...)
-			return err
-		case "citizenship":
-			d, err := p.details(c, b)
-			b.citizenship(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code"), euAttr(c, "region"))
-			b.remark(d.remarks...)
-			return err
-		case "birthdate":
-			d, err := p.details(c, b)
-			b.birth(euBirth{
-				full: euAttr(c, "birthdate"), day: euAttr(c, "dayOfMonth"), month: euAttr(c, "monthOfYear"),
-				year: euAttr(c, "year"), from: euAttr(c, "yearRangeFrom"), to: euAttr(c, "yearRangeTo"),
-				circa: euAttr(c, "circa"), calendar: euAttr(c, "calendarType"),
-				place: euAttr(c, "place"), city: euAttr(c, "city"), zip: euAttr(c, "zipCode"), region: euAttr(c, "region"),
-				country: euCountry(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code")),
-			})
-			b.remark(d.remarks...)
-			return err
-		case "identification":
-			d, err := p.details(c, b)
-			issued := euAttr(c, "issuedDate")
-			if issued == "" {
-				issued = euAttr(c, "issueDate")
-			}
-			b.identification(euIdent{
-				number: euAttr(c, "number"), latin: euAttr(c, "latinNumber"),
-				typeCode: euAttr(c, "identificationTypeCode"), typeDesc: euAttr(c, "identificationTypeDescription"),
-				country: euCountry(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code")), region: euAttr(c, "region"),
-				issuedBy: euAttr(c, "issuedBy"), issued: issued, validFrom: euAttr(c, "validFrom"), validTo: euAttr(c, "validTo"),
-				nameOnDoc:  euAttr(c, "nameOnDocument"),
-				diplomatic: euAttr(c, "diplomatic"), knownExpired: euAttr(c, "knownExpired"), knownFalse: euAttr(c, "knownFalse"),
-				reportedLost: euAttr(c, "reportedLost"), revoked: euAttr(c, "revokedByIssuer"),
-				remarks: d.remarks,
-			})
-			return err
-		case "address":
-			d, err := p.details(c, b)
-			b.address(euAddr{
-				street: euAttr(c, "street"), poBox: euAttr(c, "poBox"), city: euAttr(c, "city"),
-				zip: euAttr(c, "zipCode"), region: euAttr(c, "region"), place: euAttr(c, "place"),
-				country: euCountry(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code")),
-			})
-			for _, kv := range d.contacts {
-				b.contact(kv[0], kv[1])
-			}
-			b.remark(d.remarks...)
-			return err
-		default:
-			return p.Skip(c)
-		}
-	})
+	err := p.each("<sanctionEntity>", func(c xml.StartElement) error { return p.entityChild(c, b) })
 	if err != nil {
 		return nil, err
 	}
 	return b.build(p.File, fmt.Sprintf("line %d", line))
+}
+
+// entityChild reads one child element of a sanctionEntity into b.
+func (p *euXML) entityChild(c xml.StartElement, b *euBuilder) error {
+	switch c.Name.Local {
+	case "remark":
+		s, err := p.text(c)
+		b.remark(s)
+		return err
+	case "regulation":
+		n := tracker.Notice{Title: euAttr(c, "numberTitle"), Date: euAttr(c, "publicationDate")}
+		err := p.each("<regulation>", func(cc xml.StartElement) error {
+			if cc.Name.Local != "publicationUrl" {
+				return p.Skip(cc)
+			}
+			var err error
+			n.URL, err = p.text(cc)
+			return err
+		})
+		b.regulation(euAttr(c, "programme"), euAttr(c, "entryIntoForceDate"), n)
+		return err
+	case "subjectType":
+		b.kind(euAttr(c, "code"), euAttr(c, "classificationCode"))
+		return p.Skip(c)
+	case "nameAlias", "citizenship", "birthdate", "identification", "address":
+		// What was read is kept even when reading the children failed:
+		// the error ends the parse anyway.
+		d, err := p.details(c, b)
+		euXMLDetail(b, c, d)
+		return err
+	default:
+		return p.Skip(c)
+	}
+}
+
+// euXMLDetail adds a detail element (nameAlias, citizenship, birthdate,
+// identification or address) to b from its attributes and from d, what
+// its children carry.
+func euXMLDetail(b *euBuilder, c xml.StartElement, d euDetail) {
+	switch c.Name.Local {
+	case "nameAlias":
+		b.alias(euName{
+			whole: euAttr(c, "wholeName"), first: euAttr(c, "firstName"),
+			middle: euAttr(c, "middleName"), last: euAttr(c, "lastName"),
+			lang: euAttr(c, "nameLanguage"), strong: euAttr(c, "strong"),
+			function: euAttr(c, "function"), gender: euAttr(c, "gender"), title: euAttr(c, "title"),
+			logicalID: euAttr(c, "logicalId"),
+		})
+	case "citizenship":
+		b.citizenship(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code"), euAttr(c, "region"))
+	case "birthdate":
+		b.birth(euBirth{
+			full: euAttr(c, "birthdate"), day: euAttr(c, "dayOfMonth"), month: euAttr(c, "monthOfYear"),
+			year: euAttr(c, "year"), from: euAttr(c, "yearRangeFrom"), to: euAttr(c, "yearRangeTo"),
+			circa: euAttr(c, "circa"), calendar: euAttr(c, "calendarType"),
+			place: euAttr(c, "place"), city: euAttr(c, "city"), zip: euAttr(c, "zipCode"), region: euAttr(c, "region"),
+			country: euXMLCountry(c),
+		})
+	case "identification":
+		issued := euAttr(c, "issuedDate")
+		if issued == "" {
+			issued = euAttr(c, "issueDate")
+		}
+		// An identification keeps its remarks in its own note.
+		b.identification(euIdent{
+			number: euAttr(c, "number"), latin: euAttr(c, "latinNumber"),
+			typeCode: euAttr(c, "identificationTypeCode"), typeDesc: euAttr(c, "identificationTypeDescription"),
+			country: euXMLCountry(c), region: euAttr(c, "region"),
+			issuedBy: euAttr(c, "issuedBy"), issued: issued, validFrom: euAttr(c, "validFrom"), validTo: euAttr(c, "validTo"),
+			nameOnDoc:  euAttr(c, "nameOnDocument"),
+			diplomatic: euAttr(c, "diplomatic"), knownExpired: euAttr(c, "knownExpired"), knownFalse: euAttr(c, "knownFalse"),
+			reportedLost: euAttr(c, "reportedLost"), revoked: euAttr(c, "revokedByIssuer"),
+			remarks: d.remarks,
+		})
+		return
+	case "address":
+		b.address(euAddr{
+			street: euAttr(c, "street"), poBox: euAttr(c, "poBox"), city: euAttr(c, "city"),
+			zip: euAttr(c, "zipCode"), region: euAttr(c, "region"), place: euAttr(c, "place"),
+			country: euXMLCountry(c),
+		})
+		for _, kv := range d.contacts {
+			b.contact(kv[0], kv[1])
+		}
+	}
+	b.remark(d.remarks...)
+}
+
+// euXMLCountry is a detail element's country (see euCountry).
+func euXMLCountry(c xml.StartElement) string {
+	return euCountry(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code"))
 }
 
 func euAttr(se xml.StartElement, local string) string {
