@@ -546,7 +546,7 @@ func (b *euBuilder) alias(n euName) {
 func (b *euBuilder) citizenship(desc, iso2, region string) {
 	c := euCountry(desc, iso2)
 	if r := tracker.CleanSpace(region); r != "" {
-		c = euJoin(" ", c, "("+r+")")
+		c = source.JoinCleaned(" ", c, "("+r+")")
 	}
 	if c != "" {
 		b.e.Nationalities = append(b.e.Nationalities, c)
@@ -562,7 +562,7 @@ func (b *euBuilder) birth(x euBirth) {
 	if d := euBirthDate(x); d != "" {
 		b.e.BirthDates = append(b.e.BirthDates, d)
 	}
-	if pl := euJoin(", ", x.place, x.city, x.zip, x.region, x.country); pl != "" {
+	if pl := source.JoinCleaned(", ", x.place, x.city, x.zip, x.region, x.country); pl != "" {
 		b.e.BirthPlaces = append(b.e.BirthPlaces, pl)
 	}
 }
@@ -603,7 +603,7 @@ func euBirthDate(x euBirth) string {
 }
 
 func euPartialDate(year, month, day string) string {
-	verbatim := euJoin("-", year, month, day)
+	verbatim := source.JoinCleaned("-", year, month, day)
 	y, err := strconv.Atoi(year)
 	if err != nil || y < 1 || y > 9999 {
 		return verbatim
@@ -640,7 +640,7 @@ func (b *euBuilder) identification(x euIdent) {
 		id.Type = tracker.CleanSpace(x.typeCode)
 	}
 	if r := tracker.CleanSpace(x.region); r != "" {
-		id.Country = euJoin(" ", id.Country, "("+r+")")
+		id.Country = source.JoinCleaned(" ", id.Country, "("+r+")")
 	}
 	latin := tracker.CleanSpace(x.latin)
 	if id.Value == "" {
@@ -692,9 +692,9 @@ func (b *euBuilder) address(x euAddr) {
 		box = "P.O. Box " + box
 	}
 	b.e.Addresses = append(b.e.Addresses, tracker.Address{
-		Street:     euJoin(", ", x.street, box),
+		Street:     source.JoinCleaned(", ", x.street, box),
 		City:       x.city,
-		Region:     euJoin(", ", x.place, x.region),
+		Region:     source.JoinCleaned(", ", x.place, x.region),
 		PostalCode: x.zip,
 		Country:    x.country,
 	})
@@ -763,20 +763,6 @@ func euBool(s string) bool {
 		return true
 	}
 	return false
-}
-
-func euJoin(sep string, parts ...string) string {
-	var sb strings.Builder
-	for _, p := range parts {
-		if p = tracker.CleanSpace(p); p == "" {
-			continue
-		}
-		if sb.Len() > 0 {
-			sb.WriteString(sep)
-		}
-		sb.WriteString(p)
-	}
-	return sb.String()
 }
 
 // euJoinSentences joins remarks into one text, with "; " where a remark

@@ -340,7 +340,7 @@ func (x *ofacXMLEntry) entity() (*tracker.Entity, error) {
 	}
 	for _, a := range x.Addresses {
 		e.Addresses = append(e.Addresses, tracker.Address{
-			Street:     ofacJoin(", ", a.Address1, a.Address2, a.Address3),
+			Street:     source.JoinTrimmed(", ", a.Address1, a.Address2, a.Address3),
 			City:       a.City,
 			Region:     a.State,
 			PostalCode: a.PostalCode,
@@ -392,18 +392,4 @@ func ofacXMLRemarks(s string) string {
 		}
 	}
 	return strings.Join(items, "; ")
-}
-
-func ofacJoin(sep string, parts ...string) string {
-	var sb strings.Builder
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		if sb.Len() > 0 {
-			sb.WriteString(sep)
-		}
-		sb.WriteString(p)
-	}
-	return sb.String()
 }
