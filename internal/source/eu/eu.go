@@ -7,7 +7,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"path"
 	"slices"
@@ -96,11 +95,8 @@ func euFileName(f source.RawFile) string {
 // euXML reads one xmlFullSanctionsList_1_1 file. It streams: a token loop
 // over the whole file, and one sanctionEntity at a time built straight into
 // a tracker.Entity, so memory holds the entities and never a document tree.
-// Token (not RawToken) is used because it checks that every end tag matches
-// its start, which is what catches a file cut short or spliced.
 type euXML struct {
-	d     *xml.Decoder
-	file  string
+	source.XMLReader
 	drift source.DriftLog
 }
 
@@ -143,18 +139,18 @@ func euSet(names ...string) map[string]bool {
 func (p *euXML) check(parent string, se xml.StartElement) {
 	known, ok := euKnown[se.Name.Local]
 	if !ok {
-		p.drift.Note(tracker.DriftElement, strings.Trim(parent, "<>")+"/"+se.Name.Local, "", p.pos())
+		p.drift.Note(tracker.DriftElement, strings.Trim(parent, "<>")+"/"+se.Name.Local, "", p.Pos())
 		return
 	}
 	for _, a := range se.Attr {
 		if a.Name.Space == "" && a.Name.Local != "xmlns" && !known[a.Name.Local] {
-			p.drift.Note(tracker.DriftAttribute, se.Name.Local+"@"+a.Name.Local, a.Value, p.pos())
+			p.drift.Note(tracker.DriftAttribute, se.Name.Local+"@"+a.Name.Local, a.Value, p.Pos())
 		}
 	}
 }
 
 func parseEUXML(ctx context.Context, file string, data []byte) (*source.Publication, error) {
-	p := &euXML{d: xml.NewDecoder(bytes.NewReader(data)), file: file}
+	p := &euXML{XMLReader: source.NewXMLReader(file, data)}
 	p.drift = source.DriftLog{List: "eu-fsf", File: file}
 	root, err := p.root()
 	if err != nil {
@@ -164,22 +160,22 @@ func parseEUXML(ctx context.Context, file string, data []byte) (*source.Publicat
 	pub := &source.Publication{}
 	if gd := euAttr(root, "generationDate"); gd != "" {
 		if pub.PublishedAt, err = euGenerationDate(gd); err != nil {
-			return nil, p.errAt(err)
+			return nil, p.ErrAt(err)
 		}
 	}
 	// The line of each logicalId's entity: two entities with one id are an
 	// error, never merged, and the message says where both are.
 	lineOf := make(map[string]int)
 	for n := 0; ; {
-		tok, err := p.d.Token()
+		tok, err := p.Dec.Token()
 		if err != nil {
-			return nil, p.syntaxErr(err, "<export>")
+			return nil, p.SyntaxErr(err, "<export>")
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			p.check("export", t)
 			if t.Name.Local != "sanctionEntity" {
-				if err := p.skip(t); err != nil {
+				if err := p.Skip(t); err != nil {
 					return nil, err
 				}
 				continue
@@ -189,7 +185,7 @@ func parseEUXML(ctx context.Context, file string, data []byte) (*source.Publicat
 					return nil, fmt.Errorf("parse %s: %w", file, err)
 				}
 			}
-			line, _ := p.d.InputPos()
+			line, _ := p.Dec.InputPos()
 			e, err := p.entity(t)
 			if err != nil {
 				return nil, err
@@ -201,7 +197,7 @@ func parseEUXML(ctx context.Context, file string, data []byte) (*source.Publicat
 			lineOf[e.ID] = line
 			pub.Entities = append(pub.Entities, e)
 		case xml.EndElement:
-			if err := p.trailer(); err != nil {
+			if err := p.Trailer("export"); err != nil {
 				return nil, err
 			}
 			pub.Drift = p.drift.Drift()
@@ -214,76 +210,14 @@ func parseEUXML(ctx context.Context, file string, data []byte) (*source.Publicat
 // local names are compared: the namespace URI has no version in it, and a
 // file that is an FSF export in all but its xmlns is still one.
 func (p *euXML) root() (xml.StartElement, error) {
-	for {
-		tok, err := p.d.Token()
-		if err == io.EOF {
-			return xml.StartElement{}, p.errAt(errors.New("not an EU FSF file: no root element"))
-		}
-		if err != nil {
-			return xml.StartElement{}, p.syntaxErr(err, "the XML header, before the root element")
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local != "export" {
-				return xml.StartElement{}, p.errAt(fmt.Errorf("not an EU FSF file: root element <%s>, want <export>", t.Name.Local))
-			}
-			return t, nil
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) > 0 {
-				return xml.StartElement{}, p.errAt(errors.New("not an EU FSF file: text before the root element"))
-			}
-		}
+	t, err := p.Root("not an EU FSF file", nil)
+	if err != nil {
+		return xml.StartElement{}, err
 	}
-}
-
-// trailer rejects anything but white space, comments and processing
-// instructions after </export>: a second document glued to the first means
-// the download is not what it claims to be.
-func (p *euXML) trailer() error {
-	for {
-		tok, err := p.d.Token()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return p.syntaxErr(err, "the end of the document")
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return p.errAt(fmt.Errorf("element <%s> after the end of <export>", t.Name.Local))
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) > 0 {
-				return p.errAt(errors.New("text after the end of <export>"))
-			}
-		}
+	if t.Name.Local != "export" {
+		return xml.StartElement{}, p.ErrAt(fmt.Errorf("not an EU FSF file: root element <%s>, want <export>", t.Name.Local))
 	}
-}
-
-func (p *euXML) pos() string {
-	line, col := p.d.InputPos()
-	return fmt.Sprintf("line %d col %d (offset %d)", line, col, p.d.InputOffset())
-}
-
-func (p *euXML) errAt(err error) error {
-	return &source.ParseError{File: p.file, Pos: p.pos(), Err: err}
-}
-
-// syntaxErr turns a decoder error into a ParseError. A file that ends
-// inside an element is called truncated, since that is what it almost
-// always is: a download cut short.
-func (p *euXML) syntaxErr(err error, inside string) error {
-	pos := p.pos()
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	var se *xml.SyntaxError
-	switch {
-	case errors.As(err, &se) && se.Msg == "unexpected EOF", errors.Is(err, io.ErrUnexpectedEOF):
-		err = fmt.Errorf("file ends inside %s: truncated", inside)
-	case errors.As(err, &se):
-		err = fmt.Errorf("XML syntax error: %s", se.Msg)
-	}
-	return &source.ParseError{File: p.file, Pos: pos, Err: err}
+	return t, nil
 }
 
 // each calls fn for every child element of the element just started and
@@ -291,9 +225,9 @@ func (p *euXML) syntaxErr(err error, inside string) error {
 // given, with each, text or skip.
 func (p *euXML) each(inside string, fn func(xml.StartElement) error) error {
 	for {
-		tok, err := p.d.Token()
+		tok, err := p.Dec.Token()
 		if err != nil {
-			return p.syntaxErr(err, inside)
+			return p.SyntaxErr(err, inside)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -311,28 +245,21 @@ func (p *euXML) each(inside string, fn func(xml.StartElement) error) error {
 func (p *euXML) text(start xml.StartElement) (string, error) {
 	var sb strings.Builder
 	for {
-		tok, err := p.d.Token()
+		tok, err := p.Dec.Token()
 		if err != nil {
-			return "", p.syntaxErr(err, "<"+start.Name.Local+">")
+			return "", p.SyntaxErr(err, "<"+start.Name.Local+">")
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
 			sb.Write(t)
 		case xml.StartElement:
-			if err := p.skip(t); err != nil {
+			if err := p.Skip(t); err != nil {
 				return "", err
 			}
 		case xml.EndElement:
 			return sb.String(), nil
 		}
 	}
-}
-
-func (p *euXML) skip(start xml.StartElement) error {
-	if err := p.d.Skip(); err != nil {
-		return p.syntaxErr(err, "<"+start.Name.Local+">")
-	}
-	return nil
 }
 
 // euDetail is what the children of a nameAlias, citizenship, birthdate,
@@ -355,23 +282,23 @@ func (p *euXML) details(start xml.StartElement, b *euBuilder) (euDetail, error) 
 				Date:  euAttr(c, "publicationDate"),
 				URL:   euAttr(c, "publicationUrl"),
 			})
-			return p.skip(c)
+			return p.Skip(c)
 		case "remark":
 			s, err := p.text(c)
 			d.remarks = append(d.remarks, s)
 			return err
 		case "contactInfo":
 			d.contacts = append(d.contacts, [2]string{euAttr(c, "key"), euAttr(c, "value")})
-			return p.skip(c)
+			return p.Skip(c)
 		default:
-			return p.skip(c)
+			return p.Skip(c)
 		}
 	})
 	return d, err
 }
 
 func (p *euXML) entity(start xml.StartElement) (*tracker.Entity, error) {
-	line, _ := p.d.InputPos()
+	line, _ := p.Dec.InputPos()
 	b := newEUBuilder(line)
 	b.e.ID = euAttr(start, "logicalId")
 	b.attr(euAttrRef, euAttr(start, "euReferenceNumber"))
@@ -379,91 +306,102 @@ func (p *euXML) entity(start xml.StartElement) (*tracker.Entity, error) {
 	b.attr(euAttrDetails, euAttr(start, "designationDetails"))
 	b.designationDate = euAttr(start, "designationDate")
 
-	err := p.each("<sanctionEntity>", func(c xml.StartElement) error {
-		switch c.Name.Local {
-		case "remark":
-			s, err := p.text(c)
-			b.remark(s)
-			return err
-		case "regulation":
-			n := tracker.Notice{Title: euAttr(c, "numberTitle"), Date: euAttr(c, "publicationDate")}
-			err := p.each("<regulation>", func(cc xml.StartElement) error {
-				if cc.Name.Local != "publicationUrl" {
-					return p.skip(cc)
-				}
-				var err error
-				n.URL, err = p.text(cc)
-				return err
-			})
-			b.regulation(euAttr(c, "programme"), euAttr(c, "entryIntoForceDate"), n)
-			return err
-		case "subjectType":
-			b.kind(euAttr(c, "code"), euAttr(c, "classificationCode"))
-			return p.skip(c)
-		case "nameAlias":
-			d, err := p.details(c, b)
-			b.alias(euName{
-				whole: euAttr(c, "wholeName"), first: euAttr(c, "firstName"),
-				middle: euAttr(c, "middleName"), last: euAttr(c, "lastName"),
-				lang: euAttr(c, "nameLanguage"), strong: euAttr(c, "strong"),
-				function: euAttr(c, "function"), gender: euAttr(c, "gender"), title: euAttr(c, "title"),
-				logicalID: euAttr(c, "logicalId"),
-			})
-			b.remark(d.remarks...)
-			return err
-		case "citizenship":
-			d, err := p.details(c, b)
-			b.citizenship(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code"), euAttr(c, "region"))
-			b.remark(d.remarks...)
-			return err
-		case "birthdate":
-			d, err := p.details(c, b)
-			b.birth(euBirth{
-				full: euAttr(c, "birthdate"), day: euAttr(c, "dayOfMonth"), month: euAttr(c, "monthOfYear"),
-				year: euAttr(c, "year"), from: euAttr(c, "yearRangeFrom"), to: euAttr(c, "yearRangeTo"),
-				circa: euAttr(c, "circa"), calendar: euAttr(c, "calendarType"),
-				place: euAttr(c, "place"), city: euAttr(c, "city"), zip: euAttr(c, "zipCode"), region: euAttr(c, "region"),
-				country: euCountry(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code")),
-			})
-			b.remark(d.remarks...)
-			return err
-		case "identification":
-			d, err := p.details(c, b)
-			issued := euAttr(c, "issuedDate")
-			if issued == "" {
-				issued = euAttr(c, "issueDate")
-			}
-			b.identification(euIdent{
-				number: euAttr(c, "number"), latin: euAttr(c, "latinNumber"),
-				typeCode: euAttr(c, "identificationTypeCode"), typeDesc: euAttr(c, "identificationTypeDescription"),
-				country: euCountry(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code")), region: euAttr(c, "region"),
-				issuedBy: euAttr(c, "issuedBy"), issued: issued, validFrom: euAttr(c, "validFrom"), validTo: euAttr(c, "validTo"),
-				nameOnDoc:  euAttr(c, "nameOnDocument"),
-				diplomatic: euAttr(c, "diplomatic"), knownExpired: euAttr(c, "knownExpired"), knownFalse: euAttr(c, "knownFalse"),
-				reportedLost: euAttr(c, "reportedLost"), revoked: euAttr(c, "revokedByIssuer"),
-				remarks: d.remarks,
-			})
-			return err
-		case "address":
-			d, err := p.details(c, b)
-			b.address(euAddr{
-				street: euAttr(c, "street"), poBox: euAttr(c, "poBox"), city: euAttr(c, "city"),
-				zip: euAttr(c, "zipCode"), region: euAttr(c, "region"), place: euAttr(c, "place"),
-				country: euCountry(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code")),
-			})
-			for _, kv := range d.contacts {
-				b.contact(kv[0], kv[1])
-			}
-			b.remark(d.remarks...)
-			return err
-		default:
-			return p.skip(c)
-		}
-	})
+	err := p.each("<sanctionEntity>", func(c xml.StartElement) error { return p.entityChild(c, b) })
 	if err != nil {
 		return nil, err
 	}
-	return b.build(p.file, fmt.Sprintf("line %d", line))
+	return b.build(p.File, fmt.Sprintf("line %d", line))
+}
+
+// entityChild reads one child element of a sanctionEntity into b.
+func (p *euXML) entityChild(c xml.StartElement, b *euBuilder) error {
+	switch c.Name.Local {
+	case "remark":
+		s, err := p.text(c)
+		b.remark(s)
+		return err
+	case "regulation":
+		n := tracker.Notice{Title: euAttr(c, "numberTitle"), Date: euAttr(c, "publicationDate")}
+		err := p.each("<regulation>", func(cc xml.StartElement) error {
+			if cc.Name.Local != "publicationUrl" {
+				return p.Skip(cc)
+			}
+			var err error
+			n.URL, err = p.text(cc)
+			return err
+		})
+		b.regulation(euAttr(c, "programme"), euAttr(c, "entryIntoForceDate"), n)
+		return err
+	case "subjectType":
+		b.kind(euAttr(c, "code"), euAttr(c, "classificationCode"))
+		return p.Skip(c)
+	case "nameAlias", "citizenship", "birthdate", "identification", "address":
+		// What was read is kept even when reading the children failed:
+		// the error ends the parse anyway.
+		d, err := p.details(c, b)
+		euXMLDetail(b, c, d)
+		return err
+	default:
+		return p.Skip(c)
+	}
+}
+
+// euXMLDetail adds a detail element (nameAlias, citizenship, birthdate,
+// identification or address) to b from its attributes and from d, what
+// its children carry.
+func euXMLDetail(b *euBuilder, c xml.StartElement, d euDetail) {
+	switch c.Name.Local {
+	case "nameAlias":
+		b.alias(euName{
+			whole: euAttr(c, "wholeName"), first: euAttr(c, "firstName"),
+			middle: euAttr(c, "middleName"), last: euAttr(c, "lastName"),
+			lang: euAttr(c, "nameLanguage"), strong: euAttr(c, "strong"),
+			function: euAttr(c, "function"), gender: euAttr(c, "gender"), title: euAttr(c, "title"),
+			logicalID: euAttr(c, "logicalId"),
+		})
+	case "citizenship":
+		b.citizenship(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code"), euAttr(c, "region"))
+	case "birthdate":
+		b.birth(euBirth{
+			full: euAttr(c, "birthdate"), day: euAttr(c, "dayOfMonth"), month: euAttr(c, "monthOfYear"),
+			year: euAttr(c, "year"), from: euAttr(c, "yearRangeFrom"), to: euAttr(c, "yearRangeTo"),
+			circa: euAttr(c, "circa"), calendar: euAttr(c, "calendarType"),
+			place: euAttr(c, "place"), city: euAttr(c, "city"), zip: euAttr(c, "zipCode"), region: euAttr(c, "region"),
+			country: euXMLCountry(c),
+		})
+	case "identification":
+		issued := euAttr(c, "issuedDate")
+		if issued == "" {
+			issued = euAttr(c, "issueDate")
+		}
+		// An identification keeps its remarks in its own note.
+		b.identification(euIdent{
+			number: euAttr(c, "number"), latin: euAttr(c, "latinNumber"),
+			typeCode: euAttr(c, "identificationTypeCode"), typeDesc: euAttr(c, "identificationTypeDescription"),
+			country: euXMLCountry(c), region: euAttr(c, "region"),
+			issuedBy: euAttr(c, "issuedBy"), issued: issued, validFrom: euAttr(c, "validFrom"), validTo: euAttr(c, "validTo"),
+			nameOnDoc:  euAttr(c, "nameOnDocument"),
+			diplomatic: euAttr(c, "diplomatic"), knownExpired: euAttr(c, "knownExpired"), knownFalse: euAttr(c, "knownFalse"),
+			reportedLost: euAttr(c, "reportedLost"), revoked: euAttr(c, "revokedByIssuer"),
+			remarks: d.remarks,
+		})
+		return
+	case "address":
+		b.address(euAddr{
+			street: euAttr(c, "street"), poBox: euAttr(c, "poBox"), city: euAttr(c, "city"),
+			zip: euAttr(c, "zipCode"), region: euAttr(c, "region"), place: euAttr(c, "place"),
+			country: euXMLCountry(c),
+		})
+		for _, kv := range d.contacts {
+			b.contact(kv[0], kv[1])
+		}
+	}
+	b.remark(d.remarks...)
+}
+
+// euXMLCountry is a detail element's country (see euCountry).
+func euXMLCountry(c xml.StartElement) string {
+	return euCountry(euAttr(c, "countryDescription"), euAttr(c, "countryIso2Code"))
 }
 
 func euAttr(se xml.StartElement, local string) string {
@@ -608,7 +546,7 @@ func (b *euBuilder) alias(n euName) {
 func (b *euBuilder) citizenship(desc, iso2, region string) {
 	c := euCountry(desc, iso2)
 	if r := tracker.CleanSpace(region); r != "" {
-		c = euJoin(" ", c, "("+r+")")
+		c = source.JoinCleaned(" ", c, "("+r+")")
 	}
 	if c != "" {
 		b.e.Nationalities = append(b.e.Nationalities, c)
@@ -624,7 +562,7 @@ func (b *euBuilder) birth(x euBirth) {
 	if d := euBirthDate(x); d != "" {
 		b.e.BirthDates = append(b.e.BirthDates, d)
 	}
-	if pl := euJoin(", ", x.place, x.city, x.zip, x.region, x.country); pl != "" {
+	if pl := source.JoinCleaned(", ", x.place, x.city, x.zip, x.region, x.country); pl != "" {
 		b.e.BirthPlaces = append(b.e.BirthPlaces, pl)
 	}
 }
@@ -665,7 +603,7 @@ func euBirthDate(x euBirth) string {
 }
 
 func euPartialDate(year, month, day string) string {
-	verbatim := euJoin("-", year, month, day)
+	verbatim := source.JoinCleaned("-", year, month, day)
 	y, err := strconv.Atoi(year)
 	if err != nil || y < 1 || y > 9999 {
 		return verbatim
@@ -702,7 +640,7 @@ func (b *euBuilder) identification(x euIdent) {
 		id.Type = tracker.CleanSpace(x.typeCode)
 	}
 	if r := tracker.CleanSpace(x.region); r != "" {
-		id.Country = euJoin(" ", id.Country, "("+r+")")
+		id.Country = source.JoinCleaned(" ", id.Country, "("+r+")")
 	}
 	latin := tracker.CleanSpace(x.latin)
 	if id.Value == "" {
@@ -754,9 +692,9 @@ func (b *euBuilder) address(x euAddr) {
 		box = "P.O. Box " + box
 	}
 	b.e.Addresses = append(b.e.Addresses, tracker.Address{
-		Street:     euJoin(", ", x.street, box),
+		Street:     source.JoinCleaned(", ", x.street, box),
 		City:       x.city,
-		Region:     euJoin(", ", x.place, x.region),
+		Region:     source.JoinCleaned(", ", x.place, x.region),
 		PostalCode: x.zip,
 		Country:    x.country,
 	})
@@ -825,20 +763,6 @@ func euBool(s string) bool {
 		return true
 	}
 	return false
-}
-
-func euJoin(sep string, parts ...string) string {
-	var sb strings.Builder
-	for _, p := range parts {
-		if p = tracker.CleanSpace(p); p == "" {
-			continue
-		}
-		if sb.Len() > 0 {
-			sb.WriteString(sep)
-		}
-		sb.WriteString(p)
-	}
-	return sb.String()
 }
 
 // euJoinSentences joins remarks into one text, with "; " where a remark

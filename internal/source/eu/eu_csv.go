@@ -171,22 +171,11 @@ func parseEUCSV(ctx context.Context, file string, data []byte) (*source.Publicat
 	if err != nil {
 		return nil, euCSVErr(file, err, 0)
 	}
-	cols, err := newEUCSVCols(header)
-	if err != nil {
-		return nil, &source.ParseError{File: file, Pos: "line 1", Err: err}
-	}
 	nCols := len(header)
-	drift := source.DriftLog{List: "eu-fsf", File: file}
-	for _, h := range header {
-		if h = strings.TrimSpace(h); h != "" && !euCSVKnown[strings.ToLower(h)] {
-			drift.Note(tracker.DriftColumn, h, "", "line 1")
-		}
+	p, err := newEUCSV(file, header)
+	if err != nil {
+		return nil, err
 	}
-
-	pub := &source.Publication{}
-	byID := make(map[string]*euBuilder)
-	var order []*euBuilder
-	seen := make(map[string]struct{}) // entity id + section + detail logicalId
 	for n := 1; ; n++ {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -201,58 +190,102 @@ func parseEUCSV(ctx context.Context, file string, data []byte) (*source.Publicat
 			}
 		}
 		line, _ := r.FieldPos(0)
-		row := euCSVRow{c: cols, row: rec}
-
-		if pub.PublishedAt == "" {
-			if d := strings.TrimSpace(row.get("fileGenerationDate")); d != "" {
-				iso, err := source.PublicationDate(d, source.FormDayMonthYear, source.FormISO)
-				if err != nil {
-					return nil, &source.ParseError{File: file, Pos: fmt.Sprintf("line %d", line), Err: fmt.Errorf("fileGenerationDate: %w", err)}
-				}
-				pub.PublishedAt = iso
-			}
-		}
-
-		id := strings.TrimSpace(row.get("Entity_LogicalId"))
-		if id == "" {
-			return nil, &source.ParseError{File: file, Pos: fmt.Sprintf("line %d", line), Err: errors.New("row without Entity_LogicalId")}
-		}
-		b := byID[id]
-		if b == nil {
-			b = newEUBuilder(line)
-			b.e.ID = id
-			byID[id] = b
-			order = append(order, b)
-		}
-		euCSVEntityRow(b, row)
-
-		for _, s := range euCSVSections {
-			if !row.has(s) {
-				continue
-			}
-			// Rows repeat when an entity has several regulations; a detail
-			// is taken once, by its own logicalId.
-			if lid := strings.TrimSpace(row.get(s + "_LogicalId")); lid != "" {
-				key := id + "\x00" + s + "\x00" + lid
-				if _, dup := seen[key]; dup {
-					continue
-				}
-				seen[key] = struct{}{}
-			}
-			euCSVDetail(b, s, row)
+		if err := p.row(euCSVRow{c: p.cols, row: rec}, line); err != nil {
+			return nil, err
 		}
 	}
+	return p.finish()
+}
 
-	pub.Entities = make([]*tracker.Entity, 0, len(order))
-	for _, b := range order {
-		e, err := b.build(file, fmt.Sprintf("line %d", b.line))
+// euCSV is one CSV parse: an entity is spread over many rows, not always
+// next to each other, so its builder is kept until the end.
+type euCSV struct {
+	file  string
+	cols  *euCSVCols
+	drift source.DriftLog
+	pub   *source.Publication
+	byID  map[string]*euBuilder
+	order []*euBuilder        // the entities in the order first seen
+	seen  map[string]struct{} // entity id + section + detail logicalId
+}
+
+// newEUCSV reads the header: the columns by name, and any column the
+// parser does not know as drift.
+func newEUCSV(file string, header []string) (*euCSV, error) {
+	cols, err := newEUCSVCols(header)
+	if err != nil {
+		return nil, &source.ParseError{File: file, Pos: "line 1", Err: err}
+	}
+	p := &euCSV{
+		file:  file,
+		cols:  cols,
+		drift: source.DriftLog{List: "eu-fsf", File: file},
+		pub:   &source.Publication{},
+		byID:  make(map[string]*euBuilder),
+		seen:  make(map[string]struct{}),
+	}
+	for _, h := range header {
+		if h = strings.TrimSpace(h); h != "" && !euCSVKnown[strings.ToLower(h)] {
+			p.drift.Note(tracker.DriftColumn, h, "", "line 1")
+		}
+	}
+	return p, nil
+}
+
+// row adds one row to its entity: the entity's own columns, and each
+// detail the row carries.
+func (p *euCSV) row(row euCSVRow, line int) error {
+	if p.pub.PublishedAt == "" {
+		if d := strings.TrimSpace(row.get("fileGenerationDate")); d != "" {
+			iso, err := source.PublicationDate(d, source.FormDayMonthYear, source.FormISO)
+			if err != nil {
+				return &source.ParseError{File: p.file, Pos: fmt.Sprintf("line %d", line), Err: fmt.Errorf("fileGenerationDate: %w", err)}
+			}
+			p.pub.PublishedAt = iso
+		}
+	}
+	id := strings.TrimSpace(row.get("Entity_LogicalId"))
+	if id == "" {
+		return &source.ParseError{File: p.file, Pos: fmt.Sprintf("line %d", line), Err: errors.New("row without Entity_LogicalId")}
+	}
+	b := p.byID[id]
+	if b == nil {
+		b = newEUBuilder(line)
+		b.e.ID = id
+		p.byID[id] = b
+		p.order = append(p.order, b)
+	}
+	euCSVEntityRow(b, row)
+	for _, s := range euCSVSections {
+		if !row.has(s) {
+			continue
+		}
+		// Rows repeat when an entity has several regulations; a detail
+		// is taken once, by its own logicalId.
+		if lid := strings.TrimSpace(row.get(s + "_LogicalId")); lid != "" {
+			key := id + "\x00" + s + "\x00" + lid
+			if _, dup := p.seen[key]; dup {
+				continue
+			}
+			p.seen[key] = struct{}{}
+		}
+		euCSVDetail(b, s, row)
+	}
+	return nil
+}
+
+// finish builds the entities once every row is read.
+func (p *euCSV) finish() (*source.Publication, error) {
+	p.pub.Entities = make([]*tracker.Entity, 0, len(p.order))
+	for _, b := range p.order {
+		e, err := b.build(p.file, fmt.Sprintf("line %d", b.line))
 		if err != nil {
 			return nil, err
 		}
-		pub.Entities = append(pub.Entities, e)
+		p.pub.Entities = append(p.pub.Entities, e)
 	}
-	pub.Drift = drift.Drift()
-	return pub, nil
+	p.pub.Drift = p.drift.Drift()
+	return p.pub, nil
 }
 
 // euCSVEntityRow takes the entity's own columns, which every row repeats.

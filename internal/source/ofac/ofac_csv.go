@@ -126,27 +126,66 @@ type ofacCSVEntry struct {
 const ofacRemarksMax = 1000
 
 func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*source.Publication, error) {
-	prim := set.files[ofacPrimary]
-	// About 260 bytes a row in the real files.
-	entries := make([]*ofacCSVEntry, 0, len(prim.data)/200)
-	byID := make(map[string]*ofacCSVEntry, len(prim.data)/200)
-	n := 0
-	tick := func() error {
-		if n++; n%ofacCtxEvery == 0 {
-			return ctx.Err()
-		}
-		return nil
+	r := newOFACCSVRead(set.files[ofacPrimary])
+	if err := r.primary(ctx); err != nil {
+		return nil, err
 	}
+	if err := r.details(ctx, set.files[ofacComments], ofacCSVComment); err != nil {
+		return nil, err
+	}
+	// Each entry is read on its own from here to its remarks, so the work
+	// is shared among the cores; the reads above had to be in file order.
+	source.InParallel(len(r.entries), func(lo, hi int) {
+		for _, ent := range r.entries[lo:hi] {
+			ent.columns()
+		}
+	})
+	if err := r.addenda(ctx, set.files[ofacAdd], "add_num", ofacCSVAddress); err != nil {
+		return nil, err
+	}
+	if err := r.addenda(ctx, set.files[ofacAlt], "alt_num", ofacCSVAlias); err != nil {
+		return nil, err
+	}
+	return r.publication(), nil
+}
 
-	err := ofacReadCSV(prim, func(rec []string, line int) error {
-		if err := tick(); err != nil {
+// ofacCSVRead is one read of a CSV set: the entries of the main file, in
+// its order and by ent_num, which every row of the other files names.
+type ofacCSVRead struct {
+	prim    *ofacCSVFile
+	entries []*ofacCSVEntry
+	byID    map[string]*ofacCSVEntry
+	rows    int // read so far in all files, to look at the context now and then
+}
+
+func newOFACCSVRead(prim *ofacCSVFile) *ofacCSVRead {
+	// About 260 bytes a row in the real files.
+	return &ofacCSVRead{
+		prim:    prim,
+		entries: make([]*ofacCSVEntry, 0, len(prim.data)/200),
+		byID:    make(map[string]*ofacCSVEntry, len(prim.data)/200),
+	}
+}
+
+func (r *ofacCSVRead) tick(ctx context.Context) error {
+	if r.rows++; r.rows%ofacCtxEvery == 0 {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// primary reads the main file, one entry a row. Its columns past the name
+// are only kept here, to be read on the parallel pass (columns).
+func (r *ofacCSVRead) primary(ctx context.Context) error {
+	return ofacReadCSV(r.prim, func(rec []string, line int) error {
+		if err := r.tick(ctx); err != nil {
 			return err
 		}
 		id, err := ofacEntNum(rec[0])
 		if err != nil {
 			return err
 		}
-		if prev, dup := byID[id]; dup {
+		if prev, dup := r.byID[id]; dup {
 			return fmt.Errorf("ent_num %s again (first on line %d)", id, prev.line)
 		}
 		name := ofacVal(rec[1])
@@ -155,127 +194,111 @@ func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*source.Publication, er
 		}
 		ent := &ofacCSVEntry{e: &tracker.Entity{ID: id, Name: name}, remarks: ofacRawRemarks(rec[11]), line: line}
 		copy(ent.cols[:], rec[2:11])
-		entries = append(entries, ent)
-		byID[id] = ent
+		r.entries = append(r.entries, ent)
+		r.byID[id] = ent
 		return nil
 	})
-	if err != nil {
-		return nil, err
+}
+
+// details reads f, a file of the set whose rows add to the main file's
+// entries, and calls fn with each row and the entry its first column,
+// ent_num, names. A set without the file (nil) reads as one without rows.
+func (r *ofacCSVRead) details(ctx context.Context, f *ofacCSVFile, fn func(ent *ofacCSVEntry, rec []string) error) error {
+	if f == nil {
+		return nil
 	}
-	lookup := func(raw string) (*ofacCSVEntry, error) {
-		id, err := ofacEntNum(raw)
-		if err != nil {
-			return nil, err
+	return ofacReadCSV(f, func(rec []string, _ int) error {
+		if err := r.tick(ctx); err != nil {
+			return err
 		}
-		ent, ok := byID[id]
+		id, err := ofacEntNum(rec[0])
+		if err != nil {
+			return err
+		}
+		ent, ok := r.byID[id]
 		if !ok {
-			return nil, fmt.Errorf("ent_num %s is not in %s", id, prim.name)
+			return fmt.Errorf("ent_num %s is not in %s", id, r.prim.name)
 		}
-		return ent, nil
-	}
-
-	if f := set.files[ofacComments]; f != nil {
-		err := ofacReadCSV(f, func(rec []string, _ int) error {
-			if err := tick(); err != nil {
-				return err
-			}
-			ent, err := lookup(rec[0])
-			if err != nil {
-				return err
-			}
-			// The main file cuts remarks at 1000 characters, mid-word;
-			// the comment row holds the rest, to be joined as it is.
-			ent.remarks += ofacRawRemarks(rec[1])
-			ent.continued = true
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	// Each entry is read on its own from here to its remarks, so the work
-	// is shared among the cores; the reads above had to be in file order.
-	source.InParallel(len(entries), func(lo, hi int) {
-		for _, ent := range entries[lo:hi] {
-			ofacCSVColumns(ent.e, &ent.cols)
-			cut := !ent.continued && len(ent.remarks) >= ofacRemarksMax && utf8.RuneCountInString(ent.remarks) >= ofacRemarksMax
-			ofacRemarks(ent.e, ent.remarks, cut) // after the columns: it drops items that repeat the title
-			if cut {
-				if ent.e.Attrs == nil {
-					ent.e.Attrs = map[string]string{}
-				}
-				ent.e.Attrs[tracker.AttrRemarksCut] = strconv.Itoa(ofacRemarksMax)
-			}
-		}
+		return fn(ent, rec)
 	})
+}
 
-	if f := set.files[ofacAdd]; f != nil {
-		err := ofacReadCSV(f, func(rec []string, _ int) error {
-			if err := tick(); err != nil {
-				return err
-			}
-			ent, err := lookup(rec[0])
-			if err != nil {
-				return err
-			}
-			if _, err := ofacNumber("add_num", rec[1]); err != nil {
-				return err
-			}
-			// OFAC writes city, state or province and postal code into
-			// one column ("St. Petersburg, Russia 197229") that cannot
-			// be split back reliably, so it is kept whole as the city.
-			ent.e.Addresses = append(ent.e.Addresses, tracker.Address{
-				Street:  ofacVal(rec[2]),
-				City:    ofacVal(rec[3]),
-				Country: ofacVal(rec[4]),
-			})
-			if r := ofacVal(rec[5]); r != "" {
-				ent.extra = append(ent.extra, r)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
+// addenda reads add.csv or alt.csv: details whose rows have a number of
+// their own in the second column, named numCol, and a remark of the entry
+// in the last.
+func (r *ofacCSVRead) addenda(ctx context.Context, f *ofacCSVFile, numCol string, fn func(ent *ofacCSVEntry, rec []string) error) error {
+	return r.details(ctx, f, func(ent *ofacCSVEntry, rec []string) error {
+		if _, err := ofacNumber(numCol, rec[1]); err != nil {
+			return err
 		}
-	}
-
-	if f := set.files[ofacAlt]; f != nil {
-		err := ofacReadCSV(f, func(rec []string, _ int) error {
-			if err := tick(); err != nil {
-				return err
-			}
-			ent, err := lookup(rec[0])
-			if err != nil {
-				return err
-			}
-			if _, err := ofacNumber("alt_num", rec[1]); err != nil {
-				return err
-			}
-			name := ofacVal(rec[3])
-			if name == "" {
-				return fmt.Errorf("alias %s of ent_num %s has no name", strings.TrimSpace(rec[1]), ent.e.ID)
-			}
-			// alt.csv lists the aliases sdn.xml marks "strong"; the weak
-			// ones are only in the remarks (see ofacRemarks).
-			ent.e.Aliases = append(ent.e.Aliases, tracker.Alias{Name: name, Type: ofacAliasType(ofacVal(rec[2])), Strength: "strong"})
-			if r := ofacVal(rec[4]); r != "" {
-				ent.extra = append(ent.extra, r)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
+		if err := fn(ent, rec); err != nil {
+			return err
 		}
-	}
+		if rm := ofacVal(rec[len(rec)-1]); rm != "" {
+			ent.extra = append(ent.extra, rm)
+		}
+		return nil
+	})
+}
 
-	pub := &source.Publication{Entities: make([]*tracker.Entity, len(entries))}
-	for i, ent := range entries {
+// publication puts the remarks of the add.csv and alt.csv rows after the
+// entry's own and returns the entries in the main file's order.
+func (r *ofacCSVRead) publication() *source.Publication {
+	pub := &source.Publication{Entities: make([]*tracker.Entity, len(r.entries))}
+	for i, ent := range r.entries {
 		if len(ent.extra) > 0 {
 			ent.e.Remarks = strings.Join(append(ofacNonEmpty(ent.e.Remarks), ent.extra...), "; ")
 		}
 		pub.Entities[i] = ent.e
 	}
-	return pub, nil
+	return pub
+}
+
+// ofacCSVComment reads a sdn_comments.csv row. The main file cuts remarks
+// at 1000 characters, mid-word; the comment row holds the rest, to be
+// joined as it is.
+func ofacCSVComment(ent *ofacCSVEntry, rec []string) error {
+	ent.remarks += ofacRawRemarks(rec[1])
+	ent.continued = true
+	return nil
+}
+
+// columns reads what the main file's row kept for the parallel pass: the
+// columns, then the remarks, marked when the main file cut them and no
+// sdn_comments.csv row gave the rest.
+func (ent *ofacCSVEntry) columns() {
+	ofacCSVColumns(ent.e, &ent.cols)
+	cut := !ent.continued && len(ent.remarks) >= ofacRemarksMax && utf8.RuneCountInString(ent.remarks) >= ofacRemarksMax
+	ofacRemarks(ent.e, ent.remarks, cut) // after the columns: it drops items that repeat the title
+	if cut {
+		if ent.e.Attrs == nil {
+			ent.e.Attrs = map[string]string{}
+		}
+		ent.e.Attrs[tracker.AttrRemarksCut] = strconv.Itoa(ofacRemarksMax)
+	}
+}
+
+// ofacCSVAddress reads an add.csv row. OFAC writes city, state or province
+// and postal code into one column ("St. Petersburg, Russia 197229") that
+// cannot be split back reliably, so it is kept whole as the city.
+func ofacCSVAddress(ent *ofacCSVEntry, rec []string) error {
+	ent.e.Addresses = append(ent.e.Addresses, tracker.Address{
+		Street:  ofacVal(rec[2]),
+		City:    ofacVal(rec[3]),
+		Country: ofacVal(rec[4]),
+	})
+	return nil
+}
+
+// ofacCSVAlias reads an alt.csv row. alt.csv lists the aliases sdn.xml
+// marks "strong"; the weak ones are only in the remarks (see ofacRemarks).
+func ofacCSVAlias(ent *ofacCSVEntry, rec []string) error {
+	name := ofacVal(rec[3])
+	if name == "" {
+		return fmt.Errorf("alias %s of ent_num %s has no name", strings.TrimSpace(rec[1]), ent.e.ID)
+	}
+	ent.e.Aliases = append(ent.e.Aliases, tracker.Alias{Name: name, Type: ofacAliasType(ofacVal(rec[2])), Strength: "strong"})
+	return nil
 }
 
 // ofacCSVColumns reads a main file row's columns from sdn_type to

@@ -348,7 +348,7 @@ func TestParseOFACFormatsAgree(t *testing.T) {
 		common++
 		var asCSV []tracker.Address
 		for _, a := range x.Addresses {
-			city := strings.TrimSpace(ofacJoin(", ", a.City, a.Region) + " " + a.PostalCode)
+			city := strings.TrimSpace(source.JoinTrimmed(", ", a.City, a.Region) + " " + a.PostalCode)
 			asCSV = append(asCSV, tracker.Address{Street: a.Street, City: city, Country: a.Country})
 		}
 		xc := *x

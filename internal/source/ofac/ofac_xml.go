@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -103,13 +102,19 @@ var ofacNamespaces = []string{
 
 // ofacXML streams one sdn.xml: a token loop over the children of the root,
 // and one sdnEntry at a time decoded and turned into an entity, so memory
-// holds the entities and never a document tree. Token (not RawToken) is
-// used because it checks that end tags match their start, which is what
-// catches a file cut short or spliced.
+// holds the entities and never a document tree.
 type ofacXML struct {
-	d     *xml.Decoder
-	file  string
-	drift source.DriftLog
+	source.XMLReader
+	drift   source.DriftLog
+	pub     *source.Publication
+	info    *ofacXMLInfo
+	infoPos string
+	// scratch is decoded into for every entry, to reuse its slices.
+	scratch  ofacXMLEntry
+	recordNo int
+	// The line of each uid's entry: two entries with one uid are an
+	// error, never merged, and the message says where both are.
+	lineOf map[string]int
 }
 
 func parseOFACXML(ctx context.Context, file string, data []byte) (*source.Publication, error) {
@@ -118,85 +123,108 @@ func parseOFACXML(ctx context.Context, file string, data []byte) (*source.Public
 	if err := source.CheckControls(file, data, 0); err != nil {
 		return nil, err
 	}
-	p := &ofacXML{d: xml.NewDecoder(bytes.NewReader(data)), file: file, drift: source.DriftLog{List: "ofac", File: file}}
+	p := &ofacXML{
+		XMLReader: source.NewXMLReader(file, data),
+		drift:     source.DriftLog{List: "ofac", File: file},
+		pub:       &source.Publication{Entities: make([]*tracker.Entity, 0, len(data)/1500)},
+		lineOf:    make(map[string]int, len(data)/1500),
+	}
 	if err := p.root(); err != nil {
 		return nil, err
 	}
-	pub := &source.Publication{Entities: make([]*tracker.Entity, 0, len(data)/1500)}
-	var (
-		info     *ofacXMLInfo
-		infoPos  string
-		scratch  ofacXMLEntry
-		recordNo int
-		// The line of each uid's entry: two entries with one uid are an
-		// error, never merged, and the message says where both are.
-		lineOf = make(map[string]int, len(data)/1500)
-	)
 	for {
-		tok, err := p.d.Token()
+		tok, err := p.Dec.Token()
 		if err != nil {
-			return nil, p.syntaxErr(err, "<sdnList>")
+			return nil, p.SyntaxErr(err, "<sdnList>")
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			switch t.Name.Local {
-			case "publshInformation":
-				if info != nil {
-					return nil, p.errAt(errors.New("a second <publshInformation>"))
-				}
-				info, infoPos = &ofacXMLInfo{}, p.pos()
-				if err := p.d.DecodeElement(info, &t); err != nil {
-					return nil, p.syntaxErr(err, "<publshInformation>")
-				}
-				if pub.PublishedAt, err = ofacPublishDate(info.PublishDate); err != nil {
-					return nil, &source.ParseError{File: file, Pos: infoPos, Err: err}
-				}
-			case "sdnEntry":
-				if recordNo++; recordNo%ofacCtxEvery == 0 {
-					if err := ctx.Err(); err != nil {
-						return nil, fmt.Errorf("parse %s: %w", file, err)
-					}
-				}
-				line, _ := p.d.InputPos()
-				scratch.reset()
-				if err := p.d.DecodeElement(&scratch, &t); err != nil {
-					return nil, p.syntaxErr(err, "<sdnEntry>")
-				}
-				for _, u := range scratch.Unknown {
-					p.drift.Note(tracker.DriftElement, "sdnEntry/"+u.XMLName.Local, strings.TrimSpace(u.Text), fmt.Sprintf("line %d", line))
-				}
-				e, err := scratch.entity()
-				if err != nil {
-					pos := fmt.Sprintf("line %d, record %d", line, recordNo)
-					if u := strings.TrimSpace(scratch.UID); u != "" {
-						pos += " (uid " + u + ")"
-					}
-					return nil, &source.ParseError{File: file, Pos: pos, Err: err}
-				}
-				if first, dup := lineOf[e.ID]; dup {
-					return nil, &source.ParseError{File: file, Pos: fmt.Sprintf("line %d, record %d (uid %s)", line, recordNo, e.ID),
-						Err: fmt.Errorf("uid %s again (first on line %d): two entries with one uid", e.ID, first)}
-				}
-				lineOf[e.ID] = line
-				pub.Entities = append(pub.Entities, e)
-			default:
-				p.drift.Note(tracker.DriftElement, "sdnList/"+t.Name.Local, "", p.pos())
-				if err := p.d.Skip(); err != nil {
-					return nil, p.syntaxErr(err, "<"+t.Name.Local+">")
-				}
+			if err := p.child(ctx, t); err != nil {
+				return nil, err
 			}
 		case xml.EndElement:
-			if err := p.trailer(); err != nil {
-				return nil, err
-			}
-			if err := ofacCheckCount(file, info, infoPos, len(pub.Entities)); err != nil {
-				return nil, err
-			}
-			pub.Sealed = true
-			pub.Drift = p.drift.Drift()
-			return pub, nil
+			return p.end()
 		}
 	}
+}
+
+// child reads one child element of <sdnList>. Any element but the two the
+// schema has there is drift, noted and skipped.
+func (p *ofacXML) child(ctx context.Context, t xml.StartElement) error {
+	switch t.Name.Local {
+	case "publshInformation":
+		return p.publishInformation(t)
+	case "sdnEntry":
+		return p.entry(ctx, t)
+	default:
+		p.drift.Note(tracker.DriftElement, "sdnList/"+t.Name.Local, "", p.Pos())
+		return p.Skip(t)
+	}
+}
+
+// publishInformation reads the list's date and its Record_Count, which
+// end checks once every entry is read.
+func (p *ofacXML) publishInformation(t xml.StartElement) error {
+	if p.info != nil {
+		return p.ErrAt(errors.New("a second <publshInformation>"))
+	}
+	p.info, p.infoPos = &ofacXMLInfo{}, p.Pos()
+	if err := p.Dec.DecodeElement(p.info, &t); err != nil {
+		return p.SyntaxErr(err, "<publshInformation>")
+	}
+	var err error
+	if p.pub.PublishedAt, err = ofacPublishDate(p.info.PublishDate); err != nil {
+		return &source.ParseError{File: p.File, Pos: p.infoPos, Err: err}
+	}
+	return nil
+}
+
+// entry decodes one sdnEntry into an entity. Its errors name the line and
+// the record's number, and its uid when it has one.
+func (p *ofacXML) entry(ctx context.Context, t xml.StartElement) error {
+	if p.recordNo++; p.recordNo%ofacCtxEvery == 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("parse %s: %w", p.File, err)
+		}
+	}
+	line, _ := p.Dec.InputPos()
+	x := &p.scratch
+	x.reset()
+	if err := p.Dec.DecodeElement(x, &t); err != nil {
+		return p.SyntaxErr(err, "<sdnEntry>")
+	}
+	for _, u := range x.Unknown {
+		p.drift.Note(tracker.DriftElement, "sdnEntry/"+u.XMLName.Local, strings.TrimSpace(u.Text), fmt.Sprintf("line %d", line))
+	}
+	e, err := x.entity()
+	if err != nil {
+		pos := fmt.Sprintf("line %d, record %d", line, p.recordNo)
+		if u := strings.TrimSpace(x.UID); u != "" {
+			pos += " (uid " + u + ")"
+		}
+		return &source.ParseError{File: p.File, Pos: pos, Err: err}
+	}
+	if first, dup := p.lineOf[e.ID]; dup {
+		return &source.ParseError{File: p.File, Pos: fmt.Sprintf("line %d, record %d (uid %s)", line, p.recordNo, e.ID),
+			Err: fmt.Errorf("uid %s again (first on line %d): two entries with one uid", e.ID, first)}
+	}
+	p.lineOf[e.ID] = line
+	p.pub.Entities = append(p.pub.Entities, e)
+	return nil
+}
+
+// end follows </sdnList>: nothing may come after it, and the entries read
+// must be as many as the file says it holds.
+func (p *ofacXML) end() (*source.Publication, error) {
+	if err := p.Trailer("sdnList"); err != nil {
+		return nil, err
+	}
+	if err := ofacCheckCount(p.File, p.info, p.infoPos, len(p.pub.Entities)); err != nil {
+		return nil, err
+	}
+	p.pub.Sealed = true
+	p.pub.Drift = p.drift.Drift()
+	return p.pub, nil
 }
 
 // ofacCheckCount compares the entries read with the count the file states
@@ -234,90 +262,29 @@ func ofacPublishDate(s string) (string, error) {
 // HTML page is named as such: it is what a server sends in place of the
 // list when something is wrong.
 func (p *ofacXML) root() error {
-	for {
-		tok, err := p.d.Token()
-		if err == io.EOF {
-			return p.errAt(errors.New("not an OFAC list file: no root element"))
+	t, err := p.Root("not an OFAC list file", func(d xml.Directive) error {
+		if bytes.HasPrefix(bytes.ToLower(d), []byte("doctype html")) {
+			return p.ErrAt(errors.New("not an OFAC list file: an HTML page"))
 		}
-		if err != nil {
-			return p.syntaxErr(err, "the XML header, before the root element")
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch name := t.Name.Local; {
-			case name == "sdnList" && !slices.Contains(ofacNamespaces, t.Name.Space):
-				if t.Name.Space == "" {
-					return p.errAt(fmt.Errorf("<sdnList> without a namespace: not a schema OFAC publishes (want xmlns %q or %q)", ofacNamespaces[0], ofacNamespaces[1]))
-				}
-				return p.errAt(fmt.Errorf("<sdnList> in namespace %q: not a schema OFAC has published (want %q or %q); a new schema must be checked before it is read",
-					t.Name.Space, ofacNamespaces[0], ofacNamespaces[1]))
-			case name == "sdnList":
-				return nil
-			case strings.EqualFold(name, "html"):
-				return p.errAt(errors.New("not an OFAC list file: an HTML page"))
-			default:
-				return p.errAt(fmt.Errorf("not an OFAC list file: root element <%s>, want <sdnList>", name))
-			}
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) > 0 {
-				return p.errAt(errors.New("not an OFAC list file: text before the root element"))
-			}
-		case xml.Directive:
-			if bytes.HasPrefix(bytes.ToLower(t), []byte("doctype html")) {
-				return p.errAt(errors.New("not an OFAC list file: an HTML page"))
-			}
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-}
-
-// trailer rejects anything but white space, comments and processing
-// instructions after </sdnList>: a second document glued to the first
-// means the download is not what it claims to be.
-func (p *ofacXML) trailer() error {
-	for {
-		tok, err := p.d.Token()
-		if err == io.EOF {
-			return nil
+	switch name := t.Name.Local; {
+	case name == "sdnList" && !slices.Contains(ofacNamespaces, t.Name.Space):
+		if t.Name.Space == "" {
+			return p.ErrAt(fmt.Errorf("<sdnList> without a namespace: not a schema OFAC publishes (want xmlns %q or %q)", ofacNamespaces[0], ofacNamespaces[1]))
 		}
-		if err != nil {
-			return p.syntaxErr(err, "the end of the document")
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			return p.errAt(fmt.Errorf("element <%s> after the end of <sdnList>", t.Name.Local))
-		case xml.CharData:
-			if len(bytes.TrimSpace(t)) > 0 {
-				return p.errAt(errors.New("text after the end of <sdnList>"))
-			}
-		}
+		return p.ErrAt(fmt.Errorf("<sdnList> in namespace %q: not a schema OFAC has published (want %q or %q); a new schema must be checked before it is read",
+			t.Name.Space, ofacNamespaces[0], ofacNamespaces[1]))
+	case name == "sdnList":
+		return nil
+	case strings.EqualFold(name, "html"):
+		return p.ErrAt(errors.New("not an OFAC list file: an HTML page"))
+	default:
+		return p.ErrAt(fmt.Errorf("not an OFAC list file: root element <%s>, want <sdnList>", name))
 	}
-}
-
-func (p *ofacXML) pos() string {
-	line, col := p.d.InputPos()
-	return fmt.Sprintf("line %d col %d (offset %d)", line, col, p.d.InputOffset())
-}
-
-func (p *ofacXML) errAt(err error) error {
-	return &source.ParseError{File: p.file, Pos: p.pos(), Err: err}
-}
-
-// syntaxErr turns a decoder error into a ParseError. A file that ends
-// inside an element is called truncated, since that is what it almost
-// always is: a download cut short.
-func (p *ofacXML) syntaxErr(err error, inside string) error {
-	pos := p.pos()
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	var se *xml.SyntaxError
-	switch {
-	case errors.As(err, &se) && se.Msg == "unexpected EOF", errors.Is(err, io.ErrUnexpectedEOF):
-		err = fmt.Errorf("file ends inside %s: truncated", inside)
-	case errors.As(err, &se):
-		err = fmt.Errorf("XML syntax error: %s", se.Msg)
-	}
-	return &source.ParseError{File: p.file, Pos: pos, Err: err}
 }
 
 // reset empties the entry for the next one, keeping its slices' storage:
@@ -373,7 +340,7 @@ func (x *ofacXMLEntry) entity() (*tracker.Entity, error) {
 	}
 	for _, a := range x.Addresses {
 		e.Addresses = append(e.Addresses, tracker.Address{
-			Street:     ofacJoin(", ", a.Address1, a.Address2, a.Address3),
+			Street:     source.JoinTrimmed(", ", a.Address1, a.Address2, a.Address3),
 			City:       a.City,
 			Region:     a.State,
 			PostalCode: a.PostalCode,
@@ -425,18 +392,4 @@ func ofacXMLRemarks(s string) string {
 		}
 	}
 	return strings.Join(items, "; ")
-}
-
-func ofacJoin(sep string, parts ...string) string {
-	var sb strings.Builder
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		if sb.Len() > 0 {
-			sb.WriteString(sep)
-		}
-		sb.WriteString(p)
-	}
-	return sb.String()
 }
