@@ -3,7 +3,6 @@ package uk
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -349,14 +348,7 @@ func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates uk
 		}
 	}
 	ukWarnUnknown(w, "Designation", d.Unknown)
-	e, err := b.build(file, pos)
-	if err != nil {
-		return nil, err
-	}
-	if b.warnKind {
-		w.warn("uk-sanctions-list: new designation type", "type", b.kindRaw)
-	}
-	return e, nil
+	return b.finish(w, file, pos, "designation")
 }
 
 func ukWarnUnknown(w *ukWarner, parent string, nodes []fcdoNode) {
@@ -402,16 +394,14 @@ func UKCSVUnknownColumns(header []string) []string {
 
 // fcdoCols are the column indexes of one file.
 type fcdoCols struct {
+	ukRowCols
 	lastUpdated, id, group, unRef                   int
-	names                                           [6]int // Name 1 … Name 6
 	nameType, strength, title                       int
-	nonLatin, nonLatinScript, nonLatinLang          int
 	regime, kind, source, sanctions, other, reasons int
-	addr                                            [6]int
-	postcode, country, phone, website, email        int
+	phone, website, email                           int
 	designated, dob, nationality                    int
 	nidNumber, nidInfo, passport, passportInfo      int
-	position, gender, town, countryOfBirth          int
+	position, gender                                int
 	entityType, subsidiaries, parent, businessNo    int
 	imo, owners, prevOwners, flag, prevFlags        int
 	shipType, tonnage, length, yearBuilt, hin       int
@@ -424,75 +414,60 @@ func parseFCDOCSV(ctx context.Context, f source.RawFile) (*source.Publication, e
 	if err := source.CheckUTF8(f.Name, text, len(f.Data)-len(text)); err != nil {
 		return nil, err
 	}
-	r := csv.NewReader(bytes.NewReader(ukText(f.Data)))
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
+	rows := newUKCSV(f.Name, ukText(f.Data))
 	pub := &source.Publication{}
+	header, err := fcdoCSVHeader(rows, pub)
+	if err != nil {
+		return nil, err
+	}
+	cols, err := rows.header(header, fcdoCSVColumns, "a UK Sanctions List CSV")
+	if err != nil {
+		return nil, err
+	}
+	w := newUKCSVWarner(ukFCDOList, f.Name, cols.unknown)
+	order, err := fcdoColsOf(cols).designations(ctx, rows, w)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range order {
+		e, err := b.finish(w, f.Name, fmt.Sprintf("line %d (%s)", b.line, b.e.ID), "designation")
+		if err != nil {
+			return nil, err
+		}
+		pub.Entities = append(pub.Entities, e)
+	}
+	pub.Drift = w.drift
+	return pub, nil
+}
 
-	first, err := r.Read()
-	if err == io.EOF {
-		return nil, &source.ParseError{File: f.Name, Err: errors.New("empty file")}
-	}
+// fcdoCSVHeader reads the lines before the rows and returns the header.
+// Line 1 is "Report Date: 08-Oct-2026", the publication date; a file that
+// starts with the header directly is tolerated.
+func fcdoCSVHeader(rows *ukCSV, pub *source.Publication) ([]string, error) {
+	first, err := rows.first()
 	if err != nil {
-		return nil, ukCSVError(f.Name, err)
+		return nil, err
 	}
-	// Line 1 is "Report Date: 08-Oct-2026"; tolerate a file that starts
-	// with the header directly.
-	var header []string
-	if len(first) >= 1 && strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(first[0], "\ufeff")), "Report Date") {
-		_, d, _ := strings.Cut(strings.Join(first, ","), ":")
-		if pub.PublishedAt, err = source.PublicationDate(strings.Trim(d, " ,"), source.FormDayMonAbbrevYear, source.FormDayMonthYear, source.FormISO); err != nil {
-			return nil, &source.ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("the \"Report Date\" line: %w", err)}
-		}
-		if header, err = r.Read(); err != nil {
-			return nil, ukCSVError(f.Name, err)
-		}
-	} else {
-		header = first
+	if len(first) == 0 || !strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(first[0], "\ufeff")), "Report Date") {
+		return first, nil
 	}
-	headerLine, _ := r.FieldPos(0)
-	header = append([]string(nil), header...)
-	cols, missing, err := newUKColumns(header, fcdoCSVColumns)
-	if err != nil {
-		return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", headerLine), Err: err}
+	_, d, _ := strings.Cut(strings.Join(first, ","), ":")
+	if pub.PublishedAt, err = source.PublicationDate(strings.Trim(d, " ,"), source.FormDayMonAbbrevYear, source.FormDayMonthYear, source.FormISO); err != nil {
+		return nil, &source.ParseError{File: rows.file, Pos: "line 1", Err: fmt.Errorf("the \"Report Date\" line: %w", err)}
 	}
-	if len(missing) > 0 {
-		return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", headerLine),
-			Err: fmt.Errorf("%s: not a UK Sanctions List CSV, or its format changed", ukMissing(missing))}
-	}
-	w := &ukWarner{list: ukFCDOList, file: f.Name}
-	for _, u := range cols.unknown {
-		w.warn("uk-sanctions-list: new column", "column", u)
-	}
-	c := fcdoColsOf(cols)
+	return rows.read()
+}
+
+// designations reads the rows into one builder per Unique ID, in the order
+// the ids first appear: a designation spans a row per name, address …
+func (c *fcdoCols) designations(ctx context.Context, rows *ukCSV, w *ukWarner) ([]*ukBuilder, error) {
 	dates := ukDates{}
-
 	byID := map[string]*ukBuilder{}
 	var order []*ukBuilder
-	for n := 0; ; n++ {
-		row, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, ukCSVError(f.Name, err)
-		}
-		line, _ := r.FieldPos(0)
-		if len(row) != len(header) {
-			return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", line),
-				Err: fmt.Errorf("row has %d fields, the header %d (truncated file?)", len(row), len(header))}
-		}
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		id := strings.TrimSpace(row[c.id])
-		if id == "" {
-			if ukBlankRow(row) {
-				continue
-			}
-			return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", line), Err: errors.New("row without Unique ID")}
+	for {
+		row, line, id, err := rows.next(ctx, c.id, "Unique ID")
+		if err != nil || row == nil {
+			return order, err
 		}
 		b := byID[id]
 		if b == nil {
@@ -504,34 +479,26 @@ func parseFCDOCSV(ctx context.Context, f source.RawFile) (*source.Publication, e
 		}
 		c.apply(b, row, w)
 	}
-	for _, b := range order {
-		e, err := b.build(f.Name, fmt.Sprintf("line %d (%s)", b.line, b.e.ID))
-		if err != nil {
-			return nil, err
-		}
-		if b.warnKind {
-			w.warn("uk-sanctions-list: new designation type", "type", b.kindRaw)
-		}
-		pub.Entities = append(pub.Entities, e)
-	}
-	pub.Drift = w.drift
-	return pub, nil
 }
 
 func fcdoColsOf(cols *ukColumns) *fcdoCols {
 	x := cols.col
-	c := &fcdoCols{
+	return &fcdoCols{
+		ukRowCols: ukRowCols{
+			names: ukNumbered(x, "Name %d"), addr: ukNumbered(x, "Address Line %d"),
+			nonLatin: x("Name non-latin script"), nonLatinScript: x("Non-latin script type"), nonLatinLang: x("Non-latin script language"),
+			postcode: x("Address Postal Code"), country: x("Address Country"),
+			town: x("Town of birth"), countryOfBirth: x("Country of birth"),
+		},
 		lastUpdated: x("Last Updated"), id: x("Unique ID"), group: x("OFSI Group ID"), unRef: x("UN Reference Number"),
 		nameType: x("Name type"), strength: x("Alias strength"), title: x("Title"),
-		nonLatin: x("Name non-latin script"), nonLatinScript: x("Non-latin script type"), nonLatinLang: x("Non-latin script language"),
 		regime: x("Regime Name"), kind: x("Designation Type"), source: x("Designation source"), sanctions: x("Sanctions Imposed"),
 		other: x("Other Information"), reasons: x("UK Statement of Reasons"),
-		postcode: x("Address Postal Code"), country: x("Address Country"),
 		phone: x("Phone number"), website: x("Website"), email: x("Email address"),
 		designated: x("Date Designated"), dob: x("D.O.B"), nationality: x("Nationality(/ies)"),
 		nidNumber: x("National Identifier number"), nidInfo: x("National Identifier additional information"),
 		passport: x("Passport number"), passportInfo: x("Passport additional information"),
-		position: x("Position"), gender: x("Gender"), town: x("Town of birth"), countryOfBirth: x("Country of birth"),
+		position: x("Position"), gender: x("Gender"),
 		entityType: x("Type of entity"), subsidiaries: x("Subsidiaries"), parent: x("Parent company"),
 		businessNo: x("Business registration number (s)"),
 		imo:        x("IMO number"), owners: x("Current owner/operator (s)"), prevOwners: x("Previous owner/operator (s)"),
@@ -539,27 +506,13 @@ func fcdoColsOf(cols *ukColumns) *fcdoCols {
 		tonnage: x("Tonnage of ship"), length: x("Length of ship"), yearBuilt: x("Year Built"),
 		hin: x("Hull identification number (HIN)"),
 	}
-	for i := range c.names {
-		c.names[i] = x(fmt.Sprintf("Name %d", i+1))
-	}
-	for i := range c.addr {
-		c.addr[i] = x(fmt.Sprintf("Address Line %d", i+1))
-	}
-	return c
 }
 
 // apply adds one CSV row to its designation. Rows repeat the designation's
 // values and add one name, DOB, address … each; the builder keeps sets.
 func (c *fcdoCols) apply(b *ukBuilder, row []string, w *ukWarner) {
 	v := func(i int) string { return strings.TrimSpace(row[i]) }
-	var parts [6]string
-	for i, ci := range c.names {
-		parts[i] = row[ci]
-	}
-	b.addName(ukJoinName(parts[:]), v(c.nameType), v(c.strength))
-	if s := v(c.nonLatin); s != "" {
-		b.addNonLatin(s, v(c.nonLatinScript), v(c.nonLatinLang))
-	}
+	c.name(b, row, v(c.nameType), v(c.strength))
 	b.attr(ukAttrTitle, v(c.title))
 	b.attr(ukAttrGroupID, v(c.group))
 	b.attr(ukAttrUNRef, v(c.unRef))
@@ -571,13 +524,7 @@ func (c *fcdoCols) apply(b *ukBuilder, row []string, w *ukWarner) {
 	b.attr(ukAttrSanctions, v(c.sanctions))
 	b.attr(ukAttrOtherInfo, v(c.other))
 	b.attr(ukAttrReasons, v(c.reasons))
-	var lines [6]string
-	for i, ci := range c.addr {
-		lines[i] = row[ci]
-	}
-	if a := ukJoin(", ", lines[:]...); a != "" || row[c.postcode] != "" || row[c.country] != "" {
-		b.address([]string{a}, v(c.postcode), v(c.country))
-	}
+	c.address(b, row)
 	b.ident(ukIDPhone, v(c.phone), "")
 	b.ident(ukIDWebsite, v(c.website), "")
 	b.ident(ukIDEmail, v(c.email), "")
@@ -588,9 +535,7 @@ func (c *fcdoCols) apply(b *ukBuilder, row []string, w *ukWarner) {
 	b.ident(ukIDPassport, v(c.passport), v(c.passportInfo))
 	b.position(v(c.position))
 	b.attr(ukAttrGender, v(c.gender))
-	if row[c.town] != "" || row[c.countryOfBirth] != "" {
-		b.birthPlace(v(c.town), v(c.countryOfBirth))
-	}
+	c.birthPlace(b, row)
 	b.attr(ukAttrEntityType, v(c.entityType))
 	b.attr(ukAttrSubsidiaries, v(c.subsidiaries))
 	b.attr(ukAttrParent, v(c.parent))
@@ -605,13 +550,4 @@ func (c *fcdoCols) apply(b *ukBuilder, row []string, w *ukWarner) {
 	b.attr(ukAttrLength, v(c.length))
 	b.attr(ukAttrYearBuilt, v(c.yearBuilt))
 	b.ident(ukIDHIN, v(c.hin), "")
-}
-
-func ukBlankRow(row []string) bool {
-	for _, f := range row {
-		if strings.TrimSpace(f) != "" {
-			return false
-		}
-	}
-	return true
 }
