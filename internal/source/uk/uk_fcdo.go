@@ -263,6 +263,10 @@ func fcdoXMLError(file string, dec *xml.Decoder, err error) error {
 	return &source.ParseError{File: file, Pos: fmt.Sprintf("line %d", l), Err: err}
 }
 
+// entity reads one designation in the steps of its XML: the designation's
+// own values, its names, its contacts, the individuals and the entity or
+// ship details. Elements the parser does not know are warned of, each at
+// its parent.
 func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates ukDates) (*tracker.Entity, error) {
 	b := newUKBuilder(line, dates)
 	pos := fmt.Sprintf("line %d (designation %d)", line, n)
@@ -271,6 +275,20 @@ func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates uk
 		return nil, &source.ParseError{File: file, Pos: pos, Err: errors.New("designation without UniqueID")}
 	}
 	pos = fmt.Sprintf("line %d (designation %d, %s)", line, n, b.e.ID)
+	d.values(b, w)
+	d.names(b, w)
+	d.contacts(b, w)
+	for i := range d.Individuals {
+		d.Individuals[i].apply(b, w)
+	}
+	d.details(b, w)
+	ukWarnUnknown(w, "Designation", d.Unknown)
+	return b.finish(w, file, pos, "designation")
+}
+
+// values adds what the designation says once: references, dates, regimes,
+// its kind and the texts about it.
+func (d *fcdoDesignation) values(b *ukBuilder, w *ukWarner) {
 	b.attr(ukAttrRef, b.e.ID)
 	b.attr(ukAttrGroupID, d.OFSIGroupID)
 	b.attr(ukAttrUNRef, d.UNReferenceNumber)
@@ -285,6 +303,10 @@ func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates uk
 		b.program(r)
 		w.regime(strings.TrimSpace(r), b.e.ID)
 	}
+}
+
+// names adds the Latin and non-Latin names and the titles.
+func (d *fcdoDesignation) names(b *ukBuilder, w *ukWarner) {
 	for _, nm := range d.Names {
 		b.addName(ukJoinName([]string{nm.Name1, nm.Name2, nm.Name3, nm.Name4, nm.Name5, nm.Name6}), nm.NameType, nm.AliasStrength)
 		ukWarnUnknown(w, "Name", nm.Unknown)
@@ -296,6 +318,10 @@ func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates uk
 	for _, t := range d.Titles {
 		b.attr(ukAttrTitle, t)
 	}
+}
+
+// contacts adds addresses, phone numbers, email addresses and websites.
+func (d *fcdoDesignation) contacts(b *ukBuilder, w *ukWarner) {
 	for _, a := range d.Addresses {
 		b.address([]string{a.Line1, a.Line2, a.Line3, a.Line4, a.Line5, a.Line6}, a.Postcode, a.Country)
 		ukWarnUnknown(w, "Address", a.Unknown)
@@ -309,33 +335,41 @@ func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates uk
 	for _, s := range d.Websites {
 		b.ident(ukIDWebsite, s, "")
 	}
-	for _, ind := range d.Individuals {
-		for _, v := range ind.DOBs {
-			b.dob(v)
-		}
-		for _, v := range ind.Nationalities {
-			b.nationality(v)
-		}
-		for _, v := range ind.Positions {
-			b.position(v)
-		}
-		for _, v := range ind.Genders {
-			b.attr(ukAttrGender, v)
-		}
-		for _, v := range ind.Titles {
-			b.attr(ukAttrTitle, v)
-		}
-		for _, l := range ind.Births {
-			b.birthPlace(l.Town, l.Country)
-		}
-		for _, p := range ind.Passports {
-			b.ident(ukIDPassport, p.Number, p.Info)
-		}
-		for _, p := range ind.NationalIDs {
-			b.ident(ukIDNationalID, p.Number, p.Info)
-		}
-		ukWarnUnknown(w, "Individual", ind.Unknown)
+}
+
+// apply adds one <Individual>: a person's dates, places, nationalities and
+// documents.
+func (ind *fcdoIndividual) apply(b *ukBuilder, w *ukWarner) {
+	for _, v := range ind.DOBs {
+		b.dob(v)
 	}
+	for _, v := range ind.Nationalities {
+		b.nationality(v)
+	}
+	for _, v := range ind.Positions {
+		b.position(v)
+	}
+	for _, v := range ind.Genders {
+		b.attr(ukAttrGender, v)
+	}
+	for _, v := range ind.Titles {
+		b.attr(ukAttrTitle, v)
+	}
+	for _, l := range ind.Births {
+		b.birthPlace(l.Town, l.Country)
+	}
+	for _, p := range ind.Passports {
+		b.ident(ukIDPassport, p.Number, p.Info)
+	}
+	for _, p := range ind.NationalIDs {
+		b.ident(ukIDNationalID, p.Number, p.Info)
+	}
+	ukWarnUnknown(w, "Individual", ind.Unknown)
+}
+
+// details adds the leaves of EntityDetails and ShipDetails by their names;
+// a leaf with text the parser does not know is warned of.
+func (d *fcdoDesignation) details(b *ukBuilder, w *ukWarner) {
 	for _, group := range [][]fcdoNode{d.EntityDetails, d.ShipDetails} {
 		for i := range group {
 			group[i].leaves(func(name, text string) {
@@ -347,8 +381,6 @@ func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates uk
 			})
 		}
 	}
-	ukWarnUnknown(w, "Designation", d.Unknown)
-	return b.finish(w, file, pos, "designation")
 }
 
 func ukWarnUnknown(w *ukWarner, parent string, nodes []fcdoNode) {
