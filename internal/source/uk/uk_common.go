@@ -60,6 +60,20 @@ const (
 	ukAliasNonLatinScript = "non-latin script"
 )
 
+// ukOneFile returns the one file each UK list is published as; an HTML
+// page in its place (a login or error page served with status 200) is
+// refused before any parser reads it.
+func ukOneFile(list string, files []source.RawFile) (source.RawFile, error) {
+	if len(files) != 1 {
+		return source.RawFile{}, fmt.Errorf("parse %s: want one file, got %d", list, len(files))
+	}
+	f := files[0]
+	if source.LooksLikeHTML(f.Data) {
+		return source.RawFile{}, &source.ParseError{File: f.Name, Err: source.HTMLPageError("", f.Data)}
+	}
+	return f, nil
+}
+
 // ukBuilder accumulates one designation from the pieces the UK formats spread
 // it over: one XML element, or several CSV rows that each repeat some values.
 // Everything is collected as a set; Canonicalize (in finish) sorts and

@@ -24,16 +24,12 @@ const ukFCDOList = "uk-sanctions-list"
 // ParseSanctionsList parses the FCDO UK Sanctions List in either of its
 // formats, told apart by content rather than by name: XML or CSV.
 func ParseSanctionsList(ctx context.Context, files []source.RawFile) (*source.Publication, error) {
-	if len(files) != 1 {
-		return nil, fmt.Errorf("parse %s: want one file, got %d", ukFCDOList, len(files))
-	}
-	f := files[0]
-	if source.LooksLikeHTML(f.Data) {
-		return nil, &source.ParseError{File: f.Name, Err: source.HTMLPageError("", f.Data)}
+	f, err := ukOneFile(ukFCDOList, files)
+	if err != nil {
+		return nil, err
 	}
 	head := bytes.TrimLeft(bytes.TrimPrefix(f.Data, []byte("\xef\xbb\xbf")), " \t\r\n")
 	var pub *source.Publication
-	var err error
 	if len(head) > 0 && head[0] == '<' {
 		pub, err = parseFCDOXML(ctx, f)
 	} else {

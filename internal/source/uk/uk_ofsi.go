@@ -49,12 +49,9 @@ var (
 
 // ParseConList parses an OFSI ConList.csv of either layout.
 func ParseConList(ctx context.Context, files []source.RawFile) (*source.Publication, error) {
-	if len(files) != 1 {
-		return nil, fmt.Errorf("parse %s: want one file, got %d", ukOFSIList, len(files))
-	}
-	f := files[0]
-	if source.LooksLikeHTML(f.Data) {
-		return nil, &source.ParseError{File: f.Name, Err: source.HTMLPageError("", f.Data)}
+	f, err := ukOneFile(ukOFSIList, files)
+	if err != nil {
+		return nil, err
 	}
 	if bytes.HasPrefix(f.Data, []byte("PK\x03\x04")) {
 		return nil, &source.ParseError{File: f.Name, Err: errors.New("an .xlsx workbook (a zip file): only the ConList CSV is read; export the sheet as CSV")}
