@@ -74,6 +74,63 @@ func ukOneFile(list string, files []source.RawFile) (source.RawFile, error) {
 	return f, nil
 }
 
+// ukDetail is one detail of a designation both UK lists can carry outside
+// their columns: fcdo names the leaf element of the FCDO XML's
+// EntityDetails or ShipDetails, ofsi the "(Label):" of a section of OFSI's
+// Other Information ("" where a list has no such name), and set is what it
+// feeds, the same for both, so the two lists describe a ship alike.
+type ukDetail struct {
+	fcdo, ofsi string
+	set        func(b *ukBuilder, v string)
+}
+
+func ukSetAttr(key string) func(*ukBuilder, string) {
+	return func(b *ukBuilder, v string) { b.attr(key, v) }
+}
+
+func ukSetIdent(typ string) func(*ukBuilder, string) {
+	return func(b *ukBuilder, v string) { b.ident(typ, v, "") }
+}
+
+// ukDetails: of the FCDO names, IMONumber, CurrentOwnerOperator, TypeOfShip
+// and CurrentBelievedFlagOfShip are confirmed by OpenSanctions' crawler; the
+// others follow the CSV column names in the XML's naming style, and any
+// leaf not listed is reported.
+var ukDetails = []ukDetail{
+	{"TypeOfEntity", "Type of entity", ukSetAttr(ukAttrEntityType)},
+	{"ParentCompany", "Parent company", ukSetAttr(ukAttrParent)},
+	{"Subsidiary", "Subsidiaries", ukSetAttr(ukAttrSubsidiaries)},
+	{"BusinessRegistrationNumber", "Business Reg No", ukSetIdent(ukIDBusinessNo)},
+	{"IMONumber", "IMO number", ukSetIdent(ukIDIMO)},
+	{"CurrentOwnerOperator", "Current owners", ukSetAttr(ukAttrOwners)},
+	{"PreviousOwnerOperator", "", ukSetAttr(ukAttrPreviousOwners)},
+	{"CurrentBelievedFlagOfShip", "Flag of ship", ukSetAttr(ukAttrFlag)},
+	{"PreviousFlag", "Previous flags", ukSetAttr(ukAttrPreviousFlags)},
+	{"TypeOfShip", "Type of ship", ukSetAttr(ukAttrShipType)},
+	{"TonnageOfShip", "Tonnage of ship", ukSetAttr(ukAttrTonnage)},
+	{"LengthOfShip", "Length of ship", ukSetAttr(ukAttrLength)},
+	{"YearBuilt", "Year built", ukSetAttr(ukAttrYearBuilt)},
+	{"HullIdentificationNumber", "", ukSetIdent(ukIDHIN)},
+	{"", "UK Statement of Reasons", ukSetAttr(ukAttrReasons)},
+	{"", "Gender", ukSetAttr(ukAttrGender)},
+	{"", "Phone number", ukSetIdent(ukIDPhone)},
+	{"", "Tel", ukSetIdent(ukIDPhone)},
+	{"", "Fax", ukSetIdent(ukIDFax)},
+	{"", "Email address", ukSetIdent(ukIDEmail)},
+	{"", "Website", ukSetIdent(ukIDWebsite)},
+}
+
+// ukDetailsBy maps one list's names of ukDetails to what they feed.
+func ukDetailsBy(name func(ukDetail) string) map[string]func(b *ukBuilder, v string) {
+	m := make(map[string]func(b *ukBuilder, v string))
+	for _, d := range ukDetails {
+		if n := name(d); n != "" {
+			m[n] = d.set
+		}
+	}
+	return m
+}
+
 // ukBuilder accumulates one designation from the pieces the UK formats spread
 // it over: one XML element, or several CSV rows that each repeat some values.
 // Everything is collected as a set; Canonicalize (in finish) sorts and
@@ -564,6 +621,28 @@ func (c *ukCSV) next(ctx context.Context, key int, keyName string) (row []string
 	}
 }
 
+// ukGroups reads the rows into one T per key (column key, named keyName
+// in errors), in the order the keys first appear: start makes the T of a
+// key at its first row, add adds each row to its T. Both UK CSVs spread a
+// designation over several rows that need not be adjacent.
+func ukGroups[T any](ctx context.Context, rows *ukCSV, key int, keyName string, start func(id string, line int) *T, add func(t *T, row []string, line int)) ([]*T, error) {
+	byKey := map[string]*T{}
+	var order []*T
+	for {
+		row, line, id, err := rows.next(ctx, key, keyName)
+		if err != nil || row == nil {
+			return order, err
+		}
+		t := byKey[id]
+		if t == nil {
+			t = start(id, line)
+			byKey[id] = t
+			order = append(order, t)
+		}
+		add(t, row, line)
+	}
+}
+
 func ukBlankRow(row []string) bool {
 	for _, f := range row {
 		if strings.TrimSpace(f) != "" {
@@ -584,13 +663,22 @@ type ukRowCols struct {
 	town, countryOfBirth                   int
 }
 
-// ukNumbered finds the six columns format numbers ("Name %d").
-func ukNumbered(col func(string) int, format string) [6]int {
-	var idx [6]int
-	for i := range idx {
-		idx[i] = col(fmt.Sprintf(format, i+1))
+// newUKRowCols finds the shared columns. Both CSVs name the name and
+// birthplace columns alike (but for case, which ukColumns ignores:
+// "Town of birth", "Town of Birth"); addrFormat numbers the address lines
+// ("Address Line %d"), and postcode and country name their columns.
+func newUKRowCols(cols *ukColumns, addrFormat, postcode, country string) ukRowCols {
+	c := ukRowCols{
+		nonLatin: cols.col("Name non-latin script"), nonLatinScript: cols.col("Non-latin script type"),
+		nonLatinLang: cols.col("Non-latin script language"),
+		postcode:     cols.col(postcode), country: cols.col(country),
+		town: cols.col("Town of birth"), countryOfBirth: cols.col("Country of birth"),
 	}
-	return idx
+	for i := range c.names {
+		c.names[i] = cols.col(fmt.Sprintf("Name %d", i+1))
+		c.addr[i] = cols.col(fmt.Sprintf(addrFormat, i+1))
+	}
+	return c
 }
 
 // name adds the row's name, of type nameType and strength, and its

@@ -144,26 +144,9 @@ func (n *fcdoNode) leaves(fn func(name, text string)) {
 	}
 }
 
-// fcdoDetailLeaves maps the leaf elements of EntityDetails and ShipDetails.
-// IMONumber, CurrentOwnerOperator, TypeOfShip and CurrentBelievedFlagOfShip
-// are confirmed by OpenSanctions' crawler; the others follow the CSV column
-// names in the XML's naming style, and any leaf not listed is reported.
-var fcdoDetailLeaves = map[string]func(b *ukBuilder, v string){
-	"TypeOfEntity":               func(b *ukBuilder, v string) { b.attr(ukAttrEntityType, v) },
-	"ParentCompany":              func(b *ukBuilder, v string) { b.attr(ukAttrParent, v) },
-	"Subsidiary":                 func(b *ukBuilder, v string) { b.attr(ukAttrSubsidiaries, v) },
-	"BusinessRegistrationNumber": func(b *ukBuilder, v string) { b.ident(ukIDBusinessNo, v, "") },
-	"IMONumber":                  func(b *ukBuilder, v string) { b.ident(ukIDIMO, v, "") },
-	"CurrentOwnerOperator":       func(b *ukBuilder, v string) { b.attr(ukAttrOwners, v) },
-	"PreviousOwnerOperator":      func(b *ukBuilder, v string) { b.attr(ukAttrPreviousOwners, v) },
-	"CurrentBelievedFlagOfShip":  func(b *ukBuilder, v string) { b.attr(ukAttrFlag, v) },
-	"PreviousFlag":               func(b *ukBuilder, v string) { b.attr(ukAttrPreviousFlags, v) },
-	"TypeOfShip":                 func(b *ukBuilder, v string) { b.attr(ukAttrShipType, v) },
-	"TonnageOfShip":              func(b *ukBuilder, v string) { b.attr(ukAttrTonnage, v) },
-	"LengthOfShip":               func(b *ukBuilder, v string) { b.attr(ukAttrLength, v) },
-	"YearBuilt":                  func(b *ukBuilder, v string) { b.attr(ukAttrYearBuilt, v) },
-	"HullIdentificationNumber":   func(b *ukBuilder, v string) { b.ident(ukIDHIN, v, "") },
-}
+// fcdoDetailLeaves maps the leaf elements of EntityDetails and ShipDetails
+// (the fcdo names of ukDetails).
+var fcdoDetailLeaves = ukDetailsBy(func(d ukDetail) string { return d.fcdo })
 
 func parseFCDOXML(ctx context.Context, f source.RawFile) (*source.Publication, error) {
 	// XML 1.0 allows DEL and the C1 controls, which no list has.
@@ -486,38 +469,24 @@ func fcdoCSVHeader(rows *ukCSV, pub *source.Publication) ([]string, error) {
 	return rows.read()
 }
 
-// designations reads the rows into one builder per Unique ID, in the order
-// the ids first appear: a designation spans a row per name, address …
+// designations reads the rows into one builder per Unique ID: a
+// designation spans a row per name, address …
 func (c *fcdoCols) designations(ctx context.Context, rows *ukCSV, w *ukWarner) ([]*ukBuilder, error) {
 	dates := ukDates{}
-	byID := map[string]*ukBuilder{}
-	var order []*ukBuilder
-	for {
-		row, line, id, err := rows.next(ctx, c.id, "Unique ID")
-		if err != nil || row == nil {
-			return order, err
-		}
-		b := byID[id]
-		if b == nil {
-			b = newUKBuilder(line, dates)
+	return ukGroups(ctx, rows, c.id, "Unique ID",
+		func(id string, line int) *ukBuilder {
+			b := newUKBuilder(line, dates)
 			b.e.ID = id
 			b.attr(ukAttrRef, b.e.ID)
-			byID[b.e.ID] = b
-			order = append(order, b)
-		}
-		c.apply(b, row, w)
-	}
+			return b
+		},
+		func(b *ukBuilder, row []string, _ int) { c.apply(b, row, w) })
 }
 
 func fcdoColsOf(cols *ukColumns) *fcdoCols {
 	x := cols.col
 	return &fcdoCols{
-		ukRowCols: ukRowCols{
-			names: ukNumbered(x, "Name %d"), addr: ukNumbered(x, "Address Line %d"),
-			nonLatin: x("Name non-latin script"), nonLatinScript: x("Non-latin script type"), nonLatinLang: x("Non-latin script language"),
-			postcode: x("Address Postal Code"), country: x("Address Country"),
-			town: x("Town of birth"), countryOfBirth: x("Country of birth"),
-		},
+		ukRowCols:   newUKRowCols(cols, "Address Line %d", "Address Postal Code", "Address Country"),
 		lastUpdated: x("Last Updated"), id: x("Unique ID"), group: x("OFSI Group ID"), unRef: x("UN Reference Number"),
 		nameType: x("Name type"), strength: x("Alias strength"), title: x("Title"),
 		regime: x("Regime Name"), kind: x("Designation Type"), source: x("Designation source"), sanctions: x("Sanctions Imposed"),

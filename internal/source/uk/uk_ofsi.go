@@ -154,23 +154,11 @@ func ofsiLayout(header []string) []string {
 	return append(append([]string(nil), ofsiCommonColumns...), layout...)
 }
 
-// groups reads the rows into groups, in the order their ids first appear.
+// groups reads the rows into groups by Group ID.
 func (c *ofsiCols) groups(ctx context.Context, rows *ukCSV) ([]*ofsiGroup, error) {
-	groups := map[string]*ofsiGroup{}
-	var order []*ofsiGroup
-	for {
-		row, line, gid, err := rows.next(ctx, c.group, "Group ID")
-		if err != nil || row == nil {
-			return order, err
-		}
-		g := groups[gid]
-		if g == nil {
-			g = &ofsiGroup{id: gid}
-			groups[gid] = g
-			order = append(order, g)
-		}
-		c.apply(g, row, line)
-	}
+	return ukGroups(ctx, rows, c.group, "Group ID",
+		func(id string, _ int) *ofsiGroup { return &ofsiGroup{id: id} },
+		c.apply)
 }
 
 // ofsiDesignations makes one designation per group and regime. OFSI has
@@ -215,13 +203,8 @@ func ofsiDesignations(order []*ofsiGroup, w *ukWarner, file string) ([]*tracker.
 func ofsiColsOf(cols *ukColumns) *ofsiCols {
 	x := cols.col
 	return &ofsiCols{
-		ukRowCols: ukRowCols{
-			names: ukNumbered(x, "Name %d"), addr: ukNumbered(x, "Address %d"),
-			nonLatin: x("Name Non-Latin Script"), nonLatinScript: x("Non-Latin Script Type"), nonLatinLang: x("Non-Latin Script Language"),
-			postcode: x("Post/Zip Code"), country: x("Country"),
-			town: x("Town of Birth"), countryOfBirth: x("Country of Birth"),
-		},
-		title: x("Title"), dob: x("DOB"),
+		ukRowCols: newUKRowCols(cols, "Address %d", "Post/Zip Code", "Country"),
+		title:     x("Title"), dob: x("DOB"),
 		nationality: x("Nationality"), passportDetails: x("Passport Details"), passportNumber: x("Passport Number"),
 		niNumber: x("NI Number"), nidNumber: x("National Identification Number"), nidDetails: x("National Identification Details"),
 		position: x("Position"), other: x("Other Information"),
@@ -396,27 +379,9 @@ type ofsiOI struct {
 
 type ofsiSection struct{ label, value string }
 
-var ofsiLabels = map[string]func(b *ukBuilder, v string){
-	"UK Statement of Reasons": func(b *ukBuilder, v string) { b.attr(ukAttrReasons, v) },
-	"Gender":                  func(b *ukBuilder, v string) { b.attr(ukAttrGender, v) },
-	"Phone number":            func(b *ukBuilder, v string) { b.ident(ukIDPhone, v, "") },
-	"Tel":                     func(b *ukBuilder, v string) { b.ident(ukIDPhone, v, "") },
-	"Fax":                     func(b *ukBuilder, v string) { b.ident(ukIDFax, v, "") },
-	"Email address":           func(b *ukBuilder, v string) { b.ident(ukIDEmail, v, "") },
-	"Website":                 func(b *ukBuilder, v string) { b.ident(ukIDWebsite, v, "") },
-	"Type of entity":          func(b *ukBuilder, v string) { b.attr(ukAttrEntityType, v) },
-	"Parent company":          func(b *ukBuilder, v string) { b.attr(ukAttrParent, v) },
-	"Subsidiaries":            func(b *ukBuilder, v string) { b.attr(ukAttrSubsidiaries, v) },
-	"Business Reg No":         func(b *ukBuilder, v string) { b.ident(ukIDBusinessNo, v, "") },
-	"IMO number":              func(b *ukBuilder, v string) { b.ident(ukIDIMO, v, "") },
-	"Current owners":          func(b *ukBuilder, v string) { b.attr(ukAttrOwners, v) },
-	"Flag of ship":            func(b *ukBuilder, v string) { b.attr(ukAttrFlag, v) },
-	"Previous flags":          func(b *ukBuilder, v string) { b.attr(ukAttrPreviousFlags, v) },
-	"Type of ship":            func(b *ukBuilder, v string) { b.attr(ukAttrShipType, v) },
-	"Tonnage of ship":         func(b *ukBuilder, v string) { b.attr(ukAttrTonnage, v) },
-	"Length of ship":          func(b *ukBuilder, v string) { b.attr(ukAttrLength, v) },
-	"Year built":              func(b *ukBuilder, v string) { b.attr(ukAttrYearBuilt, v) },
-}
+// ofsiLabels maps the labels of Other Information's sections (the ofsi
+// names of ukDetails).
+var ofsiLabels = ukDetailsBy(func(d ukDetail) string { return d.ofsi })
 
 // The two reference sections start with references and may run on into
 // free text: "(UN Ref):TAi.003. Active in terrorist operations …".
