@@ -2,6 +2,7 @@ package uk
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -58,6 +59,77 @@ const (
 	ukAliasOtherPrimary   = "primary name"
 	ukAliasNonLatinScript = "non-latin script"
 )
+
+// ukOneFile returns the one file each UK list is published as; an HTML
+// page in its place (a login or error page served with status 200) is
+// refused before any parser reads it.
+func ukOneFile(list string, files []source.RawFile) (source.RawFile, error) {
+	if len(files) != 1 {
+		return source.RawFile{}, fmt.Errorf("parse %s: want one file, got %d", list, len(files))
+	}
+	f := files[0]
+	if source.LooksLikeHTML(f.Data) {
+		return source.RawFile{}, &source.ParseError{File: f.Name, Err: source.HTMLPageError("", f.Data)}
+	}
+	return f, nil
+}
+
+// ukDetail is one detail of a designation both UK lists can carry outside
+// their columns: fcdo names the leaf element of the FCDO XML's
+// EntityDetails or ShipDetails, ofsi the "(Label):" of a section of OFSI's
+// Other Information ("" where a list has no such name), and set is what it
+// feeds, the same for both, so the two lists describe a ship alike.
+type ukDetail struct {
+	fcdo, ofsi string
+	set        func(b *ukBuilder, v string)
+}
+
+func ukSetAttr(key string) func(*ukBuilder, string) {
+	return func(b *ukBuilder, v string) { b.attr(key, v) }
+}
+
+func ukSetIdent(typ string) func(*ukBuilder, string) {
+	return func(b *ukBuilder, v string) { b.ident(typ, v, "") }
+}
+
+// ukDetails: of the FCDO names, IMONumber, CurrentOwnerOperator, TypeOfShip
+// and CurrentBelievedFlagOfShip are confirmed by OpenSanctions' crawler; the
+// others follow the CSV column names in the XML's naming style, and any
+// leaf not listed is reported.
+var ukDetails = []ukDetail{
+	{"TypeOfEntity", "Type of entity", ukSetAttr(ukAttrEntityType)},
+	{"ParentCompany", "Parent company", ukSetAttr(ukAttrParent)},
+	{"Subsidiary", "Subsidiaries", ukSetAttr(ukAttrSubsidiaries)},
+	{"BusinessRegistrationNumber", "Business Reg No", ukSetIdent(ukIDBusinessNo)},
+	{"IMONumber", "IMO number", ukSetIdent(ukIDIMO)},
+	{"CurrentOwnerOperator", "Current owners", ukSetAttr(ukAttrOwners)},
+	{"PreviousOwnerOperator", "", ukSetAttr(ukAttrPreviousOwners)},
+	{"CurrentBelievedFlagOfShip", "Flag of ship", ukSetAttr(ukAttrFlag)},
+	{"PreviousFlag", "Previous flags", ukSetAttr(ukAttrPreviousFlags)},
+	{"TypeOfShip", "Type of ship", ukSetAttr(ukAttrShipType)},
+	{"TonnageOfShip", "Tonnage of ship", ukSetAttr(ukAttrTonnage)},
+	{"LengthOfShip", "Length of ship", ukSetAttr(ukAttrLength)},
+	{"YearBuilt", "Year built", ukSetAttr(ukAttrYearBuilt)},
+	{"HullIdentificationNumber", "", ukSetIdent(ukIDHIN)},
+	{"", "UK Statement of Reasons", ukSetAttr(ukAttrReasons)},
+	{"", "Gender", ukSetAttr(ukAttrGender)},
+	{"", "Phone number", ukSetIdent(ukIDPhone)},
+	{"", "Tel", ukSetIdent(ukIDPhone)},
+	{"", "Fax", ukSetIdent(ukIDFax)},
+	{"", "Email address", ukSetIdent(ukIDEmail)},
+	{"", "Website", ukSetIdent(ukIDWebsite)},
+}
+
+// ukDetailsBy maps one list's names of ukDetails to what they feed.
+func ukDetailsBy(name func(ukDetail) string) map[string]func(b *ukBuilder, v string) {
+	m := make(map[string]func(b *ukBuilder, v string))
+	for _, d := range ukDetails {
+		if n := name(d); n != "" {
+			m[n] = d.set
+		}
+	}
+	return m
+}
 
 // ukBuilder accumulates one designation from the pieces the UK formats spread
 // it over: one XML element, or several CSV rows that each repeat some values.
@@ -289,6 +361,19 @@ func (b *ukBuilder) build(file, pos string) (*tracker.Entity, error) {
 	return e, nil
 }
 
+// finish builds the entity and tells of a designation type the parser
+// does not know, which what names as the list does ("designation", "group").
+func (b *ukBuilder) finish(w *ukWarner, file, pos, what string) (*tracker.Entity, error) {
+	e, err := b.build(file, pos)
+	if err != nil {
+		return nil, err
+	}
+	if b.warnKind {
+		w.warn(w.list+": new "+what+" type", "type", b.kindRaw)
+	}
+	return e, nil
+}
+
 // ukJoinSet joins distinct values in sorted order: a value the formats
 // repeat (CSV rows) or order differently (XML vs CSV) reads the same.
 func ukJoinSet(vs []string) string {
@@ -446,6 +531,192 @@ func ukCSVError(file string, err error) error {
 	return &source.ParseError{File: file, Err: err}
 }
 
+// ukCSV reads a UK CSV: a line of its own (the file's date), the header,
+// then the rows. Both UK CSVs are read the same way, so a truncated or
+// damaged file fails with the same message and position in either.
+type ukCSV struct {
+	r     *csv.Reader
+	file  string
+	width int // fields in the header, which every row must have
+	n     int // rows read, for the context check
+}
+
+func newUKCSV(file string, text []byte) *ukCSV {
+	r := csv.NewReader(bytes.NewReader(text))
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	return &ukCSV{r: r, file: file}
+}
+
+// first reads line 1: a file without it is empty, not damaged.
+func (c *ukCSV) first() ([]string, error) {
+	row, err := c.r.Read()
+	if err == io.EOF {
+		return nil, &source.ParseError{File: c.file, Err: errors.New("empty file")}
+	}
+	if err != nil {
+		return nil, ukCSVError(c.file, err)
+	}
+	return row, nil
+}
+
+// read reads a row before the header; the file must not end there.
+func (c *ukCSV) read() ([]string, error) {
+	row, err := c.r.Read()
+	if err != nil {
+		return nil, ukCSVError(c.file, err)
+	}
+	return row, nil
+}
+
+// header takes row, the one read last, as the header and indexes it by
+// want. A column of want that is missing is a format change, and what
+// ("a UK Sanctions List CSV") says which format the error expected.
+func (c *ukCSV) header(row, want []string, what string) (*ukColumns, error) {
+	line, _ := c.r.FieldPos(0)
+	c.width = len(row)
+	cols, missing, err := newUKColumns(row, want)
+	if err != nil {
+		return nil, &source.ParseError{File: c.file, Pos: fmt.Sprintf("line %d", line), Err: err}
+	}
+	if len(missing) > 0 {
+		return nil, &source.ParseError{File: c.file, Pos: fmt.Sprintf("line %d", line),
+			Err: fmt.Errorf("%s: not %s, or its format changed", ukMissing(missing), what)}
+	}
+	return cols, nil
+}
+
+// next returns the next row that is not blank, its line and its key (the
+// trimmed cell of column key, named keyName in errors); a nil row at the
+// end. A row of another width than the header means a truncated or damaged
+// file, and a row without a key belongs to no designation: both are errors.
+// The context is looked at every 4096 rows, so a cancelled parse stops soon
+// without a check per row.
+func (c *ukCSV) next(ctx context.Context, key int, keyName string) (row []string, line int, id string, err error) {
+	for {
+		row, err := c.r.Read()
+		if err == io.EOF {
+			return nil, 0, "", nil
+		}
+		if err != nil {
+			return nil, 0, "", ukCSVError(c.file, err)
+		}
+		line, _ := c.r.FieldPos(0)
+		if len(row) != c.width {
+			return nil, 0, "", &source.ParseError{File: c.file, Pos: fmt.Sprintf("line %d", line),
+				Err: fmt.Errorf("row has %d fields, the header %d (truncated file?)", len(row), c.width)}
+		}
+		if c.n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, 0, "", err
+			}
+		}
+		c.n++
+		if id := strings.TrimSpace(row[key]); id != "" {
+			return row, line, id, nil
+		}
+		if !ukBlankRow(row) {
+			return nil, 0, "", &source.ParseError{File: c.file, Pos: fmt.Sprintf("line %d", line), Err: errors.New("row without " + keyName)}
+		}
+	}
+}
+
+// ukGroups reads the rows into one T per key (column key, named keyName
+// in errors), in the order the keys first appear: start makes the T of a
+// key at its first row, add adds each row to its T. Both UK CSVs spread a
+// designation over several rows that need not be adjacent.
+func ukGroups[T any](ctx context.Context, rows *ukCSV, key int, keyName string, start func(id string, line int) *T, add func(t *T, row []string, line int)) ([]*T, error) {
+	byKey := map[string]*T{}
+	var order []*T
+	for {
+		row, line, id, err := rows.next(ctx, key, keyName)
+		if err != nil || row == nil {
+			return order, err
+		}
+		t := byKey[id]
+		if t == nil {
+			t = start(id, line)
+			byKey[id] = t
+			order = append(order, t)
+		}
+		add(t, row, line)
+	}
+}
+
+func ukBlankRow(row []string) bool {
+	for _, f := range row {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// ukRowCols are the columns the two UK CSVs share in meaning and read the
+// same way: a name in six parts with its non-Latin form, an address in six
+// lines with postcode and country, a place of birth. Optional columns
+// (OFSI's 2020 layout has no non-Latin names) are -1.
+type ukRowCols struct {
+	names, addr                            [6]int // Name 1 … Name 6, address lines 1 … 6
+	nonLatin, nonLatinScript, nonLatinLang int
+	postcode, country                      int
+	town, countryOfBirth                   int
+}
+
+// newUKRowCols finds the shared columns. Both CSVs name the name and
+// birthplace columns alike (but for case, which ukColumns ignores:
+// "Town of birth", "Town of Birth"); addrFormat numbers the address lines
+// ("Address Line %d"), and postcode and country name their columns.
+func newUKRowCols(cols *ukColumns, addrFormat, postcode, country string) ukRowCols {
+	c := ukRowCols{
+		nonLatin: cols.col("Name non-latin script"), nonLatinScript: cols.col("Non-latin script type"),
+		nonLatinLang: cols.col("Non-latin script language"),
+		postcode:     cols.col(postcode), country: cols.col(country),
+		town: cols.col("Town of birth"), countryOfBirth: cols.col("Country of birth"),
+	}
+	for i := range c.names {
+		c.names[i] = cols.col(fmt.Sprintf("Name %d", i+1))
+		c.addr[i] = cols.col(fmt.Sprintf(addrFormat, i+1))
+	}
+	return c
+}
+
+// name adds the row's name, of type nameType and strength, and its
+// non-Latin form. The name parts join Name 1 … Name 5 then Name 6, the
+// family name, whatever order the file's columns run in.
+func (c *ukRowCols) name(b *ukBuilder, row []string, nameType, strength string) {
+	var parts [6]string
+	for i, ci := range c.names {
+		parts[i] = row[ci]
+	}
+	b.addName(ukJoinName(parts[:]), nameType, strength)
+	if s := ukCell(row, c.nonLatin); s != "" {
+		b.addNonLatin(s, ukCell(row, c.nonLatinScript), ukCell(row, c.nonLatinLang))
+	}
+}
+
+// address adds the row's address: its six lines as one, which is what the
+// XML's address gives too.
+func (c *ukRowCols) address(b *ukBuilder, row []string) {
+	var lines [6]string
+	for i, ci := range c.addr {
+		lines[i] = row[ci]
+	}
+	if a := ukJoin(", ", lines[:]...); a != "" || row[c.postcode] != "" || row[c.country] != "" {
+		b.address([]string{a}, ukCell(row, c.postcode), ukCell(row, c.country))
+	}
+}
+
+func (c *ukRowCols) birthPlace(b *ukBuilder, row []string) {
+	if row[c.town] != "" || row[c.countryOfBirth] != "" {
+		b.birthPlace(ukCell(row, c.town), ukCell(row, c.countryOfBirth))
+	}
+}
+
+// ukCell returns the trimmed row[i], or "" for a column the file does not
+// have.
+func ukCell(row []string, i int) string { return strings.TrimSpace(ukField(row, i)) }
+
 // ukWarner logs each new column or element once per parse: a format change
 // the parser does not understand yet is visible without failing the list.
 // What is format drift (a column, an element, a designation type) it also
@@ -476,6 +747,16 @@ func (w *ukWarner) warn(msg, key, name string) {
 		}
 		w.drift = append(w.drift, d)
 	}
+}
+
+// newUKCSVWarner is the warner of one CSV file; the header's columns the
+// parser does not read are told at once.
+func newUKCSVWarner(list, file string, unknown []string) *ukWarner {
+	w := &ukWarner{list: list, file: file}
+	for _, u := range unknown {
+		w.warn(list+": new column", "column", u)
+	}
+	return w
 }
 
 // regime notes a regime title the regime table does not know: the entity

@@ -3,7 +3,6 @@ package uk
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -25,16 +24,12 @@ const ukFCDOList = "uk-sanctions-list"
 // ParseSanctionsList parses the FCDO UK Sanctions List in either of its
 // formats, told apart by content rather than by name: XML or CSV.
 func ParseSanctionsList(ctx context.Context, files []source.RawFile) (*source.Publication, error) {
-	if len(files) != 1 {
-		return nil, fmt.Errorf("parse %s: want one file, got %d", ukFCDOList, len(files))
-	}
-	f := files[0]
-	if source.LooksLikeHTML(f.Data) {
-		return nil, &source.ParseError{File: f.Name, Err: source.HTMLPageError("", f.Data)}
+	f, err := ukOneFile(ukFCDOList, files)
+	if err != nil {
+		return nil, err
 	}
 	head := bytes.TrimLeft(bytes.TrimPrefix(f.Data, []byte("\xef\xbb\xbf")), " \t\r\n")
 	var pub *source.Publication
-	var err error
 	if len(head) > 0 && head[0] == '<' {
 		pub, err = parseFCDOXML(ctx, f)
 	} else {
@@ -149,26 +144,9 @@ func (n *fcdoNode) leaves(fn func(name, text string)) {
 	}
 }
 
-// fcdoDetailLeaves maps the leaf elements of EntityDetails and ShipDetails.
-// IMONumber, CurrentOwnerOperator, TypeOfShip and CurrentBelievedFlagOfShip
-// are confirmed by OpenSanctions' crawler; the others follow the CSV column
-// names in the XML's naming style, and any leaf not listed is reported.
-var fcdoDetailLeaves = map[string]func(b *ukBuilder, v string){
-	"TypeOfEntity":               func(b *ukBuilder, v string) { b.attr(ukAttrEntityType, v) },
-	"ParentCompany":              func(b *ukBuilder, v string) { b.attr(ukAttrParent, v) },
-	"Subsidiary":                 func(b *ukBuilder, v string) { b.attr(ukAttrSubsidiaries, v) },
-	"BusinessRegistrationNumber": func(b *ukBuilder, v string) { b.ident(ukIDBusinessNo, v, "") },
-	"IMONumber":                  func(b *ukBuilder, v string) { b.ident(ukIDIMO, v, "") },
-	"CurrentOwnerOperator":       func(b *ukBuilder, v string) { b.attr(ukAttrOwners, v) },
-	"PreviousOwnerOperator":      func(b *ukBuilder, v string) { b.attr(ukAttrPreviousOwners, v) },
-	"CurrentBelievedFlagOfShip":  func(b *ukBuilder, v string) { b.attr(ukAttrFlag, v) },
-	"PreviousFlag":               func(b *ukBuilder, v string) { b.attr(ukAttrPreviousFlags, v) },
-	"TypeOfShip":                 func(b *ukBuilder, v string) { b.attr(ukAttrShipType, v) },
-	"TonnageOfShip":              func(b *ukBuilder, v string) { b.attr(ukAttrTonnage, v) },
-	"LengthOfShip":               func(b *ukBuilder, v string) { b.attr(ukAttrLength, v) },
-	"YearBuilt":                  func(b *ukBuilder, v string) { b.attr(ukAttrYearBuilt, v) },
-	"HullIdentificationNumber":   func(b *ukBuilder, v string) { b.ident(ukIDHIN, v, "") },
-}
+// fcdoDetailLeaves maps the leaf elements of EntityDetails and ShipDetails
+// (the fcdo names of ukDetails).
+var fcdoDetailLeaves = ukDetailsBy(func(d ukDetail) string { return d.fcdo })
 
 func parseFCDOXML(ctx context.Context, f source.RawFile) (*source.Publication, error) {
 	// XML 1.0 allows DEL and the C1 controls, which no list has.
@@ -264,6 +242,10 @@ func fcdoXMLError(file string, dec *xml.Decoder, err error) error {
 	return &source.ParseError{File: file, Pos: fmt.Sprintf("line %d", l), Err: err}
 }
 
+// entity reads one designation in the steps of its XML: the designation's
+// own values, its names, its contacts, the individuals and the entity or
+// ship details. Elements the parser does not know are warned of, each at
+// its parent.
 func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates ukDates) (*tracker.Entity, error) {
 	b := newUKBuilder(line, dates)
 	pos := fmt.Sprintf("line %d (designation %d)", line, n)
@@ -272,6 +254,20 @@ func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates uk
 		return nil, &source.ParseError{File: file, Pos: pos, Err: errors.New("designation without UniqueID")}
 	}
 	pos = fmt.Sprintf("line %d (designation %d, %s)", line, n, b.e.ID)
+	d.values(b, w)
+	d.names(b, w)
+	d.contacts(b, w)
+	for i := range d.Individuals {
+		d.Individuals[i].apply(b, w)
+	}
+	d.details(b, w)
+	ukWarnUnknown(w, "Designation", d.Unknown)
+	return b.finish(w, file, pos, "designation")
+}
+
+// values adds what the designation says once: references, dates, regimes,
+// its kind and the texts about it.
+func (d *fcdoDesignation) values(b *ukBuilder, w *ukWarner) {
 	b.attr(ukAttrRef, b.e.ID)
 	b.attr(ukAttrGroupID, d.OFSIGroupID)
 	b.attr(ukAttrUNRef, d.UNReferenceNumber)
@@ -286,6 +282,10 @@ func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates uk
 		b.program(r)
 		w.regime(strings.TrimSpace(r), b.e.ID)
 	}
+}
+
+// names adds the Latin and non-Latin names and the titles.
+func (d *fcdoDesignation) names(b *ukBuilder, w *ukWarner) {
 	for _, nm := range d.Names {
 		b.addName(ukJoinName([]string{nm.Name1, nm.Name2, nm.Name3, nm.Name4, nm.Name5, nm.Name6}), nm.NameType, nm.AliasStrength)
 		ukWarnUnknown(w, "Name", nm.Unknown)
@@ -297,6 +297,10 @@ func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates uk
 	for _, t := range d.Titles {
 		b.attr(ukAttrTitle, t)
 	}
+}
+
+// contacts adds addresses, phone numbers, email addresses and websites.
+func (d *fcdoDesignation) contacts(b *ukBuilder, w *ukWarner) {
 	for _, a := range d.Addresses {
 		b.address([]string{a.Line1, a.Line2, a.Line3, a.Line4, a.Line5, a.Line6}, a.Postcode, a.Country)
 		ukWarnUnknown(w, "Address", a.Unknown)
@@ -310,33 +314,41 @@ func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates uk
 	for _, s := range d.Websites {
 		b.ident(ukIDWebsite, s, "")
 	}
-	for _, ind := range d.Individuals {
-		for _, v := range ind.DOBs {
-			b.dob(v)
-		}
-		for _, v := range ind.Nationalities {
-			b.nationality(v)
-		}
-		for _, v := range ind.Positions {
-			b.position(v)
-		}
-		for _, v := range ind.Genders {
-			b.attr(ukAttrGender, v)
-		}
-		for _, v := range ind.Titles {
-			b.attr(ukAttrTitle, v)
-		}
-		for _, l := range ind.Births {
-			b.birthPlace(l.Town, l.Country)
-		}
-		for _, p := range ind.Passports {
-			b.ident(ukIDPassport, p.Number, p.Info)
-		}
-		for _, p := range ind.NationalIDs {
-			b.ident(ukIDNationalID, p.Number, p.Info)
-		}
-		ukWarnUnknown(w, "Individual", ind.Unknown)
+}
+
+// apply adds one <Individual>: a person's dates, places, nationalities and
+// documents.
+func (ind *fcdoIndividual) apply(b *ukBuilder, w *ukWarner) {
+	for _, v := range ind.DOBs {
+		b.dob(v)
 	}
+	for _, v := range ind.Nationalities {
+		b.nationality(v)
+	}
+	for _, v := range ind.Positions {
+		b.position(v)
+	}
+	for _, v := range ind.Genders {
+		b.attr(ukAttrGender, v)
+	}
+	for _, v := range ind.Titles {
+		b.attr(ukAttrTitle, v)
+	}
+	for _, l := range ind.Births {
+		b.birthPlace(l.Town, l.Country)
+	}
+	for _, p := range ind.Passports {
+		b.ident(ukIDPassport, p.Number, p.Info)
+	}
+	for _, p := range ind.NationalIDs {
+		b.ident(ukIDNationalID, p.Number, p.Info)
+	}
+	ukWarnUnknown(w, "Individual", ind.Unknown)
+}
+
+// details adds the leaves of EntityDetails and ShipDetails by their names;
+// a leaf with text the parser does not know is warned of.
+func (d *fcdoDesignation) details(b *ukBuilder, w *ukWarner) {
 	for _, group := range [][]fcdoNode{d.EntityDetails, d.ShipDetails} {
 		for i := range group {
 			group[i].leaves(func(name, text string) {
@@ -348,15 +360,6 @@ func (d *fcdoDesignation) entity(file string, line, n int, w *ukWarner, dates uk
 			})
 		}
 	}
-	ukWarnUnknown(w, "Designation", d.Unknown)
-	e, err := b.build(file, pos)
-	if err != nil {
-		return nil, err
-	}
-	if b.warnKind {
-		w.warn("uk-sanctions-list: new designation type", "type", b.kindRaw)
-	}
-	return e, nil
 }
 
 func ukWarnUnknown(w *ukWarner, parent string, nodes []fcdoNode) {
@@ -402,16 +405,14 @@ func UKCSVUnknownColumns(header []string) []string {
 
 // fcdoCols are the column indexes of one file.
 type fcdoCols struct {
+	ukRowCols
 	lastUpdated, id, group, unRef                   int
-	names                                           [6]int // Name 1 … Name 6
 	nameType, strength, title                       int
-	nonLatin, nonLatinScript, nonLatinLang          int
 	regime, kind, source, sanctions, other, reasons int
-	addr                                            [6]int
-	postcode, country, phone, website, email        int
+	phone, website, email                           int
 	designated, dob, nationality                    int
 	nidNumber, nidInfo, passport, passportInfo      int
-	position, gender, town, countryOfBirth          int
+	position, gender                                int
 	entityType, subsidiaries, parent, businessNo    int
 	imo, owners, prevOwners, flag, prevFlags        int
 	shipType, tonnage, length, yearBuilt, hin       int
@@ -424,93 +425,25 @@ func parseFCDOCSV(ctx context.Context, f source.RawFile) (*source.Publication, e
 	if err := source.CheckUTF8(f.Name, text, len(f.Data)-len(text)); err != nil {
 		return nil, err
 	}
-	r := csv.NewReader(bytes.NewReader(ukText(f.Data)))
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
+	rows := newUKCSV(f.Name, ukText(f.Data))
 	pub := &source.Publication{}
-
-	first, err := r.Read()
-	if err == io.EOF {
-		return nil, &source.ParseError{File: f.Name, Err: errors.New("empty file")}
-	}
+	header, err := fcdoCSVHeader(rows, pub)
 	if err != nil {
-		return nil, ukCSVError(f.Name, err)
+		return nil, err
 	}
-	// Line 1 is "Report Date: 08-Oct-2026"; tolerate a file that starts
-	// with the header directly.
-	var header []string
-	if len(first) >= 1 && strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(first[0], "\ufeff")), "Report Date") {
-		_, d, _ := strings.Cut(strings.Join(first, ","), ":")
-		if pub.PublishedAt, err = source.PublicationDate(strings.Trim(d, " ,"), source.FormDayMonAbbrevYear, source.FormDayMonthYear, source.FormISO); err != nil {
-			return nil, &source.ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("the \"Report Date\" line: %w", err)}
-		}
-		if header, err = r.Read(); err != nil {
-			return nil, ukCSVError(f.Name, err)
-		}
-	} else {
-		header = first
-	}
-	headerLine, _ := r.FieldPos(0)
-	header = append([]string(nil), header...)
-	cols, missing, err := newUKColumns(header, fcdoCSVColumns)
+	cols, err := rows.header(header, fcdoCSVColumns, "a UK Sanctions List CSV")
 	if err != nil {
-		return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", headerLine), Err: err}
+		return nil, err
 	}
-	if len(missing) > 0 {
-		return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", headerLine),
-			Err: fmt.Errorf("%s: not a UK Sanctions List CSV, or its format changed", ukMissing(missing))}
-	}
-	w := &ukWarner{list: ukFCDOList, file: f.Name}
-	for _, u := range cols.unknown {
-		w.warn("uk-sanctions-list: new column", "column", u)
-	}
-	c := fcdoColsOf(cols)
-	dates := ukDates{}
-
-	byID := map[string]*ukBuilder{}
-	var order []*ukBuilder
-	for n := 0; ; n++ {
-		row, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, ukCSVError(f.Name, err)
-		}
-		line, _ := r.FieldPos(0)
-		if len(row) != len(header) {
-			return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", line),
-				Err: fmt.Errorf("row has %d fields, the header %d (truncated file?)", len(row), len(header))}
-		}
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		id := strings.TrimSpace(row[c.id])
-		if id == "" {
-			if ukBlankRow(row) {
-				continue
-			}
-			return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", line), Err: errors.New("row without Unique ID")}
-		}
-		b := byID[id]
-		if b == nil {
-			b = newUKBuilder(line, dates)
-			b.e.ID = id
-			b.attr(ukAttrRef, b.e.ID)
-			byID[b.e.ID] = b
-			order = append(order, b)
-		}
-		c.apply(b, row, w)
+	w := newUKCSVWarner(ukFCDOList, f.Name, cols.unknown)
+	order, err := fcdoColsOf(cols).designations(ctx, rows, w)
+	if err != nil {
+		return nil, err
 	}
 	for _, b := range order {
-		e, err := b.build(f.Name, fmt.Sprintf("line %d (%s)", b.line, b.e.ID))
+		e, err := b.finish(w, f.Name, fmt.Sprintf("line %d (%s)", b.line, b.e.ID), "designation")
 		if err != nil {
 			return nil, err
-		}
-		if b.warnKind {
-			w.warn("uk-sanctions-list: new designation type", "type", b.kindRaw)
 		}
 		pub.Entities = append(pub.Entities, e)
 	}
@@ -518,20 +451,51 @@ func parseFCDOCSV(ctx context.Context, f source.RawFile) (*source.Publication, e
 	return pub, nil
 }
 
+// fcdoCSVHeader reads the lines before the rows and returns the header.
+// Line 1 is "Report Date: 08-Oct-2026", the publication date; a file that
+// starts with the header directly is tolerated.
+func fcdoCSVHeader(rows *ukCSV, pub *source.Publication) ([]string, error) {
+	first, err := rows.first()
+	if err != nil {
+		return nil, err
+	}
+	if len(first) == 0 || !strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(first[0], "\ufeff")), "Report Date") {
+		return first, nil
+	}
+	_, d, _ := strings.Cut(strings.Join(first, ","), ":")
+	if pub.PublishedAt, err = source.PublicationDate(strings.Trim(d, " ,"), source.FormDayMonAbbrevYear, source.FormDayMonthYear, source.FormISO); err != nil {
+		return nil, &source.ParseError{File: rows.file, Pos: "line 1", Err: fmt.Errorf("the \"Report Date\" line: %w", err)}
+	}
+	return rows.read()
+}
+
+// designations reads the rows into one builder per Unique ID: a
+// designation spans a row per name, address …
+func (c *fcdoCols) designations(ctx context.Context, rows *ukCSV, w *ukWarner) ([]*ukBuilder, error) {
+	dates := ukDates{}
+	return ukGroups(ctx, rows, c.id, "Unique ID",
+		func(id string, line int) *ukBuilder {
+			b := newUKBuilder(line, dates)
+			b.e.ID = id
+			b.attr(ukAttrRef, b.e.ID)
+			return b
+		},
+		func(b *ukBuilder, row []string, _ int) { c.apply(b, row, w) })
+}
+
 func fcdoColsOf(cols *ukColumns) *fcdoCols {
 	x := cols.col
-	c := &fcdoCols{
+	return &fcdoCols{
+		ukRowCols:   newUKRowCols(cols, "Address Line %d", "Address Postal Code", "Address Country"),
 		lastUpdated: x("Last Updated"), id: x("Unique ID"), group: x("OFSI Group ID"), unRef: x("UN Reference Number"),
 		nameType: x("Name type"), strength: x("Alias strength"), title: x("Title"),
-		nonLatin: x("Name non-latin script"), nonLatinScript: x("Non-latin script type"), nonLatinLang: x("Non-latin script language"),
 		regime: x("Regime Name"), kind: x("Designation Type"), source: x("Designation source"), sanctions: x("Sanctions Imposed"),
 		other: x("Other Information"), reasons: x("UK Statement of Reasons"),
-		postcode: x("Address Postal Code"), country: x("Address Country"),
 		phone: x("Phone number"), website: x("Website"), email: x("Email address"),
 		designated: x("Date Designated"), dob: x("D.O.B"), nationality: x("Nationality(/ies)"),
 		nidNumber: x("National Identifier number"), nidInfo: x("National Identifier additional information"),
 		passport: x("Passport number"), passportInfo: x("Passport additional information"),
-		position: x("Position"), gender: x("Gender"), town: x("Town of birth"), countryOfBirth: x("Country of birth"),
+		position: x("Position"), gender: x("Gender"),
 		entityType: x("Type of entity"), subsidiaries: x("Subsidiaries"), parent: x("Parent company"),
 		businessNo: x("Business registration number (s)"),
 		imo:        x("IMO number"), owners: x("Current owner/operator (s)"), prevOwners: x("Previous owner/operator (s)"),
@@ -539,27 +503,13 @@ func fcdoColsOf(cols *ukColumns) *fcdoCols {
 		tonnage: x("Tonnage of ship"), length: x("Length of ship"), yearBuilt: x("Year Built"),
 		hin: x("Hull identification number (HIN)"),
 	}
-	for i := range c.names {
-		c.names[i] = x(fmt.Sprintf("Name %d", i+1))
-	}
-	for i := range c.addr {
-		c.addr[i] = x(fmt.Sprintf("Address Line %d", i+1))
-	}
-	return c
 }
 
 // apply adds one CSV row to its designation. Rows repeat the designation's
 // values and add one name, DOB, address … each; the builder keeps sets.
 func (c *fcdoCols) apply(b *ukBuilder, row []string, w *ukWarner) {
 	v := func(i int) string { return strings.TrimSpace(row[i]) }
-	var parts [6]string
-	for i, ci := range c.names {
-		parts[i] = row[ci]
-	}
-	b.addName(ukJoinName(parts[:]), v(c.nameType), v(c.strength))
-	if s := v(c.nonLatin); s != "" {
-		b.addNonLatin(s, v(c.nonLatinScript), v(c.nonLatinLang))
-	}
+	c.name(b, row, v(c.nameType), v(c.strength))
 	b.attr(ukAttrTitle, v(c.title))
 	b.attr(ukAttrGroupID, v(c.group))
 	b.attr(ukAttrUNRef, v(c.unRef))
@@ -571,13 +521,7 @@ func (c *fcdoCols) apply(b *ukBuilder, row []string, w *ukWarner) {
 	b.attr(ukAttrSanctions, v(c.sanctions))
 	b.attr(ukAttrOtherInfo, v(c.other))
 	b.attr(ukAttrReasons, v(c.reasons))
-	var lines [6]string
-	for i, ci := range c.addr {
-		lines[i] = row[ci]
-	}
-	if a := ukJoin(", ", lines[:]...); a != "" || row[c.postcode] != "" || row[c.country] != "" {
-		b.address([]string{a}, v(c.postcode), v(c.country))
-	}
+	c.address(b, row)
 	b.ident(ukIDPhone, v(c.phone), "")
 	b.ident(ukIDWebsite, v(c.website), "")
 	b.ident(ukIDEmail, v(c.email), "")
@@ -588,9 +532,7 @@ func (c *fcdoCols) apply(b *ukBuilder, row []string, w *ukWarner) {
 	b.ident(ukIDPassport, v(c.passport), v(c.passportInfo))
 	b.position(v(c.position))
 	b.attr(ukAttrGender, v(c.gender))
-	if row[c.town] != "" || row[c.countryOfBirth] != "" {
-		b.birthPlace(v(c.town), v(c.countryOfBirth))
-	}
+	c.birthPlace(b, row)
 	b.attr(ukAttrEntityType, v(c.entityType))
 	b.attr(ukAttrSubsidiaries, v(c.subsidiaries))
 	b.attr(ukAttrParent, v(c.parent))
@@ -605,13 +547,4 @@ func (c *fcdoCols) apply(b *ukBuilder, row []string, w *ukWarner) {
 	b.attr(ukAttrLength, v(c.length))
 	b.attr(ukAttrYearBuilt, v(c.yearBuilt))
 	b.ident(ukIDHIN, v(c.hin), "")
-}
-
-func ukBlankRow(row []string) bool {
-	for _, f := range row {
-		if strings.TrimSpace(f) != "" {
-			return false
-		}
-	}
-	return true
 }

@@ -3,15 +3,14 @@ package uk
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/source"
 )
 
@@ -50,12 +49,9 @@ var (
 
 // ParseConList parses an OFSI ConList.csv of either layout.
 func ParseConList(ctx context.Context, files []source.RawFile) (*source.Publication, error) {
-	if len(files) != 1 {
-		return nil, fmt.Errorf("parse %s: want one file, got %d", ukOFSIList, len(files))
-	}
-	f := files[0]
-	if source.LooksLikeHTML(f.Data) {
-		return nil, &source.ParseError{File: f.Name, Err: source.HTMLPageError("", f.Data)}
+	f, err := ukOneFile(ukOFSIList, files)
+	if err != nil {
+		return nil, err
 	}
 	if bytes.HasPrefix(f.Data, []byte("PK\x03\x04")) {
 		return nil, &source.ParseError{File: f.Name, Err: errors.New("an .xlsx workbook (a zip file): only the ConList CSV is read; export the sheet as CSV")}
@@ -68,16 +64,14 @@ func ParseConList(ctx context.Context, files []source.RawFile) (*source.Publicat
 }
 
 type ofsiCols struct {
+	ukRowCols
 	dates ukDates
 
-	names                                              [6]int
-	title, dob, town, countryOfBirth, nationality      int
-	passportDetails, passportNumber, niNumber          int
-	nidNumber, nidDetails, position                    int
-	addr                                               [6]int
-	postcode, country, other, kind, aliasType, quality int
-	regime, listedOn, designated, lastUpdated, group   int
-	nonLatin, nonLatinScript, nonLatinLang             int
+	title, dob, nationality                          int
+	passportDetails, passportNumber, niNumber        int
+	nidNumber, nidDetails, position                  int
+	other, kind, aliasType, quality                  int
+	regime, listedOn, designated, lastUpdated, group int
 }
 
 // ofsiGroup is one Group ID: one builder per regime it is listed under.
@@ -97,100 +91,81 @@ type ofsiRegime struct {
 	oiText string
 }
 
+// parseOFSI reads the file in three steps: the lines before the rows, the
+// rows into groups, and the groups into designations, which needs every
+// group read first (a reference may be claimed twice).
 func parseOFSI(ctx context.Context, f source.RawFile) (*source.Publication, error) {
 	text := ukText(f.Data)
 	if err := source.CheckControls(f.Name, text, 0); err != nil {
 		return nil, err
 	}
-	r := csv.NewReader(bytes.NewReader(text))
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
+	rows := newUKCSV(f.Name, text)
 	pub := &source.Publication{}
-
-	first, err := r.Read()
-	if err == io.EOF {
-		return nil, &source.ParseError{File: f.Name, Err: errors.New("empty file")}
-	}
+	cols, err := ofsiHeader(rows, pub)
 	if err != nil {
-		return nil, ukCSVError(f.Name, err)
+		return nil, err
 	}
-	if len(first) < 2 || ukColumnKey(first[0]) != "last updated" {
-		return nil, &source.ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("want \"Last Updated,dd/mm/yyyy\", got %.60q: not an OFSI ConList CSV", strings.Join(first, ","))}
-	}
-	if pub.PublishedAt, err = source.PublicationDate(first[1], source.FormDayMonthYear); err != nil {
-		return nil, &source.ParseError{File: f.Name, Pos: "line 1", Err: fmt.Errorf("the \"Last Updated\" date: %w", err)}
-	}
-	header, err := r.Read()
-	if err != nil {
-		return nil, ukCSVError(f.Name, err)
-	}
-	header = append([]string(nil), header...)
-	headerLine, _ := r.FieldPos(0)
-
-	// The layout is told by its own columns; every column of that layout
-	// must then be there.
-	probe, _, err := newUKColumns(header, nil)
-	if err != nil {
-		return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", headerLine), Err: err}
-	}
-	layout := ofsi2020Columns
-	for _, c := range ofsiNewColumns {
-		if probe.col(c) >= 0 {
-			layout = ofsiNewColumns
-		}
-	}
-	want := append(append([]string(nil), ofsiCommonColumns...), layout...)
-	cols, missing, _ := newUKColumns(header, want)
-	if len(missing) > 0 {
-		return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", headerLine),
-			Err: fmt.Errorf("%s: not an OFSI ConList CSV, or its format changed", ukMissing(missing))}
-	}
-	w := &ukWarner{list: ukOFSIList, file: f.Name}
-	for _, u := range cols.unknown {
-		w.warn("uk-ofsi-conlist: new column", "column", u)
-	}
+	w := newUKCSVWarner(ukOFSIList, f.Name, cols.unknown)
 	c := ofsiColsOf(cols)
 	c.dates = ukDates{}
-
-	groups := map[string]*ofsiGroup{}
-	var order []*ofsiGroup
-	for n := 0; ; n++ {
-		row, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, ukCSVError(f.Name, err)
-		}
-		line, _ := r.FieldPos(0)
-		if len(row) != len(header) {
-			return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", line),
-				Err: fmt.Errorf("row has %d fields, the header %d (truncated file?)", len(row), len(header))}
-		}
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		gid := strings.TrimSpace(row[c.group])
-		if gid == "" {
-			if ukBlankRow(row) {
-				continue
-			}
-			return nil, &source.ParseError{File: f.Name, Pos: fmt.Sprintf("line %d", line), Err: errors.New("row without Group ID")}
-		}
-		g := groups[gid]
-		if g == nil {
-			g = &ofsiGroup{id: gid}
-			groups[gid] = g
-			order = append(order, g)
-		}
-		c.apply(g, row, line)
+	order, err := c.groups(ctx, rows)
+	if err != nil {
+		return nil, err
 	}
+	if pub.Entities, err = ofsiDesignations(order, w, f.Name); err != nil {
+		return nil, err
+	}
+	pub.Drift = w.drift
+	return pub, nil
+}
 
-	// OFSI has given one reference to two groups (RUS1024 in May 2022, a
-	// slip corrected later). Such a reference identifies neither: both
-	// groups fall back to their Group ID rather than one being picked.
+// ofsiHeader reads line 1, "Last Updated,dd/mm/yyyy", the publication date,
+// and the header, which must have every column of its layout.
+func ofsiHeader(rows *ukCSV, pub *source.Publication) (*ukColumns, error) {
+	first, err := rows.first()
+	if err != nil {
+		return nil, err
+	}
+	if len(first) < 2 || ukColumnKey(first[0]) != "last updated" {
+		return nil, &source.ParseError{File: rows.file, Pos: "line 1", Err: fmt.Errorf("want \"Last Updated,dd/mm/yyyy\", got %.60q: not an OFSI ConList CSV", strings.Join(first, ","))}
+	}
+	if pub.PublishedAt, err = source.PublicationDate(first[1], source.FormDayMonthYear); err != nil {
+		return nil, &source.ParseError{File: rows.file, Pos: "line 1", Err: fmt.Errorf("the \"Last Updated\" date: %w", err)}
+	}
+	header, err := rows.read()
+	if err != nil {
+		return nil, err
+	}
+	return rows.header(header, ofsiLayout(header), "an OFSI ConList CSV")
+}
+
+// ofsiLayout returns the columns of the header's layout, told by its own
+// columns. A header that names a column twice gets the 2020 layout here;
+// reading it by that layout then fails on the repeated column.
+func ofsiLayout(header []string) []string {
+	layout := ofsi2020Columns
+	if probe, _, err := newUKColumns(header, nil); err == nil {
+		for _, c := range ofsiNewColumns {
+			if probe.col(c) >= 0 {
+				layout = ofsiNewColumns
+			}
+		}
+	}
+	return append(append([]string(nil), ofsiCommonColumns...), layout...)
+}
+
+// groups reads the rows into groups by Group ID.
+func (c *ofsiCols) groups(ctx context.Context, rows *ukCSV) ([]*ofsiGroup, error) {
+	return ukGroups(ctx, rows, c.group, "Group ID",
+		func(id string, _ int) *ofsiGroup { return &ofsiGroup{id: id} },
+		c.apply)
+}
+
+// ofsiDesignations makes one designation per group and regime. OFSI has
+// given one reference to two groups (RUS1024 in May 2022, a slip corrected
+// later). Such a reference identifies neither: both groups fall back to
+// their Group ID rather than one being picked.
+func ofsiDesignations(order []*ofsiGroup, w *ukWarner, file string) ([]*tracker.Entity, error) {
 	claims := map[string]int{}
 	for _, g := range order {
 		for _, rg := range g.regimes {
@@ -199,6 +174,7 @@ func parseOFSI(ctx context.Context, f source.RawFile) (*source.Publication, erro
 			}
 		}
 	}
+	var out []*tracker.Entity
 	for _, g := range order {
 		for _, rg := range g.regimes {
 			ref := g.refFor(rg.name)
@@ -214,75 +190,76 @@ func parseOFSI(ctx context.Context, f source.RawFile) (*source.Publication, erro
 			if len(g.refs) > 1 {
 				rg.b.attr(ukAttrGroupRefs, strings.Join(g.refs, ", "))
 			}
-			e, err := rg.b.build(f.Name, fmt.Sprintf("line %d (group %s, %s)", rg.b.line, g.id, rg.name))
+			e, err := rg.b.finish(w, file, fmt.Sprintf("line %d (group %s, %s)", rg.b.line, g.id, rg.name), "group")
 			if err != nil {
 				return nil, err
 			}
-			if rg.b.warnKind {
-				w.warn("uk-ofsi-conlist: new group type", "type", rg.b.kindRaw)
-			}
-			pub.Entities = append(pub.Entities, e)
+			out = append(out, e)
 		}
 	}
-	pub.Drift = w.drift
-	return pub, nil
+	return out, nil
 }
 
 func ofsiColsOf(cols *ukColumns) *ofsiCols {
 	x := cols.col
-	c := &ofsiCols{
-		title: x("Title"), dob: x("DOB"), town: x("Town of Birth"), countryOfBirth: x("Country of Birth"),
+	return &ofsiCols{
+		ukRowCols: newUKRowCols(cols, "Address %d", "Post/Zip Code", "Country"),
+		title:     x("Title"), dob: x("DOB"),
 		nationality: x("Nationality"), passportDetails: x("Passport Details"), passportNumber: x("Passport Number"),
 		niNumber: x("NI Number"), nidNumber: x("National Identification Number"), nidDetails: x("National Identification Details"),
-		position: x("Position"), postcode: x("Post/Zip Code"), country: x("Country"), other: x("Other Information"),
+		position: x("Position"), other: x("Other Information"),
 		kind: x("Group Type"), aliasType: x("Alias Type"), quality: x("Alias Quality"), regime: x("Regime"),
 		listedOn: x("Listed On"), designated: x("UK Sanctions List Date Designated"), lastUpdated: x("Last Updated"),
-		group: x("Group ID"), nonLatin: x("Name Non-Latin Script"), nonLatinScript: x("Non-Latin Script Type"),
-		nonLatinLang: x("Non-Latin Script Language"),
+		group: x("Group ID"),
 	}
-	for i := range c.names {
-		c.names[i] = x(fmt.Sprintf("Name %d", i+1))
-	}
-	for i := range c.addr {
-		c.addr[i] = x(fmt.Sprintf("Address %d", i+1))
-	}
-	return c
 }
 
+// apply adds one row to the designation of its group and regime.
 func (c *ofsiCols) apply(g *ofsiGroup, row []string, line int) {
-	v := func(i int) string { return strings.TrimSpace(ukField(row, i)) }
-	regime := v(c.regime)
-	var rg *ofsiRegime
-	for i := range g.regimes {
-		if g.regimes[i].name == regime {
-			rg = &g.regimes[i]
-			break
-		}
-	}
-	if rg == nil {
-		g.regimes = append(g.regimes, ofsiRegime{name: regime, b: newUKBuilder(line, c.dates)})
-		rg = &g.regimes[len(g.regimes)-1]
-		rg.b.program(RegimeTitle(regime))
-		rg.b.attr(ukAttrGroupID, g.id)
-	}
+	v := func(i int) string { return ukCell(row, i) }
+	rg := g.regime(v(c.regime), line, c.dates)
 	b := rg.b
 
 	// OFSI's name columns run Name 6 (family name) first; the order of the
 	// joined name is the FCDO's: Name 1 … Name 5, Name 6.
-	var parts [6]string
-	for i, ci := range c.names {
-		parts[i] = row[ci]
-	}
-	b.addName(ukJoinName(parts[:]), v(c.aliasType), v(c.quality))
-	if s := v(c.nonLatin); s != "" {
-		b.addNonLatin(s, v(c.nonLatinScript), v(c.nonLatinLang))
-	}
+	c.name(b, row, v(c.aliasType), v(c.quality))
 	b.attr(ukAttrTitle, v(c.title))
 	b.kind(v(c.kind))
 	b.dob(v(c.dob))
-	if row[c.town] != "" || row[c.countryOfBirth] != "" {
-		b.birthPlace(v(c.town), v(c.countryOfBirth))
+	c.birthPlace(b, row)
+	c.identity(b, row)
+	c.address(b, row)
+	b.dateAttr(ukAttrListedOn, v(c.listedOn))
+	b.dateAttr(ukAttrLastUpdated, v(c.lastUpdated))
+	// The UK list's date of designation where OFSI gives it; before the UK
+	// list existed, the date OFSI listed the group.
+	if d := v(c.designated); d != "" {
+		b.designated(d)
+	} else {
+		b.designated(v(c.listedOn))
 	}
+	g.other(rg, row[c.other])
+}
+
+// regime returns the group's designation under a regime, started at line
+// when the group's first row under it is read.
+func (g *ofsiGroup) regime(name string, line int, dates ukDates) *ofsiRegime {
+	for i := range g.regimes {
+		if g.regimes[i].name == name {
+			return &g.regimes[i]
+		}
+	}
+	g.regimes = append(g.regimes, ofsiRegime{name: name, b: newUKBuilder(line, dates)})
+	rg := &g.regimes[len(g.regimes)-1]
+	rg.b.program(RegimeTitle(name))
+	rg.b.attr(ukAttrGroupID, g.id)
+	return rg
+}
+
+// identity adds nationalities, positions and identity documents, which
+// OFSI's layouts give in other shapes than the FCDO list.
+func (c *ofsiCols) identity(b *ukBuilder, row []string) {
+	v := func(i int) string { return ukCell(row, i) }
 	// OFSI packs several nationalities or positions in one cell as
 	// "(1) … (2) …"; the FCDO list gives one each.
 	if n := v(c.nationality); strings.HasPrefix(n, "(1)") {
@@ -312,35 +289,25 @@ func (c *ofsiCols) apply(g *ofsiGroup, row []string, line int) {
 		b.ident(ukIDNationalID, v(c.nidDetails), "")
 	}
 	b.ident(ukIDNationalID, v(c.niNumber), "")
-	var lines [6]string
-	for i, ci := range c.addr {
-		lines[i] = row[ci]
-	}
-	if a := ukJoin(", ", lines[:]...); a != "" || row[c.postcode] != "" || row[c.country] != "" {
-		b.address([]string{a}, v(c.postcode), v(c.country))
-	}
-	b.dateAttr(ukAttrListedOn, v(c.listedOn))
-	b.dateAttr(ukAttrLastUpdated, v(c.lastUpdated))
-	// The UK list's date of designation where OFSI gives it; before the UK
-	// list existed, the date OFSI listed the group.
-	if d := v(c.designated); d != "" {
-		b.designated(d)
-	} else {
-		b.designated(v(c.listedOn))
-	}
+}
 
-	if oi := row[c.other]; oi != rg.oiText {
-		rg.oiText = oi
-		if oi != g.oiText || g.oi == nil {
-			g.oiText, g.oi = oi, parseOFSIOther(oi)
-			for _, ref := range g.oi.refs {
-				if !slices.Contains(g.refs, ref) {
-					g.refs = append(g.refs, ref)
-				}
+// other adds the row's Other Information to its designation. A group's
+// rows repeat one text, so it is parsed only when it changes, and added to
+// a designation only once per distinct text.
+func (g *ofsiGroup) other(rg *ofsiRegime, oi string) {
+	if oi == rg.oiText {
+		return
+	}
+	rg.oiText = oi
+	if oi != g.oiText || g.oi == nil {
+		g.oiText, g.oi = oi, parseOFSIOther(oi)
+		for _, ref := range g.oi.refs {
+			if !slices.Contains(g.refs, ref) {
+				g.refs = append(g.refs, ref)
 			}
 		}
-		g.oi.apply(b)
 	}
+	g.oi.apply(rg.b)
 }
 
 // refFor returns the group's UK Sanctions List reference for one of its
@@ -412,27 +379,9 @@ type ofsiOI struct {
 
 type ofsiSection struct{ label, value string }
 
-var ofsiLabels = map[string]func(b *ukBuilder, v string){
-	"UK Statement of Reasons": func(b *ukBuilder, v string) { b.attr(ukAttrReasons, v) },
-	"Gender":                  func(b *ukBuilder, v string) { b.attr(ukAttrGender, v) },
-	"Phone number":            func(b *ukBuilder, v string) { b.ident(ukIDPhone, v, "") },
-	"Tel":                     func(b *ukBuilder, v string) { b.ident(ukIDPhone, v, "") },
-	"Fax":                     func(b *ukBuilder, v string) { b.ident(ukIDFax, v, "") },
-	"Email address":           func(b *ukBuilder, v string) { b.ident(ukIDEmail, v, "") },
-	"Website":                 func(b *ukBuilder, v string) { b.ident(ukIDWebsite, v, "") },
-	"Type of entity":          func(b *ukBuilder, v string) { b.attr(ukAttrEntityType, v) },
-	"Parent company":          func(b *ukBuilder, v string) { b.attr(ukAttrParent, v) },
-	"Subsidiaries":            func(b *ukBuilder, v string) { b.attr(ukAttrSubsidiaries, v) },
-	"Business Reg No":         func(b *ukBuilder, v string) { b.ident(ukIDBusinessNo, v, "") },
-	"IMO number":              func(b *ukBuilder, v string) { b.ident(ukIDIMO, v, "") },
-	"Current owners":          func(b *ukBuilder, v string) { b.attr(ukAttrOwners, v) },
-	"Flag of ship":            func(b *ukBuilder, v string) { b.attr(ukAttrFlag, v) },
-	"Previous flags":          func(b *ukBuilder, v string) { b.attr(ukAttrPreviousFlags, v) },
-	"Type of ship":            func(b *ukBuilder, v string) { b.attr(ukAttrShipType, v) },
-	"Tonnage of ship":         func(b *ukBuilder, v string) { b.attr(ukAttrTonnage, v) },
-	"Length of ship":          func(b *ukBuilder, v string) { b.attr(ukAttrLength, v) },
-	"Year built":              func(b *ukBuilder, v string) { b.attr(ukAttrYearBuilt, v) },
-}
+// ofsiLabels maps the labels of Other Information's sections (the ofsi
+// names of ukDetails).
+var ofsiLabels = ukDetailsBy(func(d ukDetail) string { return d.ofsi })
 
 // The two reference sections start with references and may run on into
 // free text: "(UN Ref):TAi.003. Active in terrorist operations …".
