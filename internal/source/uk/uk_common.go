@@ -173,7 +173,7 @@ func newUKBuilder(line int, dates ukDates) *ukBuilder {
 
 // ukJoinName builds a display name: the given names (Name1…Name5) then the
 // family name (Name6), as the UK lists print them: "Mikhail Vadimovich CHERNOV".
-func ukJoinName(parts []string) string { return ukJoin(" ", parts...) }
+func ukJoinName(parts []string) string { return source.JoinTrimmed(" ", parts...) }
 
 // addName records one published name. nameType is the FCDO NameType or the
 // OFSI Alias Type; strength the FCDO AliasStrength or OFSI Alias Quality.
@@ -281,7 +281,7 @@ func (b *ukBuilder) dob(d string) {
 // birthPlace joins town and country as one place: the formats pair them per
 // location (XML) or per row (CSV).
 func (b *ukBuilder) birthPlace(town, country string) {
-	ukAddTo(&b.e.BirthPlaces, ukJoin(", ", town, country))
+	ukAddTo(&b.e.BirthPlaces, source.JoinTrimmed(", ", town, country))
 }
 
 func (b *ukBuilder) nationality(n string) { ukAddTo(&b.e.Nationalities, n) }
@@ -291,7 +291,7 @@ func (b *ukBuilder) position(p string) { ukAddTo(&b.e.Positions, p) }
 // address takes the six free-form address lines the UK publishes, which hold
 // streets, districts and cities in no fixed order, as one line of text.
 func (b *ukBuilder) address(lines []string, postcode, country string) {
-	a := tracker.Address{Text: ukJoin(", ", lines...), PostalCode: strings.TrimSpace(postcode), Country: strings.TrimSpace(country)}
+	a := tracker.Address{Text: source.JoinTrimmed(", ", lines...), PostalCode: strings.TrimSpace(postcode), Country: strings.TrimSpace(country)}
 	if a != (tracker.Address{}) {
 		b.e.Addresses = append(b.e.Addresses, a)
 	}
@@ -387,31 +387,6 @@ func ukJoinSet(vs []string) string {
 	slices.Sort(vs)
 	vs = slices.Compact(vs)
 	return strings.Join(vs, "; ")
-}
-
-func ukJoin(sep string, parts ...string) string {
-	// Most joins have one part or none: no allocation for those.
-	only, n := "", 0
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			only = p
-			n++
-		}
-	}
-	if n <= 1 {
-		return only
-	}
-	var b strings.Builder
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteString(sep)
-		}
-		b.WriteString(p)
-	}
-	return b.String()
 }
 
 // ukText prepares CSV bytes: it drops a UTF-8 byte order mark and converts
@@ -702,7 +677,7 @@ func (c *ukRowCols) address(b *ukBuilder, row []string) {
 	for i, ci := range c.addr {
 		lines[i] = row[ci]
 	}
-	if a := ukJoin(", ", lines[:]...); a != "" || row[c.postcode] != "" || row[c.country] != "" {
+	if a := source.JoinTrimmed(", ", lines[:]...); a != "" || row[c.postcode] != "" || row[c.country] != "" {
 		b.address([]string{a}, ukCell(row, c.postcode), ukCell(row, c.country))
 	}
 }
