@@ -30,42 +30,12 @@ func Standard(name string) List {
 }
 
 // registry is the table of every list the tracker follows. The primary
-// list of each publisher is enabled by default; ofac-consolidated is off
-// because its cyber content is rare and an operator should opt in to a
-// fourth download.
+// list of each publisher is enabled by default.
 var registry = []List{
-	{
-		Name:          "ofac-sdn",
-		Publisher:     "US OFAC (SDN List)",
-		URLs:          []string{"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.XML"},
-		Parse:         ofac.Parse,
-		Formats:       ofacFormats,
-		Recognises:    ofacRecognises,
-		CyberRegimes:  ofac.CyberPrograms,
-		Enabled:       true,
-		Schedule:      hourly,
-		Timeout:       downloadTimeout,
-		Retries:       retries,
-		MaxBytes:      maxBytes,
-		Guards:        guards,
-		UserAgentRule: OFACUserAgentRule,
-	},
-	{
-		Name:          "ofac-consolidated",
-		Publisher:     "US OFAC (Consolidated non-SDN List)",
-		URLs:          []string{"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/CONSOLIDATED.XML"},
-		Parse:         ofac.Parse,
-		Formats:       ofacFormats,
-		Recognises:    ofacRecognises,
-		CyberRegimes:  ofac.CyberPrograms,
-		Enabled:       false,
-		Schedule:      hourly,
-		Timeout:       downloadTimeout,
-		Retries:       retries,
-		MaxBytes:      maxBytes,
-		Guards:        guards,
-		UserAgentRule: OFACUserAgentRule,
-	},
+	ofacList("ofac-sdn", "US OFAC (SDN List)", "SDN.XML", true),
+	// Off by default: its cyber content is rare, and an operator should
+	// opt in to a fourth download.
+	ofacList("ofac-consolidated", "US OFAC (Consolidated non-SDN List)", "CONSOLIDATED.XML", false),
 	{
 		Name:      "eu-fsf",
 		Publisher: "EU (Financial Sanctions Files)",
@@ -122,9 +92,28 @@ var registry = []List{
 	},
 }
 
-// ofacFormats and ofacRecognises: OFAC's legacy XML, or its CSV, which
-// has no header: the first field is an ent_num.
-const ofacFormats = "XML <sdnList> or OFAC CSV"
+// ofacList is one of OFAC's two lists: the same publisher, formats,
+// cyber programmes and firewall, each from its own export.
+func ofacList(name, publisher, export string, enabled bool) List {
+	return List{
+		Name:      name,
+		Publisher: publisher,
+		URLs:      []string{"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/" + export},
+		Parse:     ofac.Parse,
+		// OFAC's legacy XML, or its CSV, which has no header: the first
+		// field is an ent_num.
+		Formats:       "XML <sdnList> or OFAC CSV",
+		Recognises:    ofacRecognises,
+		CyberRegimes:  ofac.CyberPrograms,
+		Enabled:       enabled,
+		Schedule:      hourly,
+		Timeout:       downloadTimeout,
+		Retries:       retries,
+		MaxBytes:      maxBytes,
+		Guards:        guards,
+		UserAgentRule: OFACUserAgentRule,
+	}
+}
 
 func ofacRecognises(f fetch.Format) bool {
 	first, _, _ := strings.Cut(f.Detail, ",")
