@@ -36,11 +36,8 @@ Exit status: 0 no changes, 1 changes, 2 trouble.`)
 	all := fs.Bool("all-regimes", false, "report changes under every regime, not only the alert regimes")
 	var regimes stringsFlag
 	fs.Var(&regimes, "regime", "report changes under this `regime` (repeatable; default: the list's cyber regimes)")
-	format := fs.String("format", "text", "output `format`: text or json")
-	if err := e.parseFormatFlags(fs, args, format); err != nil {
-		return err
-	}
-	st, err := e.openStoreToRead(ctx)
+	format := formatFlag(fs)
+	st, err := e.parseAndOpenToRead(ctx, fs, args, format)
 	if err != nil {
 		return err
 	}

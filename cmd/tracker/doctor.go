@@ -91,7 +91,7 @@ Exit status 0 when everything is usable, 2 otherwise, with a one-line hint
 per problem. See docs/operators.md, "tracker doctor".`)
 	var lists stringsFlag
 	fs.Var(&lists, "list", "check only this list `name` (repeatable)")
-	format := fs.String("format", "text", "output `format`: text or json")
+	format := formatFlag(fs)
 	if err := e.parseFormatFlags(fs, args, format); err != nil {
 		return err
 	}

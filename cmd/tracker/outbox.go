@@ -19,11 +19,8 @@ another attempt after a failure) and expired ones (older than
 notify.max_age before they could be sent), with their attempts, parts
 sent and last error. 'tracker notify' sends the pending ones that are due.`)
 	all := fs.Bool("all", false, "include the alerts already sent")
-	format := fs.String("format", "text", "output `format`: text or json")
-	if err := e.parseFormatFlags(fs, args, format); err != nil {
-		return err
-	}
-	st, err := e.openStoreToRead(ctx)
+	format := formatFlag(fs)
+	st, err := e.parseAndOpenToRead(ctx, fs, args, format)
 	if err != nil {
 		return err
 	}

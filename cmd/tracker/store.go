@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 
 	"github.com/cybersanctions/tracker/internal/store"
 )
@@ -27,6 +28,20 @@ func (e *env) openStoreToRead(ctx context.Context) (*store.Store, error) {
 		return nil, err
 	}
 	return store.OpenToRead(ctx, path)
+}
+
+// parseAndOpenToRead parses a reporting command's arguments (no operands,
+// --format text or json) and opens the database to read.
+func (e *env) parseAndOpenToRead(ctx context.Context, fs *flag.FlagSet, args []string, format *string) (*store.Store, error) {
+	if err := e.parseFormatFlags(fs, args, format); err != nil {
+		return nil, err
+	}
+	return e.openStoreToRead(ctx)
+}
+
+// formatFlag adds --format text|json.
+func formatFlag(fs *flag.FlagSet) *string {
+	return fs.String("format", "text", "output `format`: text or json")
 }
 
 // databasePath is the database named by --db, else by the config, else
