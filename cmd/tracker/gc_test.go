@@ -17,6 +17,7 @@ func TestTuneOneShotGC(t *testing.T) {
 		{"import", true, "import", nil, true},
 		{"diff", true, "diff", nil, true},
 		{"daemon keeps the defaults", true, "run", nil, false},
+		{"replay keeps the defaults", true, "replay", nil, false},
 		{"Run called in process", false, "import", nil, false},
 		{"GOGC given", true, "import", map[string]string{"GOGC": "50"}, false},
 		{"GOMEMLIMIT given", true, "import", map[string]string{"GOMEMLIMIT": "1GiB"}, false},

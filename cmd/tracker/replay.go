@@ -24,9 +24,9 @@ work out what changed from one version to the next as it goes.
 The history is a directory of dated publications (DATE.sdn.csv files,
 files sharing a date being one publication, or DATE/ directories holding
 a publication's files; DATE is YYYY-MM-DD and is the publication date), or
-a git bundle with one version per commit (git must be installed): each
-commit's date, as a calendar day, is its publication date, and several
-commits on one day are all imported in order. --file names the files to
+a git bundle with one version per commit (read in place: git is not
+needed): each commit's date, as a calendar day, is its publication date,
+and several commits on one day are all imported in order. --file names the files to
 take from each commit (repeat it for a CSV set; default: every file at the
 top of the commit).
 
@@ -70,7 +70,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	// A configuration mistake shows before a bundle is cloned.
+	// A configuration mistake shows before a bundle is read.
 	if _, err := e.config(); err != nil {
 		return err
 	}

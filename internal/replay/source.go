@@ -26,7 +26,8 @@ type Version struct {
 	Label string
 
 	paths  []string // a directory's files of this version
-	commit string   // a bundle's commit
+	commit string   // a bundle's commit, in hex
+	tree   string   // its tree's binary id
 }
 
 // Options tune how a history is read.
@@ -79,7 +80,7 @@ func (s *Source) Read(ctx context.Context, i int) ([]source.RawFile, error) {
 	return files, nil
 }
 
-// Close releases what the source holds (a bundle's clone).
+// Close releases what the source holds (a bundle's open file).
 func (s *Source) Close() error {
 	if s.close == nil {
 		return nil
