@@ -176,7 +176,7 @@ func decodeRaw(f RawFile, base []byte) ([]byte, error) {
 		err = fmt.Errorf("unknown codec %q", f.Codec)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("decompress: %w", err)
+		return nil, fmt.Errorf("damaged, does not decompress: %w", err)
 	}
 	sum := sha256.Sum256(data)
 	if got := hex.EncodeToString(sum[:]); int64(len(data)) != f.Size || got != f.SHA256 {

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/shareddata"
 )
 
 func gzipped(t testing.TB, data []byte) []byte {
@@ -32,15 +33,9 @@ func gzipped(t testing.TB, data []byte) []byte {
 // sdnVersions reads the real dated sdn.csv files, oldest first.
 func sdnVersions(t testing.TB) (names []string, data [][]byte) {
 	t.Helper()
-	paths, err := filepath.Glob("../../../shared/data/ofac/sdn-csv/*.sdn.csv")
-	if err != nil || len(paths) == 0 {
-		paths, _ = filepath.Glob("../../../../shared/data/ofac/sdn-csv/*.sdn.csv")
-	}
-	if len(paths) == 0 {
-		paths, _ = filepath.Glob("/work/shared/data/ofac/sdn-csv/*.sdn.csv")
-	}
-	if len(paths) != 14 {
-		t.Fatalf("want the 14 real sdn.csv versions, found %d", len(paths))
+	paths, err := filepath.Glob(filepath.Join(shareddata.Dir(t), "ofac", "sdn-csv", "*.sdn.csv"))
+	if err != nil || len(paths) != 14 {
+		t.Fatalf("want the 14 real sdn.csv versions, found %d (%v)", len(paths), err)
 	}
 	slices.Sort(paths)
 	for _, p := range paths {

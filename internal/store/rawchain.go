@@ -19,7 +19,7 @@ type RawDamage struct {
 }
 
 func (d *RawDamage) Error() string {
-	return fmt.Sprintf("raw file %s (file %d of snapshot %d) %s; snapshots affected: %s",
+	return fmt.Sprintf("raw file %s (file %d of snapshot %d): %s; snapshots affected: %s",
 		d.Name, d.Ref.Seq, d.Ref.Snapshot, d.Reason, idRanges(d.Affected))
 }
 
@@ -75,21 +75,21 @@ func rawContent(ctx context.Context, q querier, ref RawRef) ([]byte, error) {
 			if len(chain) == 0 {
 				return nil, fmt.Errorf("raw file %d of snapshot %d: %w", at.Seq, at.Snapshot, ErrNotFound)
 			}
-			return nil, damage(ctx, q, at, chain[len(chain)-1].Name, "is missing (a base that is no longer stored)")
+			return nil, damage(ctx, q, at, chain[len(chain)-1].Name, "missing: a base no longer stored")
 		}
 		if err != nil {
 			return nil, fmt.Errorf("raw file %d of snapshot %d: %w", at.Seq, at.Snapshot, err)
 		}
 		switch {
 		case f.Pruned() && len(chain) > 0:
-			return nil, damage(ctx, q, at, f.Name, "was pruned although later versions are deltas of it")
+			return nil, damage(ctx, q, at, f.Name, "pruned, although later versions are deltas of it")
 		case f.Pruned():
 			return nil, fmt.Errorf("raw file %s: pruned by retention (raw_retention)", f.Name)
 		case len(chain) > 0 && f.Depth != chain[len(chain)-1].Depth-1:
 			// The depths count down to 0 along a sound chain; anything else
 			// is a loop or a broken reference, which must not be walked.
 			return nil, damage(ctx, q, refs[len(refs)-1], chain[len(chain)-1].Name,
-				fmt.Sprintf("has a base at depth %d where %d was recorded", f.Depth, chain[len(chain)-1].Depth-1))
+				fmt.Sprintf("its base is at depth %d where %d was recorded", f.Depth, chain[len(chain)-1].Depth-1))
 		}
 		chain, refs = append(chain, f), append(refs, at)
 		if f.Base == nil {
@@ -113,7 +113,7 @@ func rawContent(ctx context.Context, q querier, ref RawRef) ([]byte, error) {
 func damage(ctx context.Context, q querier, ref RawRef, name, reason string) error {
 	affected, err := rawDependents(ctx, q, ref)
 	if err != nil {
-		return fmt.Errorf("raw file %s (file %d of snapshot %d) %s; and its dependents could not be listed: %w", name, ref.Seq, ref.Snapshot, reason, err)
+		return fmt.Errorf("raw file %s (file %d of snapshot %d): %s; its dependents could not be listed: %w", name, ref.Seq, ref.Snapshot, reason, err)
 	}
 	return &RawDamage{Ref: ref, Name: name, Reason: reason, Affected: affected}
 }
@@ -206,7 +206,7 @@ func (s *Store) VerifyRaw(ctx context.Context) ([]*RawDamage, error) {
 				if base, ok = content[*it.base]; !ok {
 					// Not checked before it: missing, pruned, or stored after
 					// its dependent, which a sound archive never is.
-					d := damage(ctx, tx, *it.base, f.Name, "is missing or pruned although later versions are deltas of it")
+					d := damage(ctx, tx, *it.base, f.Name, "missing or pruned, although later versions are deltas of it")
 					if rd, isDamage := d.(*RawDamage); isDamage {
 						found = append(found, rd)
 					} else {
