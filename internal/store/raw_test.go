@@ -411,3 +411,49 @@ func TestMigrateGzipRaw(t *testing.T) {
 		t.Errorf("next version after conversion: %+v, want depth 5", info)
 	}
 }
+
+// BenchmarkCompressRaw compresses the real 2024-03-05 sdn.csv as the import
+// does: self-contained, and as a delta of 2024-03-04 (the day before);
+// gzip is what raw files cost before migration 7. B/file is the stored size.
+func BenchmarkCompressRaw(b *testing.B) {
+	read := func(day string) []byte {
+		data, err := os.ReadFile(shareddata.Path(b, "ofac/sdn-csv/"+day+".sdn.csv"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return data
+	}
+	prev, cur := read("2024-03-04"), read("2024-03-05")
+	base := &RawBase{Ref: RawRef{1, 0}, Depth: 0, Data: prev}
+	for _, bc := range []struct {
+		name string
+		fn   func() (int, error)
+	}{
+		{"full", func() (int, error) { f, err := CompressRaw("sdn.csv", cur); return len(f.Blob), err }},
+		{"delta", func() (int, error) { f, err := CompressRawAgainst("sdn.csv", cur, base); return len(f.Blob), err }},
+		{"gzip-before", func() (int, error) {
+			var buf bytes.Buffer
+			zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+			if err != nil {
+				return 0, err
+			}
+			if _, err := zw.Write(cur); err != nil {
+				return 0, err
+			}
+			err = zw.Close()
+			return buf.Len(), err
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(cur)))
+			var n int
+			for b.Loop() {
+				var err error
+				if n, err = bc.fn(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n), "B/file")
+		})
+	}
+}
