@@ -6,7 +6,7 @@
 --
 -- The sections stand in the order of the pipeline, not of their numbers:
 -- snapshot storage (1), list state and checks (3), the delivery outbox (2),
--- raw files (4), then later additions (5, 6). Every table's comment starts
+-- raw files (4), then later additions (5, 6, 7). Every table's comment starts
 -- with why it exists.
 
 -- migration: 1
@@ -238,3 +238,44 @@ CREATE TABLE format_drift (
     example        TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (list, kind, name)
 ) WITHOUT ROWID;
+
+-- migration: 7
+-- Raw files, delta-compressed: every published byte kept in little space.
+
+-- Why: consecutive publications of a list differ by a few lines, so each
+-- raw file is stored as zstd with the previous stored version of the same
+-- file (same list, same stem) as a raw dictionary: a few hundred bytes to
+-- a few KB instead of hundreds of KB of gzip, which lets retention keep
+-- every version by default. Every store.RawFullEvery-th version of a file
+-- is self-contained, so no read decodes a long chain.
+-- The table is rebuilt rather than altered: the base reference is a
+-- composite foreign key (ALTER TABLE cannot add one), ON UPDATE CASCADE
+-- follows a quarantined snapshot's files when accepting moves them to the
+-- active snapshot, and the small columns stand before the blob so that
+-- reading them does not walk its overflow pages.
+-- codec is 'gzip' for rows written before this migration; store.Open
+-- re-encodes them in Go in the migration's own transaction (SQL has no
+-- zstd), and reads still understand gzip.
+CREATE TABLE raw_files_v7 (
+    snapshot_id   INTEGER NOT NULL REFERENCES snapshots (id),
+    seq           INTEGER NOT NULL,      -- the file's place in the publication
+    name          TEXT    NOT NULL,
+    size          INTEGER NOT NULL,      -- uncompressed bytes
+    sha256        TEXT    NOT NULL,      -- of the uncompressed bytes
+    stem          TEXT    NOT NULL DEFAULT '',  -- the name without a date prefix, lower case: what makes two files "the same file"
+    codec         TEXT    NOT NULL DEFAULT 'zstd' CHECK (codec IN ('gzip', 'zstd')),
+    base_snapshot INTEGER,               -- with base_seq: the raw file data is a delta against; NULL: self-contained
+    base_seq      INTEGER,
+    depth         INTEGER NOT NULL DEFAULT 0,   -- deltas between this row and a self-contained one
+    data          BLOB,                  -- NULL: pruned by retention
+    PRIMARY KEY (snapshot_id, seq),
+    FOREIGN KEY (base_snapshot, base_seq) REFERENCES raw_files_v7 (snapshot_id, seq) ON UPDATE CASCADE
+);
+INSERT INTO raw_files_v7 (snapshot_id, seq, name, size, sha256, codec, data)
+    SELECT snapshot_id, seq, name, size, sha256, 'gzip', gz FROM raw_files;
+DROP TABLE raw_files;
+ALTER TABLE raw_files_v7 RENAME TO raw_files;
+-- The base of a new file: the list's latest version of the same stem.
+CREATE INDEX raw_files_stem ON raw_files (stem, snapshot_id);
+-- What depends on a file: who is affected when it is damaged or pruned.
+CREATE INDEX raw_files_base ON raw_files (base_snapshot, base_seq) WHERE base_snapshot IS NOT NULL;

@@ -93,6 +93,9 @@ func TestDefaults(t *testing.T) {
 	if cfg.Slack != nil || cfg.ChannelFor("ofac-sdn", []string{"CYBER2"}) != "" {
 		t.Errorf("default has Slack %+v", cfg.Slack)
 	}
+	if cfg.RawRetention != -1 {
+		t.Errorf("raw_retention = %d, want -1: every raw file kept, as deltas", cfg.RawRetention)
+	}
 	if cfg.Schedule != "@every 1h" || cfg.Jitter != 30*time.Second || cfg.DB != "./tracker.db" || !cfg.ExpandEnv {
 		t.Errorf("Default() = %+v", cfg)
 	}
@@ -136,7 +139,7 @@ func TestParseValid(t *testing.T) {
 			yaml: `
 schedule: "CRON_TZ=Europe/London 15 * * * *"
 jitter: 0s
-raw_retention: -1
+raw_retention: 30
 lists:
   ofac-sdn:
     urls: [http://127.0.0.1:8080/SDN.XML, https://mirror.example/SDN.XML, file:///srv/mirror/SDN.XML]
@@ -166,8 +169,8 @@ lists:
 				if eu.MaxBytes != 1<<30 || eu.Guards.MaxRemovedShare != 0 || eu.Timeout != 10*time.Minute {
 					t.Errorf("List(eu-fsf) = %+v", eu)
 				}
-				if c.RawRetention != -1 {
-					t.Errorf("raw_retention = %d, want -1 (keep all)", c.RawRetention)
+				if c.RawRetention != 30 {
+					t.Errorf("raw_retention = %d, want 30", c.RawRetention)
 				}
 				if c.Jitter != 0 || c.Schedule != "CRON_TZ=Europe/London 15 * * * *" {
 					t.Errorf("schedule %q jitter %v", c.Schedule, c.Jitter)

@@ -75,8 +75,15 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (*store.SaveResult,
 		if in.RawRetention == 0 {
 			return
 		}
-		for _, f := range req.Files {
-			rf, err := store.CompressRaw(f.Name, f.Data)
+		for i, f := range req.Files {
+			// Each file is stored as a delta of the list's previous version
+			// of it: a few KB where a self-contained copy takes hundreds.
+			base, err := in.Store.RawBase(ctx, req.List.Name, i, f.Name)
+			if err != nil {
+				rawErr = err
+				return
+			}
+			rf, err := store.CompressRawAgainst(f.Name, f.Data, base)
 			if err != nil {
 				rawErr = err
 				return

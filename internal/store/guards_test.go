@@ -253,9 +253,12 @@ func TestRawFileDamageDetected(t *testing.T) {
 		want string
 	}{
 		{"intact", good, ""},
-		{"other content under the same record", RawFile{Name: "sdn.csv", Size: good.Size, SHA256: good.SHA256, Gzip: other.Gzip}, "damaged"},
-		{"wrong size", RawFile{Name: "sdn.csv", Size: good.Size - 1, SHA256: good.SHA256, Gzip: good.Gzip}, "damaged"},
-		{"not gzip", RawFile{Name: "sdn.csv", Size: good.Size, SHA256: good.SHA256, Gzip: []byte("plain")}, "sdn.csv"},
+		{"other content under the same record", RawFile{Name: "sdn.csv", Size: good.Size, SHA256: good.SHA256, Codec: CodecZstd, Blob: other.Blob}, "damaged"},
+		{"wrong size", RawFile{Name: "sdn.csv", Size: good.Size - 1, SHA256: good.SHA256, Codec: CodecZstd, Blob: good.Blob}, "damaged"},
+		{"not zstd", RawFile{Name: "sdn.csv", Size: good.Size, SHA256: good.SHA256, Codec: CodecZstd, Blob: []byte("plain")}, "sdn.csv"},
+		{"gzip from before migration 7", RawFile{Name: "sdn.csv", Size: good.Size, SHA256: good.SHA256, Codec: CodecGzip, Blob: gzipped(t, []byte("Specially Designated Nationals\r\n"))}, ""},
+		{"damaged gzip", RawFile{Name: "sdn.csv", Size: good.Size, SHA256: good.SHA256, Codec: CodecGzip, Blob: gzipped(t, []byte("Specially Designated Nationalz\r\n"))}, "damaged"},
+		{"a delta read on its own", RawFile{Name: "sdn.csv", Size: good.Size, SHA256: good.SHA256, Codec: CodecZstd, Base: &RawRef{1, 0}, Depth: 1, Blob: good.Blob}, "Store.RawFiles"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

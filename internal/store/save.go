@@ -144,6 +144,9 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot %s: %w", in.List, err)
 	}
+	if res.Created && in.Accepts == 0 && len(in.RawFiles) > 0 {
+		s.lastRaw.set(res.Snapshot.ID, in.RawFiles)
+	}
 	return res, nil
 }
 

@@ -30,6 +30,9 @@ type Store struct {
 	r    *sql.DB
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// lastRaw holds the raw files this Store last wrote: the bases of the
+	// list's next publication.
+	lastRaw rawCache
 }
 
 // busyTimeout is how long a connection waits for another process's lock
@@ -200,6 +203,12 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
 				return fmt.Errorf("migration %d: %w", i+1, err)
 			}
+		}
+		// SQL cannot write zstd: raw files an older schema kept as gzip
+		// are re-encoded here, in the migration's transaction, so the
+		// database is never left half converted.
+		if err := convertGzipRaw(ctx, tx); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
 			return fmt.Errorf("set schema version: %w", err)
