@@ -279,3 +279,27 @@ ALTER TABLE raw_files_v7 RENAME TO raw_files;
 CREATE INDEX raw_files_stem ON raw_files (stem, snapshot_id);
 -- What depends on a file: who is affected when it is damaged or pruned.
 CREATE INDEX raw_files_base ON raw_files (base_snapshot, base_seq) WHERE base_snapshot IS NOT NULL;
+
+-- migration: 8
+-- Adaptive polling and the delay from publication to alert: what the daemon
+-- learns of each publisher's server, and when a publication changed.
+
+-- Why: a list is checked every few minutes only while its server honours
+-- HTTP validators, and the daemon learns that from its own checks, across
+-- restarts. conditional: every request of the check carried the validators
+-- of the last one (If-None-Match, If-Modified-Since), so a 304 to it shows a
+-- server that honours them and a 200 with the same content one that ignores
+-- them.
+ALTER TABLE checks ADD COLUMN conditional INTEGER NOT NULL DEFAULT 0 CHECK (conditional IN (0, 1));
+-- Why: a server that sends no ETag or Last-Modified cannot be asked "changed
+-- since?", so its list keeps its schedule. 1: every response of the check
+-- carried one of them.
+ALTER TABLE checks ADD COLUMN validators INTEGER NOT NULL DEFAULT 0 CHECK (validators IN (0, 1));
+-- Why: the detection delay (first seen less the publisher's change) needs
+-- the publisher's time to the second, where the list's own date
+-- (published_at) is a day. modified_at is the newest Last-Modified of the
+-- publication's files as the server sent them (RFC 3339, UTC; '' when it
+-- sent none, and for imports). When the tracker first saw a publication is
+-- its fetched_at, the start of the check that stored it; when Slack accepted
+-- its alert is the delivery's sent_at.
+ALTER TABLE snapshots ADD COLUMN modified_at TEXT NOT NULL DEFAULT '';

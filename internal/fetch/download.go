@@ -90,6 +90,10 @@ type Downloader struct {
 	// Sleep waits between attempts; nil waits on a timer and returns
 	// ctx.Err() if ctx ends first. Tests record the waits instead.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// MinWait is the shortest wait between two attempts, whatever the
+	// backoff or a Retry-After says: the daemon's floor of one request
+	// per URL per minute. 0: none.
+	MinWait time.Duration
 }
 
 // Validators are the HTTP cache validators kept per list between runs.
@@ -110,6 +114,9 @@ type Download struct {
 	// Validators come from this response (a 304 may carry none), to send on
 	// the next run. Local files have none.
 	Validators Validators
+	// MaxAge is the response's Cache-Control max-age: the publisher asks
+	// not to be asked again sooner. 0: none given.
+	MaxAge time.Duration
 }
 
 // Get downloads rawURL: http(s)://, file:// or a plain path.
@@ -157,6 +164,9 @@ type StatusError struct {
 	// Hint says what to check, for the statuses where the cause is known
 	// (a 403 from OFAC: its User-Agent rule).
 	Hint string
+	// RetryAfter is the server's Retry-After, uncapped (up to a day), for
+	// callers that retry later than the Downloader does; 0: none.
+	RetryAfter time.Duration
 }
 
 func (e *StatusError) Error() string {
@@ -242,6 +252,7 @@ func (g *getCall) fetch(ctx context.Context, u *url.URL, v Validators) (*Downloa
 			if wait <= 0 {
 				wait = d.backoff(i)
 			}
+			wait = max(wait, d.MinWait)
 			if err := d.sleep(ctx, wait); err != nil {
 				return nil, fmt.Errorf("%w (gave up after %s, last: %v)", preferCtxErr(ctx, err), attemptsWord(i, "attempt"), last)
 			}
@@ -321,13 +332,14 @@ func (g *getCall) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 			// the list while every check looks healthy.
 			return nil, retryHint{}, errors.New("304 Not Modified to a request without validators (If-None-Match, If-Modified-Since): a misbehaving cache; nothing stored")
 		}
-		return &Download{NotModified: true, Validators: got, File: source.RawFile{Name: g.name(u, resp, false)}}, retryHint{}, nil
+		return &Download{NotModified: true, Validators: got, MaxAge: maxAge(resp.Header), File: source.RawFile{Name: g.name(u, resp, false)}}, retryHint{}, nil
 	case code >= 200 && code < 300:
 	default:
-		serr := &StatusError{StatusCode: code, Status: resp.Status, Snippet: bodySnippet(resp), Hint: statusHint(code, g.raw, d.userAgent(), d.UserAgentRule)}
+		serr := &StatusError{StatusCode: code, Status: resp.Status, Snippet: bodySnippet(resp), Hint: statusHint(code, g.raw, d.userAgent(), d.UserAgentRule),
+			RetryAfter: retryAfterUpTo(resp.Header.Get("Retry-After"), time.Now(), 24*time.Hour)}
 		drainBody(resp.Body)
 		if code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500 {
-			return nil, retryHint{ok: true, after: retryAfter(resp.Header.Get("Retry-After"), time.Now())}, serr
+			return nil, retryHint{ok: true, after: min(serr.RetryAfter, maxBackoff)}, serr
 		}
 		return nil, retryHint{}, serr
 	}
@@ -364,6 +376,7 @@ func (g *getCall) attempt(ctx context.Context, client *http.Client, u *url.URL, 
 	return &Download{
 		File:       source.RawFile{Name: g.name(u, resp, gunzipped), Data: data},
 		Validators: got,
+		MaxAge:     maxAge(resp.Header),
 	}, retryHint{}, nil
 }
 
@@ -438,6 +451,11 @@ func retryableBodyError(err error) bool {
 // retryAfter parses Retry-After (delay-seconds or an HTTP-date), capped at
 // maxBackoff; 0 when absent or unreadable.
 func retryAfter(h string, now time.Time) time.Duration {
+	return retryAfterUpTo(h, now, maxBackoff)
+}
+
+// retryAfterUpTo is retryAfter capped at limit.
+func retryAfterUpTo(h string, now time.Time, limit time.Duration) time.Duration {
 	h = strings.TrimSpace(h)
 	if h == "" {
 		return 0
@@ -447,14 +465,37 @@ func retryAfter(h string, now time.Time) time.Duration {
 		if secs < 0 {
 			return 0
 		}
-		if secs > int64(maxBackoff/time.Second) {
-			return maxBackoff
+		if secs > int64(limit/time.Second) {
+			return limit
 		}
 		d = time.Duration(secs) * time.Second
 	} else if t, err := http.ParseTime(h); err == nil {
 		d = t.Sub(now)
 	}
-	return min(max(d, 0), maxBackoff)
+	return min(max(d, 0), limit)
+}
+
+// maxAge reads Cache-Control's max-age (capped at a day, which no list
+// schedule exceeds by default); 0 when absent, unreadable, or when
+// no-cache or no-store say the publisher wants to be asked every time.
+func maxAge(h http.Header) time.Duration {
+	var age time.Duration
+	for _, line := range h.Values("Cache-Control") {
+		for _, dir := range strings.Split(line, ",") {
+			k, v, _ := strings.Cut(strings.TrimSpace(dir), "=")
+			switch strings.ToLower(k) {
+			case "no-cache", "no-store":
+				return 0
+			case "max-age":
+				secs, err := strconv.ParseInt(strings.Trim(v, `"`), 10, 64)
+				if err != nil || secs <= 0 {
+					continue
+				}
+				age = time.Duration(min(secs, 24*3600)) * time.Second
+			}
+		}
+	}
+	return age
 }
 
 // readBody reads r within limit bytes on the wire and limit bytes decoded. It

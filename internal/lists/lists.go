@@ -48,6 +48,60 @@ type List struct {
 	// UserAgentRule is the publisher's firewall rule on the User-Agent,
 	// if it has one; Hosts are the hosts that apply it.
 	UserAgentRule *fetch.UserAgentRule
+	// Polling is what the publisher's server is known to do with cheap
+	// requests, which decides how often the daemon may check the list.
+	Polling Polling
+}
+
+// Polling is what is known of a publisher's server, for adaptive polling
+// (docs/operators.md, "Polling"). What is not known is learnt from the
+// server's answers, never assumed.
+type Polling struct {
+	// Validators says whether the server answers a conditional request
+	// (If-None-Match, If-Modified-Since) with 304 when nothing changed.
+	Validators ValidatorSupport
+	// Probe is the cheap request the server answers truthfully (HEAD, or
+	// a GET of the first bytes), tried between the scheduled checks of a
+	// list in schedule mode; ProbeNone where that is not known.
+	Probe Probe
+	// FastInterval is how often a list whose server honours validators is
+	// checked; 0 is DefaultFastInterval.
+	FastInterval time.Duration
+}
+
+// DefaultFastInterval: a 304 moves no body, so a check every five minutes
+// costs the publisher a few hundred bytes and keeps the delay from
+// publication to alert within minutes.
+const DefaultFastInterval = 5 * time.Minute
+
+// ValidatorSupport is what a server does with HTTP validators.
+type ValidatorSupport string
+
+const (
+	// ValidatorsUnknown: learnt from the server's answers (the default).
+	ValidatorsUnknown ValidatorSupport = ""
+	// ValidatorsHonoured: known to answer 304 when nothing changed.
+	ValidatorsHonoured ValidatorSupport = "honoured"
+	// ValidatorsIgnored: known to send the whole file whatever the
+	// request says; the list keeps its schedule.
+	ValidatorsIgnored ValidatorSupport = "ignored"
+)
+
+// Probe is a cheap request that tells whether a file changed.
+type Probe string
+
+const (
+	ProbeNone  Probe = ""
+	ProbeHEAD  Probe = "head"  // HEAD: Content-Length, ETag, Last-Modified
+	ProbeRange Probe = "range" // GET with Range: bytes=0-4095: the file's size and its first bytes
+)
+
+// FastEvery is the list's fast interval, default applied.
+func (p Polling) FastEvery() time.Duration {
+	if p.FastInterval > 0 {
+		return p.FastInterval
+	}
+	return DefaultFastInterval
 }
 
 // Guards quarantine a snapshot that looks like a broken publication rather

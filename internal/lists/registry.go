@@ -19,6 +19,13 @@ const (
 	maxBytes        = 512 << 20
 )
 
+// unknownServer is the polling entry of a publisher whose server's
+// behaviour nobody has recorded: whether it honours validators is learnt
+// from its answers (a 304 to a conditional request), no probe is tried,
+// and a list it serves is checked every DefaultFastInterval only once it
+// has shown that it honours them.
+var unknownServer = Polling{Validators: ValidatorsUnknown, Probe: ProbeNone, FastInterval: DefaultFastInterval}
+
 // guards: a publication that would delist more than 5% of a list at once
 // is far likelier a broken file than policy, and is quarantined.
 var guards = Guards{MaxRemovedShare: 0.05}
@@ -55,6 +62,9 @@ var registry = []List{
 		Retries:  retries,
 		MaxBytes: maxBytes,
 		Guards:   guards,
+		// Unknown: no recorded answer of the FSF server to a conditional
+		// request. Without a 304 it stays hourly: each check moves ~25 MB.
+		Polling: unknownServer,
 	},
 	{
 		Name:      "uk-sanctions-list",
@@ -72,6 +82,9 @@ var registry = []List{
 		Retries:      retries,
 		MaxBytes:     maxBytes,
 		Guards:       guards,
+		// Unknown: the FCDO's file server has no recorded behaviour with
+		// validators or HEAD; learnt from its answers.
+		Polling: unknownServer,
 	},
 	{
 		// OFSI's Consolidated List closed on 2026-01-28; its archived files
@@ -112,6 +125,9 @@ func ofacList(name, publisher, export string, enabled bool) List {
 		MaxBytes:      maxBytes,
 		Guards:        guards,
 		UserAgentRule: OFACUserAgentRule,
+		// Unknown: the Sanctions List Service's answer to a conditional
+		// request is not recorded; learnt from its answers.
+		Polling: unknownServer,
 	}
 }
 

@@ -46,9 +46,9 @@ func (g Guards) Check(res *SaveResult) string {
 func quarantineTx(ctx context.Context, tx *sql.Tx, in NewSnapshot, would *SaveResult, content, reason string) (*SaveResult, error) {
 	snap := would.Snapshot
 	snap.ID, snap.Status, snap.Note = 0, tracker.SnapshotQuarantined, reason
-	r, err := tx.ExecContext(ctx, `INSERT INTO snapshots (list, fetched_at, published_at, source, raw_sha256, content_sha256, entity_count, status, note, parser_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		snap.List, formatTime(snap.FetchedAt), snap.PublishedAt, snap.Source, snap.RawSHA256, content, snap.EntityCount, snap.Status, snap.Note, snap.ParserVersion)
+	r, err := tx.ExecContext(ctx, `INSERT INTO snapshots (list, fetched_at, published_at, source, raw_sha256, content_sha256, entity_count, status, note, parser_version, modified_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		snap.List, formatTime(snap.FetchedAt), snap.PublishedAt, snap.Source, snap.RawSHA256, content, snap.EntityCount, snap.Status, snap.Note, snap.ParserVersion, optTime(snap.ModifiedAt))
 	if err != nil {
 		return nil, fmt.Errorf("insert quarantined snapshot: %w", err)
 	}

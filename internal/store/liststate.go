@@ -31,6 +31,11 @@ type Check struct {
 	Duration    time.Duration
 	Outcome     Outcome
 	NotModified bool  // every file answered 304 Not Modified
+	// Conditional: every request carried validators from the last check,
+	// so the answer shows whether the server honours them.
+	Conditional bool
+	// Validators: every response carried an ETag or a Last-Modified.
+	Validators bool
 	Snapshot    int64 // the stored snapshot, or the unchanged latest one; 0 if none
 	Bytes       int64 // bytes downloaded
 	Error       string
@@ -130,9 +135,9 @@ func (s *Store) RecordCheck(ctx context.Context, c Check, opts CheckOptions) (Li
 		if c.Snapshot != 0 {
 			snapshot = c.Snapshot
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO checks (list, started_at, duration_ms, outcome, not_modified, snapshot_id, bytes, error)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.List, formatTime(c.StartedAt), c.Duration.Milliseconds(), string(c.Outcome), c.NotModified, snapshot, c.Bytes, c.Error)
+		r, err := tx.ExecContext(ctx, `INSERT INTO checks (list, started_at, duration_ms, outcome, not_modified, snapshot_id, bytes, error, conditional, validators)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.List, formatTime(c.StartedAt), c.Duration.Milliseconds(), string(c.Outcome), c.NotModified, snapshot, c.Bytes, c.Error, c.Conditional, c.Validators)
 		if err != nil {
 			return fmt.Errorf("insert check: %w", err)
 		}
@@ -236,25 +241,60 @@ func (s *Store) Checks(ctx context.Context, list string, limit int) ([]Check, er
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, list, started_at, duration_ms, outcome, not_modified, COALESCE(snapshot_id, 0), bytes, error
+	rows, err := s.r.QueryContext(ctx, `SELECT `+checkColumns+`
 		FROM checks WHERE ? = '' OR list = ? ORDER BY id DESC LIMIT ?`, list, list, limit)
 	if err != nil {
 		return nil, fmt.Errorf("checks: %w", err)
 	}
-	return scanAll(rows, func(row scanner) (Check, error) {
-		var c Check
-		var started string
-		var ms int64
-		if err := row.Scan(&c.ID, &c.List, &started, &ms, &c.Outcome, &c.NotModified, &c.Snapshot, &c.Bytes, &c.Error); err != nil {
-			return Check{}, fmt.Errorf("checks: %w", err)
+	return scanAll(rows, scanCheck)
+}
+
+const checkColumns = `id, list, started_at, duration_ms, outcome, not_modified, COALESCE(snapshot_id, 0), bytes, error, conditional, validators`
+
+func scanCheck(row scanner) (Check, error) {
+	var c Check
+	var started string
+	var ms int64
+	if err := row.Scan(&c.ID, &c.List, &started, &ms, &c.Outcome, &c.NotModified, &c.Snapshot, &c.Bytes, &c.Error, &c.Conditional, &c.Validators); err != nil {
+		return Check{}, fmt.Errorf("checks: %w", err)
+	}
+	var err error
+	if c.StartedAt, err = parseTime(started); err != nil {
+		return Check{}, fmt.Errorf("checks: %w", err)
+	}
+	c.Duration = time.Duration(ms) * time.Millisecond
+	return c, nil
+}
+
+// PollFacts are what a list's past checks say about its server, for
+// adaptive polling: the last successful check, and the last successful
+// one that was conditional. A zero Check (ID 0) is none.
+type PollFacts struct {
+	LastSuccess     Check
+	LastConditional Check
+}
+
+// PollFacts reads the list's last successful check and its last successful
+// conditional one.
+func (s *Store) PollFacts(ctx context.Context, list string) (PollFacts, error) {
+	var f PollFacts
+	for _, q := range []struct {
+		where string
+		dst   *Check
+	}{
+		{`outcome <> 'failed'`, &f.LastSuccess},
+		{`outcome <> 'failed' AND conditional = 1`, &f.LastConditional},
+	} {
+		c, err := scanCheck(s.r.QueryRowContext(ctx, `SELECT `+checkColumns+` FROM checks WHERE list = ? AND `+q.where+` ORDER BY id DESC LIMIT 1`, list))
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
 		}
-		var err error
-		if c.StartedAt, err = parseTime(started); err != nil {
-			return Check{}, fmt.Errorf("checks: %w", err)
+		if err != nil {
+			return PollFacts{}, fmt.Errorf("poll facts of %s: %w", list, err)
 		}
-		c.Duration = time.Duration(ms) * time.Millisecond
-		return c, nil
-	})
+		*q.dst = c
+	}
+	return f, nil
 }
 
 // Validators are the HTTP cache validators of one downloaded URL.

@@ -21,16 +21,16 @@ var ErrQuarantined = errors.New("snapshot is quarantined")
 // ErrRetracted is returned for the entities of a retracted snapshot.
 var ErrRetracted = errors.New("snapshot is retracted")
 
-const snapshotColumns = `id, list, fetched_at, published_at, source, raw_sha256, content_sha256, entity_count, status, note, retracted_at, retract_reason, parser_version`
+const snapshotColumns = `id, list, fetched_at, published_at, source, raw_sha256, content_sha256, entity_count, status, note, retracted_at, retract_reason, parser_version, modified_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
 // scanSnapshot scans snapshotColumns, then any extra columns into extra.
 func scanSnapshot(row scanner, extra ...any) (*tracker.Snapshot, error) {
 	var sn tracker.Snapshot
-	var fetched, retracted, reason string
+	var fetched, retracted, reason, modified string
 	dest := append([]any{&sn.ID, &sn.List, &fetched, &sn.PublishedAt, &sn.Source, &sn.RawSHA256,
-		&sn.ContentSHA256, &sn.EntityCount, &sn.Status, &sn.Note, &retracted, &reason, &sn.ParserVersion}, extra...)
+		&sn.ContentSHA256, &sn.EntityCount, &sn.Status, &sn.Note, &retracted, &reason, &sn.ParserVersion, &modified}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
@@ -40,6 +40,11 @@ func scanSnapshot(row scanner, extra ...any) (*tracker.Snapshot, error) {
 	var err error
 	if sn.FetchedAt, err = parseTime(fetched); err != nil {
 		return nil, err
+	}
+	if modified != "" {
+		if sn.ModifiedAt, err = parseTime(modified); err != nil {
+			return nil, err
+		}
 	}
 	if retracted != "" {
 		// Retracted wins over the status it had: it is what people must see.

@@ -18,6 +18,9 @@ type NewSnapshot struct {
 	Source      string    // URLs or paths, for people; never a secret
 	FetchedAt   time.Time // zero: now
 	PublishedAt string    // the list's own date, ISO, "" if unknown
+	// ModifiedAt is the server's Last-Modified (the newest of the files);
+	// zero when it sent none or the files were imported.
+	ModifiedAt time.Time
 	RawSHA256   string
 	Entities    []*tracker.Entity // canonicalized, unique ids
 	// Guards quarantine a publication that looks broken rather than
@@ -223,13 +226,13 @@ func checkNotOlder(in NewSnapshot, prev *tracker.Snapshot) error {
 // what the memberships and changes written after it point at.
 func insertSnapshot(ctx context.Context, tx *sql.Tx, in NewSnapshot, count int, content string) (tracker.Snapshot, error) {
 	snap := tracker.Snapshot{
-		List: in.List, FetchedAt: in.FetchedAt.UTC(), PublishedAt: in.PublishedAt, Source: in.Source,
+		List: in.List, FetchedAt: in.FetchedAt.UTC(), PublishedAt: in.PublishedAt, ModifiedAt: utcOrZero(in.ModifiedAt), Source: in.Source,
 		RawSHA256: in.RawSHA256, ContentSHA256: content, EntityCount: count, Status: tracker.SnapshotActive,
 		Note: in.Note, ParserVersion: max(in.ParserVersion, 1),
 	}
-	r, err := tx.ExecContext(ctx, `INSERT INTO snapshots (list, fetched_at, published_at, source, raw_sha256, content_sha256, entity_count, status, note, parser_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		snap.List, formatTime(snap.FetchedAt), snap.PublishedAt, snap.Source, snap.RawSHA256, snap.ContentSHA256, snap.EntityCount, snap.Status, snap.Note, snap.ParserVersion)
+	r, err := tx.ExecContext(ctx, `INSERT INTO snapshots (list, fetched_at, published_at, source, raw_sha256, content_sha256, entity_count, status, note, parser_version, modified_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		snap.List, formatTime(snap.FetchedAt), snap.PublishedAt, snap.Source, snap.RawSHA256, snap.ContentSHA256, snap.EntityCount, snap.Status, snap.Note, snap.ParserVersion, optTime(snap.ModifiedAt))
 	if err != nil {
 		return tracker.Snapshot{}, fmt.Errorf("insert snapshot: %w", err)
 	}

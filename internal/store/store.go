@@ -358,6 +358,14 @@ const timeFormat = time.RFC3339Nano
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
+// utcOrZero keeps a zero time zero (UTC() of it is not IsZero-safe to print).
+func utcOrZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(timeFormat, s)
 	if err != nil {
