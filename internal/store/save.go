@@ -21,8 +21,8 @@ type NewSnapshot struct {
 	// ModifiedAt is the server's Last-Modified (the newest of the files);
 	// zero when it sent none or the files were imported.
 	ModifiedAt time.Time
-	RawSHA256   string
-	Entities    []*tracker.Entity // canonicalized, unique ids
+	RawSHA256  string
+	Entities   []*tracker.Entity // canonicalized, unique ids
 	// Guards quarantine a publication that looks broken rather than
 	// changed; the zero value lets everything through.
 	Guards Guards
