@@ -30,15 +30,15 @@ type Check struct {
 	StartedAt   time.Time
 	Duration    time.Duration
 	Outcome     Outcome
-	NotModified bool // every file answered 304 Not Modified
+	NotModified bool  // every file answered 304 Not Modified
+	Snapshot    int64 // the stored snapshot, or the unchanged latest one; 0 if none
+	Bytes       int64 // bytes downloaded
+	Error       string
 	// Conditional: every request carried validators from the last check,
 	// so the answer shows whether the server honours them.
 	Conditional bool
 	// Validators: every response carried an ETag or a Last-Modified.
 	Validators bool
-	Snapshot   int64 // the stored snapshot, or the unchanged latest one; 0 if none
-	Bytes      int64 // bytes downloaded
-	Error      string
 }
 
 // String says what the check found, for people and logs.

@@ -18,11 +18,8 @@ type NewSnapshot struct {
 	Source      string    // URLs or paths, for people; never a secret
 	FetchedAt   time.Time // zero: now
 	PublishedAt string    // the list's own date, ISO, "" if unknown
-	// ModifiedAt is the server's Last-Modified (the newest of the files);
-	// zero when it sent none or the files were imported.
-	ModifiedAt time.Time
-	RawSHA256  string
-	Entities   []*tracker.Entity // canonicalized, unique ids
+	RawSHA256   string
+	Entities    []*tracker.Entity // canonicalized, unique ids
 	// Guards quarantine a publication that looks broken rather than
 	// changed; the zero value lets everything through.
 	Guards Guards
@@ -55,6 +52,9 @@ type NewSnapshot struct {
 	// unchanged publication stores nothing, so its drift waits for the
 	// next one that is stored.
 	Drift []tracker.Drift
+	// ModifiedAt is the server's Last-Modified (the newest of the files);
+	// zero when it sent none or the files were imported.
+	ModifiedAt time.Time
 }
 
 // SaveResult says what SaveSnapshot did.
