@@ -1,5 +1,7 @@
 // Package daemon runs the tracker as a service: it checks each list on its
-// cron schedule (fetch → store → deliver), keeps a per-list failure streak
+// cron schedule, or every few minutes while the list's server answers
+// conditional requests with 304 (polling.go), retries a failed check with
+// backoff (fetch → store → deliver), keeps a per-list failure streak
 // and tells operators once when a list keeps failing and again when it
 // recovers, reports health and metrics over HTTP, and speaks systemd's
 // notify protocol (readiness, watchdog, stopping).
@@ -11,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -35,6 +36,10 @@ type ListSpec struct {
 	MaxBytes int64
 	// UserAgent of the list's requests; "" is the Daemon's.
 	UserAgent string
+	// FastInterval is how often the list is checked while its server
+	// honours validators (adaptive polling); 0: adaptive polling off, the
+	// list keeps its schedule.
+	FastInterval time.Duration
 }
 
 // FetchRequest is the one way a list's settings become a download: a
@@ -104,6 +109,15 @@ type Daemon struct {
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
+	// Tests scale these down: the floor between two checks of a list (and
+	// two attempts at a URL), DefaultMinRequestGap when 0; the first wait
+	// after a failed check, DefaultRetryBase when 0; and the wait between
+	// checks, backoff.Sleep when nil. None is a config key: the floor is
+	// the tracker's promise to publishers.
+	minRequestGap time.Duration
+	retryBase     time.Duration
+	sleep         func(ctx context.Context, d time.Duration) error
+
 	once       sync.Once
 	initErr    error
 	schedules  map[string]cron.Schedule
@@ -113,6 +127,7 @@ type Daemon struct {
 	mu       sync.Mutex
 	stopping bool
 	running  map[string]time.Time // list → start of its in-flight check
+	modes    map[string]Mode      // list → its polling mode after its last check
 	wg       sync.WaitGroup
 }
 
@@ -120,6 +135,10 @@ type Daemon struct {
 type CheckResult struct {
 	store.Check
 	Err error
+	// Failures is the list's failure streak after this check.
+	Failures int
+	// MaxAge is the publisher's Cache-Control max-age.
+	MaxAge time.Duration
 }
 
 func (d *Daemon) init() error {
@@ -164,7 +183,7 @@ func (d *Daemon) RunOnce(ctx context.Context) ([]CheckResult, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i] = d.check(ctx, l)
+			out[i] = d.check(ctx, l, 0)
 		}()
 	}
 	wg.Wait()
@@ -194,16 +213,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.Log.Info("serving /healthz and /metrics", "addr", ln.Addr().String())
 	}
 
-	c := cron.New(cron.WithLogger(cronLogger{d.Log}))
+	var loops sync.WaitGroup
 	for _, l := range d.Lists {
-		c.Schedule(d.schedules[l.List.Name], cron.FuncJob(func() { d.scheduled(ctx, l, true) }))
-		d.Log.Info("scheduled", "list", l.List.Name, "schedule", l.Schedule, "next", d.schedules[l.List.Name].Next(d.Now()).Format(time.RFC3339))
-	}
-	c.Start()
-	if d.InitialRun {
-		for _, l := range d.Lists {
-			go d.scheduled(ctx, l, false)
-		}
+		d.Log.Info("scheduled", "list", l.List.Name, "schedule", l.Schedule, "fast_interval", l.FastInterval.String(),
+			"next", d.schedules[l.List.Name].Next(d.Now()).Format(time.RFC3339))
+		loops.Add(1)
+		go func() {
+			defer loops.Done()
+			d.loop(ctx, l)
+		}()
 	}
 	d.notify("READY=1")
 	d.Log.Info("tracker running", "lists", len(d.Lists), "initial_run", d.InitialRun)
@@ -220,7 +238,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Lock()
 	d.stopping = true
 	d.mu.Unlock()
-	<-c.Stop().Done()
+	loops.Wait()
 	d.wg.Wait()
 	<-watchdogDone
 	if srv != nil {
@@ -232,19 +250,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return nil
 }
 
-// scheduled runs one check of a list, unless the daemon is stopping or the
-// previous check of the list is still running.
-func (d *Daemon) scheduled(ctx context.Context, l ListSpec, jitter bool) {
+// scheduled runs one check of a list for its loop (one loop per list, so
+// checks of a list never overlap), unless the daemon is stopping; ok is
+// false then.
+func (d *Daemon) scheduled(ctx context.Context, l ListSpec) (r CheckResult, ok bool) {
 	name := l.List.Name
 	d.mu.Lock()
 	if d.stopping || ctx.Err() != nil {
 		d.mu.Unlock()
-		return
-	}
-	if start, busy := d.running[name]; busy {
-		d.mu.Unlock()
-		d.Log.Warn("previous check still running: skipping this one", "list", name, "running_since", start.Format(time.RFC3339))
-		return
+		return CheckResult{}, false
 	}
 	d.running[name] = d.Now()
 	d.wg.Add(1)
@@ -255,27 +269,19 @@ func (d *Daemon) scheduled(ctx context.Context, l ListSpec, jitter bool) {
 		d.mu.Unlock()
 		d.wg.Done()
 	}()
-
-	if jitter && d.Jitter > 0 {
-		wait := rand.N(d.Jitter)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		d.mu.Lock()
-		d.running[name] = d.Now()
-		d.mu.Unlock()
-	}
-	d.check(ctx, l)
+	r = d.check(ctx, l, d.minGap())
+	return r, ctx.Err() == nil
 }
 
 // check fetches and stores one list, records the outcome, tells operators
-// of a failure streak or a recovery, and dispatches deliveries.
-func (d *Daemon) check(ctx context.Context, l ListSpec) CheckResult {
+// of a failure streak or a recovery, and dispatches deliveries. minWait is
+// the shortest wait between two attempts at a URL within the check.
+func (d *Daemon) check(ctx context.Context, l ListSpec, minWait time.Duration) CheckResult {
 	name := l.List.Name
 	start := d.Now()
-	res, err := d.Ingester.FetchConditional(ctx, l.FetchRequest(d.Client, d.UserAgent))
+	req := l.FetchRequest(d.Client, d.UserAgent)
+	req.Downloader.MinWait = minWait
+	res, err := d.Ingester.FetchConditional(ctx, req)
 	c := store.Check{List: name, StartedAt: start, Duration: d.Now().Sub(start)}
 	if err != nil && ctx.Err() != nil {
 		// Shutdown, not the list, cut the check short: it is no failure.
@@ -289,6 +295,10 @@ func (d *Daemon) check(ctx context.Context, l ListSpec) CheckResult {
 		c.Outcome, c.Snapshot, c.Bytes = store.Stored, res.Save.Snapshot.ID, res.Bytes
 	default:
 		c.Outcome, c.Snapshot, c.Bytes, c.NotModified = store.Unchanged, res.Save.Snapshot.ID, res.Bytes, res.NotModified
+	}
+	var maxAge time.Duration
+	if err == nil {
+		c.Conditional, c.Validators, maxAge = res.Conditional, res.Validators, res.MaxAge
 	}
 
 	// The check happened; record it even if shutdown starts now.
@@ -327,7 +337,7 @@ func (d *Daemon) check(ctx context.Context, l ListSpec) CheckResult {
 	if err == nil {
 		err = rerr
 	}
-	return CheckResult{Check: c, Err: err}
+	return CheckResult{Check: c, Err: err, Failures: st.ConsecutiveFailures, MaxAge: maxAge}
 }
 
 // onTransition runs inside RecordCheck's transaction.
@@ -351,12 +361,4 @@ func (d *Daemon) onTransition(ctx context.Context, tx *sql.Tx, tr store.Transiti
 		return nil
 	}
 	return d.OperatorNotice(ctx, tx, n)
-}
-
-// cronLogger routes the scheduler's own messages to slog.
-type cronLogger struct{ log *slog.Logger }
-
-func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
-func (l cronLogger) Error(err error, msg string, kv ...any) {
-	l.log.Error("cron: "+msg, append(kv, "err", err)...)
 }

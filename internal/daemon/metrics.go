@@ -87,10 +87,26 @@ var (
 		"Id of the list's latest snapshot.", []string{"list"}, nil)
 	descDeliveries = prometheus.NewDesc("tracker_deliveries",
 		"Deliveries not sent, by list and state: pending, failed (pending after a failed attempt), expired.", []string{"list", "state"}, nil)
+	descPolling = prometheus.NewDesc("tracker_list_polling",
+		"1 for the list's polling mode (fast: every fast interval while its server answers 304; schedule) and why (reason).", []string{"list", "mode", "reason"}, nil)
+	descFastInterval = prometheus.NewDesc("tracker_list_fast_interval_seconds",
+		"How often the list is checked in fast mode; 0 when adaptive polling is off.", []string{"list"}, nil)
+	descDetection = prometheus.NewDesc("tracker_detection_delay_seconds",
+		"Per downloaded snapshot: when the tracker first saw it less when the publisher changed it (basis last_modified: the server's Last-Modified; published_date: the list's own date, midnight UTC).", []string{"list", "basis"}, nil)
+	descDelivery = prometheus.NewDesc("tracker_delivery_delay_seconds",
+		"Per alert sent about a downloaded snapshot: when the notifier accepted it less when the tracker first saw the snapshot.", []string{"list"}, nil)
+)
+
+// Buckets of the delay histograms: minutes matter, up to the days a
+// publication date's precision allows.
+var (
+	detectionBuckets = []float64{60, 120, 300, 600, 900, 1800, 3600, 2 * 3600, 6 * 3600, 24 * 3600, 48 * 3600}
+	deliveryBuckets  = []float64{1, 5, 15, 30, 60, 120, 300, 900, 3600}
 )
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLastSuccess, descLastAttempt, descFailures, descHealthy, descEntities, descSnapshot, descDeliveries} {
+	for _, d := range []*prometheus.Desc{descLastSuccess, descLastAttempt, descFailures, descHealthy, descEntities, descSnapshot, descDeliveries,
+		descPolling, descFastInterval, descDetection, descDelivery} {
 		ch <- d
 	}
 }
@@ -141,6 +157,73 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	for k, n := range byKey {
 		ch <- prometheus.MustNewConstMetric(descDeliveries, prometheus.GaugeValue, float64(n), k[0], k[1])
 	}
+	c.collectPolling(ctx, ch)
+	c.collectDelays(ctx, ch)
+}
+
+// collectPolling says which mode each list is in and why.
+func (c *stateCollector) collectPolling(ctx context.Context, ch chan<- prometheus.Metric) {
+	for _, l := range c.d.Lists {
+		p, err := c.d.Polling(ctx, l)
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(descPolling, err)
+			return
+		}
+		ch <- prometheus.MustNewConstMetric(descPolling, prometheus.GaugeValue, 1, l.List.Name, string(p.Mode), p.Reason)
+		ch <- prometheus.MustNewConstMetric(descFastInterval, prometheus.GaugeValue, l.FastInterval.Seconds(), l.List.Name)
+	}
+}
+
+// collectDelays builds the delay histograms from the database, so that
+// they hold every publication since the tracker started keeping them,
+// across restarts, and alerts `tracker notify` sent.
+func (c *stateCollector) collectDelays(ctx context.Context, ch chan<- prometheus.Metric) {
+	det, err := c.d.Store.DetectionDelays(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(descDetection, err)
+		return
+	}
+	for k, h := range histograms(det, detectionBuckets, func(d store.Delay) [2]string { return [2]string{d.List, d.Basis} }) {
+		ch <- prometheus.MustNewConstHistogram(descDetection, h.count, h.sum, h.buckets, k[0], k[1])
+	}
+	del, err := c.d.Store.DeliveryDelays(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(descDelivery, err)
+		return
+	}
+	for k, h := range histograms(del, deliveryBuckets, func(d store.Delay) [2]string { return [2]string{d.List} }) {
+		ch <- prometheus.MustNewConstHistogram(descDelivery, h.count, h.sum, h.buckets, k[0])
+	}
+}
+
+type histogram struct {
+	count   uint64
+	sum     float64
+	buckets map[float64]uint64 // upper bound → cumulative count
+}
+
+// histograms groups delays by key into cumulative histograms.
+func histograms(ds []store.Delay, bounds []float64, key func(store.Delay) [2]string) map[[2]string]*histogram {
+	out := map[[2]string]*histogram{}
+	for _, d := range ds {
+		k := key(d)
+		h := out[k]
+		if h == nil {
+			h = &histogram{buckets: make(map[float64]uint64, len(bounds))}
+			for _, b := range bounds {
+				h.buckets[b] = 0
+			}
+			out[k] = h
+		}
+		h.count++
+		h.sum += d.Seconds
+		for _, b := range bounds {
+			if d.Seconds <= b {
+				h.buckets[b]++
+			}
+		}
+	}
+	return out
 }
 
 func unixOrZero(t time.Time) float64 {

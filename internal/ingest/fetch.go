@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"time"
 
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/fetch"
@@ -29,6 +31,17 @@ type FetchResult struct {
 	// downloaded or parsed.
 	NotModified bool
 	Bytes       int64 // bytes downloaded
+	// Conditional: every request carried the validators of the last
+	// check, so the answer shows whether the server honours them.
+	Conditional bool
+	// Validators: every response carried an ETag or a Last-Modified.
+	Validators bool
+	// MaxAge is the longest Cache-Control max-age of the responses: the
+	// publisher asks not to be asked again sooner.
+	MaxAge time.Duration
+	// ModifiedAt is the newest Last-Modified of the responses; zero when
+	// none was sent or readable.
+	ModifiedAt time.Time
 }
 
 // Fetch downloads every file of a list's publication and stores it. It
@@ -70,7 +83,7 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 	}
 
 	fetchedAt := in.Store.Now()
-	res := &FetchResult{NotModified: true}
+	res := &FetchResult{NotModified: true, Conditional: true, Validators: true}
 	dls := make([]*fetch.Download, len(urls))
 	for i, u := range urls {
 		v := stored[u]
@@ -80,6 +93,10 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 		}
 		dls[i] = dl
 		res.NotModified = res.NotModified && dl.NotModified
+		res.Conditional = res.Conditional && !v.IsZero()
+		res.Validators = res.Validators && (dl.Validators != fetch.Validators{} || (dl.NotModified && !v.IsZero()))
+		res.MaxAge = max(res.MaxAge, dl.MaxAge)
+		res.ModifiedAt = newest(res.ModifiedAt, dl.Validators.LastModified)
 	}
 	if res.NotModified {
 		// Servers may send fresh validators with a 304 (RFC 9110 15.4.5).
@@ -100,6 +117,7 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
 			dls[i] = dl
+			res.ModifiedAt = newest(res.ModifiedAt, dl.Validators.LastModified)
 		}
 		files[i] = dls[i].File
 		res.Bytes += int64(len(dls[i].File.Data))
@@ -115,13 +133,26 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 		}
 		return again, nil
 	}
-	if res.Save, err = in.Ingest(ctx, Request{List: req.List, Files: files, FetchedAt: fetchedAt, Downloaded: true, Redownload: redownload}); err != nil {
+	if res.Save, err = in.Ingest(ctx, Request{List: req.List, Files: files, FetchedAt: fetchedAt, ModifiedAt: res.ModifiedAt, Downloaded: true, Redownload: redownload}); err != nil {
 		return nil, err
 	}
 	if err := in.saveValidators(ctx, name, urls, dls, nil); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// newest is the later of t and the HTTP date lastModified; an unreadable
+// date changes nothing.
+func newest(t time.Time, lastModified string) time.Time {
+	if lastModified == "" {
+		return t
+	}
+	lm, err := http.ParseTime(lastModified)
+	if err != nil || !lm.After(t) {
+		return t
+	}
+	return lm.UTC()
 }
 
 // saveValidators stores each URL's validators from its download, or from

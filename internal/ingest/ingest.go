@@ -50,6 +50,9 @@ type Request struct {
 	// format that cannot prove itself whole are believed only when it gives
 	// the same bytes.
 	Redownload func(ctx context.Context) ([]source.RawFile, error)
+	// ModifiedAt is the server's Last-Modified for a download; zero for
+	// files an operator named.
+	ModifiedAt time.Time
 }
 
 // Ingest parses the files of one publication and stores it as a snapshot
@@ -142,6 +145,7 @@ func (in *Ingester) newSnapshot(req Request, pub *source.Publication, rawSHA256 
 		List:          req.List.Name,
 		Source:        strings.Join(origins, " "),
 		FetchedAt:     req.FetchedAt,
+		ModifiedAt:    req.ModifiedAt,
 		PublishedAt:   published,
 		RawSHA256:     rawSHA256,
 		Entities:      pub.Entities,
