@@ -21,6 +21,7 @@ import (
 	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/notify"
+	"github.com/cybersanctions/tracker/internal/store"
 	"github.com/cybersanctions/tracker/internal/termtext"
 )
 
@@ -65,11 +66,21 @@ type doctorCheck struct {
 	Hint    string `json:"hint,omitempty"`
 }
 
+// doctorPoll is how the daemon polls a list, from the checks the database
+// holds: fast while its server answers 304, else on its schedule.
+type doctorPoll struct {
+	List     string `json:"list"`
+	Schedule string `json:"schedule"`
+	daemon.Polling
+}
+
 type doctorReport struct {
 	Lists    []doctorURL `json:"lists"`
 	Slack    doctorCheck `json:"slack"`
 	Database doctorCheck `json:"database"`
 	Usable   bool        `json:"usable"`
+
+	Polling []doctorPoll `json:"polling"`
 }
 
 // doctorHead is how much of each body doctor reads: enough for the XML
@@ -109,6 +120,7 @@ per problem. See docs/operators.md, "tracker doctor".`)
 	}
 	rep.Slack = doctorSlack(ctx, cfg)
 	rep.Database = doctorDatabase(ctx, e)
+	rep.Polling = doctorPolling(ctx, e, cfg, lists)
 	rep.Usable = usable(rep.Slack.Verdict) && usable(rep.Database.Verdict)
 	for _, u := range rep.Lists {
 		rep.Usable = rep.Usable && usable(u.Verdict)
@@ -344,6 +356,36 @@ func schemaVersion(ctx context.Context, path string) (int, error) {
 	return v, nil
 }
 
+// doctorPolling says how the daemon would poll each list now. It reads the
+// checks of an existing database read-only; without one (or at an older
+// schema) every list is as if never checked.
+func doctorPolling(ctx context.Context, e *env, cfg *config.Config, names []string) []doctorPoll {
+	var facts func(list string) (store.PollFacts, error)
+	if path, err := e.databasePath(); err == nil {
+		if _, err := os.Stat(path); err == nil {
+			if st, err := e.openStoreToRead(ctx); err == nil {
+				defer st.Close()
+				facts = func(list string) (store.PollFacts, error) { return st.PollFacts(ctx, list) }
+			}
+		}
+	}
+	var out []doctorPoll
+	for _, name := range names {
+		spec, err := listSpec(cfg, name)
+		if err != nil {
+			continue // doctorLists reported it
+		}
+		var f store.PollFacts
+		if facts != nil {
+			if f, err = facts(name); err != nil {
+				f = store.PollFacts{}
+			}
+		}
+		out = append(out, doctorPoll{List: name, Schedule: spec.Schedule, Polling: daemon.Decide(spec, f)})
+	}
+	return out
+}
+
 func printDoctor(w io.Writer, rep doctorReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "LIST\tVERDICT\tSTATUS\tFINAL URL\tCONTENT TYPE\tSIZE\tLAST-MODIFIED / ETAG\tFORMAT\tTIME")
@@ -361,6 +403,13 @@ func printDoctor(w io.Writer, rep doctorReport) {
 		if u.Hint != "" {
 			fmt.Fprintf(w, "  %s: %s\n", u.List, u.Hint)
 		}
+	}
+	for _, p := range rep.Polling {
+		mode := "on its schedule (" + p.Schedule + ")"
+		if p.Mode == daemon.ModeFast {
+			mode = "fast, every " + p.Every.String()
+		}
+		fmt.Fprintf(w, "polling:  %s: %s: %s\n", p.List, mode, p.Why)
 	}
 	fmt.Fprintf(w, "slack:    %s: %s\n", rep.Slack.Verdict, rep.Slack.Detail)
 	if rep.Slack.Hint != "" {

@@ -169,6 +169,9 @@ func listSpec(cfg *config.Config, name string) (daemon.ListSpec, error) {
 	if spec.Schedule == "" {
 		spec.Schedule = cfg.Schedule
 	}
+	if lc.Adaptive {
+		spec.FastInterval = lc.FastInterval
+	}
 	// The config checked it already; the daemon reads it the same way.
 	if _, err := daemon.ParseSchedule(spec.Schedule); err != nil {
 		return daemon.ListSpec{}, fmt.Errorf("lists.%s.schedule: %w", name, err)

@@ -76,6 +76,11 @@ type ListConfig struct {
 	Guards   Guards        `json:"guards"`
 	// UserAgent overrides the global user_agent for this list; "" = global.
 	UserAgent string `json:"user_agent,omitempty"`
+	// Adaptive: the list is checked every FastInterval while its server
+	// answers conditional requests with 304 (adaptive polling); false
+	// keeps it on its schedule.
+	Adaptive     bool          `json:"adaptive"`
+	FastInterval time.Duration `json:"fast_interval"`
 }
 
 // Guards quarantine a snapshot that looks like a broken publication rather
@@ -130,6 +135,9 @@ const (
 	// the version before, the whole 308-version OFAC history takes ~2.6 MB,
 	// a third of one gzip copy per 30 versions.
 	DefaultRawRetention = -1
+	// MinFastInterval is the shortest lists.NAME.fast_interval: the
+	// daemon's floor of one request per list per minute.
+	MinFastInterval = time.Minute
 )
 
 // Default returns the configuration used without a file: every list the
@@ -169,6 +177,11 @@ func defaultList(l lists.List) ListConfig {
 		Retries:  l.Retries,
 		MaxBytes: l.MaxBytes,
 		Guards:   l.Guards,
+		// Every list polls adaptively by default: fast only where its
+		// server proves it cheap, which costs a publisher without
+		// validators nothing.
+		Adaptive:     true,
+		FastInterval: l.Polling.FastEvery(),
 	}
 }
 

@@ -149,8 +149,10 @@ lists:
     max_bytes: 200MB
     regimes: [CYBER2, IRGC]
     guards: {min_entities: 5000, max_removed_share: 10%}
+    fast_interval: 2m
   eu-fsf:
     max_bytes: 1073741824
+    adaptive: false
     guards:
       max_removed_share: 0
 `,
@@ -159,14 +161,15 @@ lists:
 					Name: "ofac-sdn", Enabled: true,
 					URLs:     []string{"http://127.0.0.1:8080/SDN.XML", "https://mirror.example/SDN.XML", "file:///srv/mirror/SDN.XML"},
 					Schedule: "@every 15m", Timeout: 90 * time.Second, Retries: 0, MaxBytes: 200_000_000,
-					Regimes: []string{"CYBER2", "IRGC"},
-					Guards:  Guards{MinEntities: 5000, MaxRemovedShare: 0.10},
+					Regimes:  []string{"CYBER2", "IRGC"},
+					Guards:   Guards{MinEntities: 5000, MaxRemovedShare: 0.10},
+					Adaptive: true, FastInterval: 2 * time.Minute,
 				}
 				if got := c.List("ofac-sdn"); !reflect.DeepEqual(got, want) {
 					t.Errorf("List(ofac-sdn) =\n%+v\nwant\n%+v", got, want)
 				}
 				eu := c.List("eu-fsf")
-				if eu.MaxBytes != 1<<30 || eu.Guards.MaxRemovedShare != 0 || eu.Timeout != 10*time.Minute {
+				if eu.MaxBytes != 1<<30 || eu.Guards.MaxRemovedShare != 0 || eu.Timeout != 10*time.Minute || eu.Adaptive || eu.FastInterval != 5*time.Minute {
 					t.Errorf("List(eu-fsf) = %+v", eu)
 				}
 				if c.RawRetention != 30 {
@@ -293,6 +296,10 @@ func TestParseErrors(t *testing.T) {
 			[]string{`config tracker.yaml line 3: lists.eu-fsf.timeout: invalid duration "2x" (want e.g. 30s, 2m, 1h30m)`}},
 		{"duration without unit", "jitter: 30\n", nil,
 			[]string{`config tracker.yaml line 1: jitter: invalid duration "30" (want e.g. 30s, 2m, 1h30m)`}},
+		{"fast_interval under the floor", "lists:\n  ofac-sdn:\n    fast_interval: 30s\n", nil,
+			[]string{`config tracker.yaml line 3: lists.ofac-sdn.fast_interval: must be at least 1m0s (no publisher is asked more than once a minute), got 30s`}},
+		{"adaptive not a bool", "lists:\n  ofac-sdn:\n    adaptive: sometimes\n", nil,
+			[]string{`config tracker.yaml line 3: lists.ofac-sdn.adaptive: want true or false, got "sometimes"`}},
 		{"zero timeout", "lists:\n  eu-fsf:\n    timeout: 0s\n", nil,
 			[]string{`config tracker.yaml line 3: lists.eu-fsf.timeout: must be positive, got 0s`}},
 		{"bad cron spec", "schedule: '61 * * * *'\n", nil,

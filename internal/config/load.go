@@ -655,6 +655,20 @@ func (l *loader) lists(cfg *Config, n *yaml.Node, path string) {
 			"retries":    l.integer(&lc.Retries, 0),
 			"max_bytes":  l.size(&lc.MaxBytes),
 			"user_agent": l.userAgent(&lc.UserAgent),
+			"adaptive":   l.boolean(&lc.Adaptive),
+			"fast_interval": l.scalarField(func(v *yaml.Node, path, s string) {
+				d, err := time.ParseDuration(s)
+				switch {
+				case err != nil:
+					l.failf(v, path, "invalid duration %q (want e.g. 5m)", s)
+				case d < MinFastInterval:
+					// The daemon never checks a list more than once a
+					// minute: a shorter interval would only mislead.
+					l.failf(v, path, "must be at least %s (no publisher is asked more than once a minute), got %s", MinFastInterval, s)
+				default:
+					lc.FastInterval = d
+				}
+			}),
 			"regimes": func(v *yaml.Node, path string) {
 				if l.listRegimes == nil {
 					l.listRegimes = map[string]*yaml.Node{}
