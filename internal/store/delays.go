@@ -27,13 +27,15 @@ type Delay struct {
 // tracker could first have seen the publication.
 const downloaded = `EXISTS (SELECT 1 FROM checks c WHERE c.snapshot_id = s.id AND c.outcome = 'stored')`
 
-// DetectionDelays returns, for every active snapshot a check downloaded,
-// how long after the publisher's change the tracker first saw it: its
+// DetectionDelays returns, for every active snapshot a check downloaded
+// but the list's first (a baseline, seen when the tracker was set up), how
+// long after the publisher's change the tracker first saw it: its
 // fetched_at less its Last-Modified, else less its own publication date.
 // A snapshot with neither has no delay to tell.
 func (s *Store) DetectionDelays(ctx context.Context) ([]Delay, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT s.list, s.fetched_at, s.modified_at, s.published_at FROM snapshots s
-		WHERE s.status = 'active' AND (s.modified_at <> '' OR s.published_at <> '') AND `+downloaded+` ORDER BY s.id`)
+		WHERE s.status = 'active' AND (s.modified_at <> '' OR s.published_at <> '') AND `+downloaded+`
+		  AND EXISTS (SELECT 1 FROM snapshots p WHERE p.list = s.list AND p.id < s.id) ORDER BY s.id`)
 	if err != nil {
 		return nil, fmt.Errorf("detection delays: %w", err)
 	}
