@@ -134,8 +134,16 @@ func TestAdaptivePollingCatchesChange(t *testing.T) {
 
 	// Wait for the baseline, then publish at a random moment.
 	waitFor(t, 5*time.Second, "the baseline", func() bool { return f.snapshotCount(t, "ofac-sdn") == 1 })
-	// At least one fast interval later, so that some checks get a 304.
-	time.Sleep(fastInterval + time.Duration(rand.N(int64(2*time.Second))))
+	// After a first 304, so that the checks in between are seen.
+	waitFor(t, 2*fastInterval+jitter+time.Second, "a 304", func() bool {
+		for _, r := range honours.requests() {
+			if r.status == http.StatusNotModified {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(time.Duration(rand.N(int64(fastInterval))))
 	changed := time.Now()
 	honours.set(t, "ofac/constructed/2025-11-19.sdn.xml", changed)
 	bound := 2*fastInterval + jitter
