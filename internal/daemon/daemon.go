@@ -233,6 +233,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}()
 
 	<-ctx.Done()
+	// The watchdog ends first: a ping racing past STOPPING=1 would tell
+	// systemd the tracker is running again.
+	<-watchdogDone
 	d.notify("STOPPING=1")
 	d.Log.Info("shutting down: waiting for in-flight checks to end")
 	d.mu.Lock()
@@ -240,7 +243,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Unlock()
 	loops.Wait()
 	d.wg.Wait()
-	<-watchdogDone
 	if srv != nil {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
