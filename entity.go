@@ -506,11 +506,13 @@ func cleanSet[T any](in []T, clean func(*T) bool, cmp func(a, b T) int) []T {
 	if len(in) == 0 {
 		return nil
 	}
+	// Cleaned in place: a copy handed to clean, a func value, would escape
+	// to the heap, one allocation per element. out never gets ahead of i,
+	// so in[i] is read before anything overwrites it.
 	out := in[:0]
 	for i := range in {
-		v := in[i]
-		if clean(&v) {
-			out = append(out, v)
+		if clean(&in[i]) {
+			out = append(out, in[i])
 		}
 	}
 	if len(out) > 1 {
