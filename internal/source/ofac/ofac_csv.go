@@ -320,40 +320,128 @@ func ofacNonEmpty(s string) []string {
 // ofacReadCSV reads every record of one file of the set, checking its
 // column count, and calls fn with the record and its line. An error from
 // fn is located at that record.
+//
+// Records are read as encoding/csv reads them, field for field and line
+// for line, but the lines every real file is made of (each field quoted
+// on one line or unquoted without quotes, no doubled quotes) are split
+// here, as substrings of one copy of the file: encoding/csv would copy
+// and allocate each record again, which made it the largest part of the
+// parse. From the first line that is anything else, encoding/csv reads
+// the rest, so that an odd record reads, or fails, exactly as it would.
+// FuzzOFACReadCSV holds the two to the same records and errors.
 func ofacReadCSV(f *ofacCSVFile, fn func(rec []string, line int) error) error {
 	data, err := ofacCSVData(f)
 	if err != nil {
 		return err
 	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = f.fields
-	r.ReuseRecord = true
-	// A file whose last line has no line break may have lost its last
-	// bytes. The real archive copy of the 2019 add.csv ends in "-0"
-	// instead of "-0- " that way; only an empty-value marker can be cut
-	// so without a CSV error, and nothing is lost by reading it as empty.
-	unterminated := len(data) > 0 && data[len(data)-1] != '\n'
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return ofacCSVError(f, data, rec, err)
-		}
-		line, _ := r.FieldPos(0)
-		if unterminated && r.InputOffset() == int64(len(data)) {
-			if last := rec[len(rec)-1]; last != "" && strings.HasPrefix("-0- ", last) {
-				rec[len(rec)-1] = "-0-"
-			}
-		}
+	call := func(rec []string, line int) error {
 		if err := fn(rec, line); err != nil {
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 				return fmt.Errorf("parse %s: %w", f.name, err)
 			}
 			return &source.ParseError{File: f.name, Pos: fmt.Sprintf("line %d", line), Err: err}
 		}
+		return nil
 	}
+	text := string(data)
+	rec := make([]string, f.fields)
+	off, line := 0, 1 // the first byte not read yet, and its line
+	for off < len(text) {
+		n := strings.IndexByte(text[off:], '\n')
+		if n < 0 {
+			break // a last line without a line break: see below
+		}
+		// encoding/csv drops a line's final "\r\n" and skips empty lines.
+		if l := strings.TrimSuffix(text[off:off+n], "\r"); l != "" {
+			if !ofacSplitLine(l, rec) {
+				break
+			}
+			if err := call(rec, line); err != nil {
+				return err
+			}
+		}
+		off += n + 1
+		line++
+	}
+	if off == len(text) {
+		return nil
+	}
+	r := csv.NewReader(strings.NewReader(text[off:]))
+	r.FieldsPerRecord = f.fields
+	r.ReuseRecord = true
+	// A file whose last line has no line break may have lost its last
+	// bytes. The real archive copy of the 2019 add.csv ends in "-0"
+	// instead of "-0- " that way; only an empty-value marker can be cut
+	// so without a CSV error, and nothing is lost by reading it as empty.
+	unterminated := data[len(data)-1] != '\n'
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return ofacCSVError(f, data, rec, ofacShiftLines(err, line-1))
+		}
+		at, _ := r.FieldPos(0)
+		if unterminated && int64(off)+r.InputOffset() == int64(len(data)) {
+			if last := rec[len(rec)-1]; last != "" && strings.HasPrefix("-0- ", last) {
+				rec[len(rec)-1] = "-0-"
+			}
+		}
+		if err := call(rec, line-1+at); err != nil {
+			return err
+		}
+	}
+}
+
+// ofacSplitLine splits a line without its line break into rec's fields
+// if it is a record that encoding/csv would read into exactly those
+// fields: len(rec) of them, each either quoted, with no quote inside, or
+// unquoted, with none at all. Otherwise it reports false and the line is
+// left to encoding/csv.
+func ofacSplitLine(l string, rec []string) bool {
+	i := 0
+	for n := range rec {
+		if i < len(l) && l[i] == '"' {
+			j := strings.IndexByte(l[i+1:], '"')
+			if j < 0 {
+				return false // a field over more than one line
+			}
+			rec[n] = l[i+1 : i+1+j]
+			i += j + 2
+		} else {
+			j := i
+			for j < len(l) && l[j] != ',' {
+				if l[j] == '"' {
+					return false
+				}
+				j++
+			}
+			rec[n] = l[i:j]
+			i = j
+		}
+		if i == len(l) {
+			return n == len(rec)-1
+		}
+		if l[i] != ',' {
+			return false // a doubled quote, or text after a closing one
+		}
+		i++
+	}
+	return false // more fields than rec holds
+}
+
+// ofacShiftLines adds skipped lines to the lines of a CSV error from a
+// reader that started that many lines into the file.
+func ofacShiftLines(err error, skipped int) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	shifted := *pe
+	shifted.StartLine += skipped
+	shifted.Line += skipped
+	return &shifted
 }
 
 // ofacCSVData strips what surrounds the records: a byte order mark, and
