@@ -136,8 +136,9 @@ func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*source.Publication, er
 	// Each entry is read on its own from here to its remarks, so the work
 	// is shared among the cores; the reads above had to be in file order.
 	source.InParallel(len(r.entries), func(lo, hi int) {
+		var b ofacRemarksBuf
 		for _, ent := range r.entries[lo:hi] {
-			ent.columns()
+			ent.columns(&b)
 		}
 	})
 	if err := r.addenda(ctx, set.files[ofacAdd], "add_num", ofacCSVAddress); err != nil {
@@ -266,10 +267,10 @@ func ofacCSVComment(ent *ofacCSVEntry, rec []string) error {
 // columns reads what the main file's row kept for the parallel pass: the
 // columns, then the remarks, marked when the main file cut them and no
 // sdn_comments.csv row gave the rest.
-func (ent *ofacCSVEntry) columns() {
+func (ent *ofacCSVEntry) columns(b *ofacRemarksBuf) {
 	ofacCSVColumns(ent.e, &ent.cols)
 	cut := !ent.continued && len(ent.remarks) >= ofacRemarksMax && utf8.RuneCountInString(ent.remarks) >= ofacRemarksMax
-	ofacRemarks(ent.e, ent.remarks, cut) // after the columns: it drops items that repeat the title
+	ofacRemarks(ent.e, ent.remarks, cut, b) // after the columns: it drops items that repeat the title
 	if cut {
 		if ent.e.Attrs == nil {
 			ent.e.Attrs = map[string]string{}

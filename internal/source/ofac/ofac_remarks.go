@@ -31,7 +31,12 @@ import (
 // continuation to join: its last item may be a fragment ("alt. Digital
 // Currency Address - XBT 1B64QRxf"), which is kept as it is rather than
 // read into a wrong value.
-func ofacRemarks(e *tracker.Entity, remarks string, cut bool) {
+//
+// b holds the items while they are read; each field of e then gets them
+// in one allocation of its exact length, where appending to e's own slices
+// grew each several times.
+func ofacRemarks(e *tracker.Entity, remarks string, cut bool, b *ofacRemarksBuf) {
+	b.reset()
 	remarks = strings.TrimSpace(remarks)
 	// OFAC closes the whole text with a period unless its last item
 	// already ends with one, so a final period is either punctuation or
@@ -50,7 +55,6 @@ func ofacRemarks(e *tracker.Entity, remarks string, cut bool) {
 			text, fragment = "", text
 		}
 	}
-	var kept []string
 	keptLast := false
 	for item := range strings.SplitSeq(text, "; ") {
 		item = strings.TrimSpace(item)
@@ -63,18 +67,47 @@ func ofacRemarks(e *tracker.Entity, remarks string, cut bool) {
 		if slices.Contains(e.Positions, item) {
 			continue
 		}
-		if !ofacRemarkItem(e, item) {
-			kept = append(kept, item)
+		if !ofacRemarkItem(b, item) {
+			b.kept = append(b.kept, item)
 			keptLast = true
 		}
 	}
-	if closed && keptLast && ofacEndsWithAbbrev(kept[len(kept)-1]) {
-		kept[len(kept)-1] += "."
+	if closed && keptLast && ofacEndsWithAbbrev(b.kept[len(b.kept)-1]) {
+		b.kept[len(b.kept)-1] += "."
 	}
 	if fragment != "" {
-		kept = append(kept, fragment)
+		b.kept = append(b.kept, fragment)
 	}
-	e.Remarks = strings.Join(kept, "; ")
+	e.Remarks = strings.Join(b.kept, "; ")
+	e.BirthDates = ofacAppendExact(e.BirthDates, b.birthDates)
+	e.BirthPlaces = ofacAppendExact(e.BirthPlaces, b.birthPlaces)
+	e.Nationalities = ofacAppendExact(e.Nationalities, b.nationalities)
+	e.Aliases = ofacAppendExact(e.Aliases, b.aliases)
+	e.Identifiers = ofacAppendExact(e.Identifiers, b.identifiers)
+}
+
+// ofacRemarksBuf is what ofacRemarks reads from one entity's remarks, by
+// field, before it goes into the entity. One is reused for many entities.
+type ofacRemarksBuf struct {
+	kept, birthDates, birthPlaces, nationalities []string
+	aliases                                      []tracker.Alias
+	identifiers                                  []tracker.Identifier
+}
+
+func (b *ofacRemarksBuf) reset() {
+	b.kept, b.birthDates, b.birthPlaces, b.nationalities = b.kept[:0], b.birthDates[:0], b.birthPlaces[:0], b.nationalities[:0]
+	b.aliases, b.identifiers = b.aliases[:0], b.identifiers[:0]
+}
+
+// ofacAppendExact returns dst followed by src in a new slice of exactly
+// that length, or dst itself when src is empty.
+func ofacAppendExact[T any](dst, src []T) []T {
+	if len(src) == 0 {
+		return dst
+	}
+	out := make([]T, len(dst)+len(src))
+	copy(out[copy(out, dst):], src)
+	return out
 }
 
 // ofacEndsWithAbbrev reports whether s ends with an abbreviation that
@@ -108,22 +141,22 @@ var ofacAbbrevs = map[string]struct{}{
 // ofacRemarkItem moves one remarks item into its field and reports whether
 // it did. "alt." marks a second value of the same kind ("alt. DOB",
 // "alt. Passport"); the XML lists those as more elements, with no marker.
-func ofacRemarkItem(e *tracker.Entity, item string) bool {
+func ofacRemarkItem(b *ofacRemarksBuf, item string) bool {
 	body := strings.TrimPrefix(item, "alt. ")
 	if rest, ok := strings.CutPrefix(body, "DOB "); ok {
-		e.BirthDates = append(e.BirthDates, source.DayMonAbbrevYear(rest))
+		b.birthDates = append(b.birthDates, source.DayMonAbbrevYear(rest))
 		return true
 	}
 	if rest, ok := strings.CutPrefix(body, "POB "); ok {
-		e.BirthPlaces = append(e.BirthPlaces, rest)
+		b.birthPlaces = append(b.birthPlaces, rest)
 		return true
 	}
 	if rest, ok := strings.CutPrefix(body, "nationality "); ok {
-		e.Nationalities = append(e.Nationalities, rest)
+		b.nationalities = append(b.nationalities, rest)
 		return true
 	}
 	if rest, ok := strings.CutPrefix(body, "citizen "); ok {
-		e.Nationalities = append(e.Nationalities, rest)
+		b.nationalities = append(b.nationalities, rest)
 		return true
 	}
 	for _, p := range [...]string{"a.k.a. ", "f.k.a. ", "n.k.a. "} {
@@ -134,7 +167,7 @@ func ofacRemarkItem(e *tracker.Entity, item string) bool {
 			if len(rest) < 3 || rest[0] != '\'' || rest[len(rest)-1] != '\'' {
 				return false
 			}
-			e.Aliases = append(e.Aliases, tracker.Alias{Name: rest[1 : len(rest)-1], Type: ofacAliasType(p), Strength: "weak"})
+			b.aliases = append(b.aliases, tracker.Alias{Name: rest[1 : len(rest)-1], Type: ofacAliasType(p), Strength: "weak"})
 			return true
 		}
 	}
@@ -146,7 +179,7 @@ func ofacRemarkItem(e *tracker.Entity, item string) bool {
 	if id.Value == "" {
 		return false
 	}
-	e.Identifiers = append(e.Identifiers, id)
+	b.identifiers = append(b.identifiers, id)
 	return true
 }
 
