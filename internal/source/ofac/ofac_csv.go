@@ -157,6 +157,24 @@ type ofacCSVRead struct {
 	entries []*ofacCSVEntry
 	byID    map[string]*ofacCSVEntry
 	rows    int // read so far in all files, to look at the context now and then
+
+	// Entries and entities are allocated ofacBlock at a time: one
+	// allocation each per row was a tenth of the parse's.
+	entryBlock  []ofacCSVEntry
+	entityBlock []tracker.Entity
+}
+
+const ofacBlock = 256
+
+// newEntry returns an entry of the main file and its entity, zero.
+func (r *ofacCSVRead) newEntry() *ofacCSVEntry {
+	if len(r.entryBlock) == 0 {
+		r.entryBlock, r.entityBlock = make([]ofacCSVEntry, ofacBlock), make([]tracker.Entity, ofacBlock)
+	}
+	ent := &r.entryBlock[0]
+	ent.e = &r.entityBlock[0]
+	r.entryBlock, r.entityBlock = r.entryBlock[1:], r.entityBlock[1:]
+	return ent
 }
 
 func newOFACCSVRead(prim *ofacCSVFile) *ofacCSVRead {
@@ -193,7 +211,9 @@ func (r *ofacCSVRead) primary(ctx context.Context) error {
 		if name == "" {
 			return fmt.Errorf("ent_num %s has no name", id)
 		}
-		ent := &ofacCSVEntry{e: &tracker.Entity{ID: id, Name: name}, remarks: ofacRawRemarks(rec[11]), line: line}
+		ent := r.newEntry()
+		ent.e.ID, ent.e.Name = id, name
+		ent.remarks, ent.line = ofacRawRemarks(rec[11]), line
 		copy(ent.cols[:], rec[2:11])
 		r.entries = append(r.entries, ent)
 		r.byID[id] = ent
