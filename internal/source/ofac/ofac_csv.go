@@ -3,6 +3,7 @@ package ofac
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -477,10 +478,50 @@ func ofacCSVData(f *ofacCSVFile) ([]byte, error) {
 		line := bytes.Count(data[:i], []byte("\n")) + 1
 		return nil, &source.ParseError{File: f.name, Pos: fmt.Sprintf("line %d (offset %d)", line, i), Err: errors.New("DOS end-of-file byte 0x1A before the end of the file: damaged or spliced")}
 	}
+	if ofacPlainASCII(data) {
+		return data, nil // what CheckUTF8 accepts, proved faster
+	}
 	if err := source.CheckUTF8(f.name, data, len(f.data)-len(bytes.TrimPrefix(f.data, []byte("\xef\xbb\xbf")))); err != nil {
 		return nil, err
 	}
 	return data, nil
+}
+
+// ofacPlainASCII reports whether data is printable ASCII, tab, line feed
+// and carriage return only, as every real OFAC CSV file is: such text is
+// valid UTF-8 without control characters, so source.CheckUTF8 would pass
+// it. It looks at 32 bytes at a time, where CheckUTF8 looks at each.
+func ofacPlainASCII(data []byte) bool {
+	i := 0
+	for ; i+32 <= len(data); i += 32 {
+		w := data[i : i+32 : i+32]
+		if ofacOddBytes(binary.LittleEndian.Uint64(w))|ofacOddBytes(binary.LittleEndian.Uint64(w[8:]))|
+			ofacOddBytes(binary.LittleEndian.Uint64(w[16:]))|ofacOddBytes(binary.LittleEndian.Uint64(w[24:])) != 0 &&
+			!ofacPlainASCIIBytes(w) {
+			return false
+		}
+	}
+	return ofacPlainASCIIBytes(data[i:])
+}
+
+// ofacOddBytes is not zero if a byte of x is below 0x20 or above 0x7E
+// ("Bit Twiddling Hacks": hasless, hasmore); it may also be for a word
+// without one, which then goes to the exact test.
+func ofacOddBytes(x uint64) uint64 {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	return ((x-ones*0x20)&^x | (x + ones*(0x7f-0x7e)) | x) & highs
+}
+
+func ofacPlainASCIIBytes(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 || c > 0x7e) && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 func ofacCSVError(f *ofacCSVFile, data []byte, rec []string, err error) error {

@@ -147,3 +147,34 @@ func FuzzOFACReadCSV(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOFACPlainASCII holds the word-at-a-time test to the byte-at-a-time
+// one, and to what it stands for: source.CheckUTF8 passes such text.
+func FuzzOFACPlainASCII(f *testing.F) {
+	f.Add([]byte("1,\"A\",-0- \r\n\t~ "))
+	f.Add([]byte("12345678\x1f12345678\x7f1234567\x80"))
+	f.Add([]byte("abcdefgh\xc2\x85abcdefgh"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got := ofacPlainASCII(data)
+		if want := ofacPlainASCIIBytes(data); got != want {
+			t.Fatalf("ofacPlainASCII(%q) = %v, want %v", data, got, want)
+		}
+		if got {
+			if err := source.CheckUTF8("x.csv", data, 0); err != nil {
+				t.Fatalf("plain ASCII %q, but CheckUTF8: %v", data, err)
+			}
+		}
+	})
+}
+
+func TestOFACPlainASCIIEveryByte(t *testing.T) {
+	for at := range 17 {
+		for c := range 256 {
+			data := []byte(strings.Repeat("a", 17))
+			data[at] = byte(c)
+			if got, want := ofacPlainASCII(data), ofacPlainASCIIBytes(data); got != want {
+				t.Errorf("byte 0x%02X at %d: %v, want %v", c, at, got, want)
+			}
+		}
+	}
+}
