@@ -152,9 +152,9 @@ func (n Notice) String() string {
 // so the diff never reports a reordering as an amendment.
 func (e *Entity) Canonicalize() {
 	e.ID = strings.TrimSpace(e.ID)
-	e.Name = CleanSpace(e.Name)
+	cleanSpaceIn(&e.Name)
 	e.Designated = strings.TrimSpace(e.Designated)
-	e.Remarks = CleanSpace(e.Remarks)
+	cleanSpaceIn(&e.Remarks)
 	e.Programs = cleanStrings(e.Programs)
 	e.BirthDates = cleanStrings(e.BirthDates)
 	e.BirthPlaces = cleanStrings(e.BirthPlaces)
@@ -162,26 +162,26 @@ func (e *Entity) Canonicalize() {
 	e.Positions = cleanStrings(e.Positions)
 
 	e.Aliases = cleanSet(e.Aliases, func(a *Alias) bool {
-		a.Name, a.Type, a.Strength, a.Lang = CleanSpace(a.Name), CleanSpace(a.Type), CleanSpace(a.Strength), CleanSpace(a.Lang)
+		cleanSpaceIn(&a.Name, &a.Type, &a.Strength, &a.Lang)
 		return a.Name != ""
 	}, func(a, b Alias) int {
 		return compareFields(a.Name, b.Name, a.Type, b.Type, a.Strength, b.Strength, a.Lang, b.Lang)
 	})
 	e.Addresses = cleanSet(e.Addresses, func(a *Address) bool {
-		a.Street, a.City, a.Region = CleanSpace(a.Street), CleanSpace(a.City), CleanSpace(a.Region)
-		a.PostalCode, a.Country, a.Text = CleanSpace(a.PostalCode), CleanSpace(a.Country), CleanSpace(a.Text)
+		cleanSpaceIn(&a.Street, &a.City, &a.Region, &a.PostalCode, &a.Country, &a.Text)
 		return *a != Address{}
 	}, func(a, b Address) int {
 		return compareFields(a.Text, b.Text, a.Street, b.Street, a.City, b.City, a.Region, b.Region, a.PostalCode, b.PostalCode, a.Country, b.Country)
 	})
 	e.Identifiers = cleanSet(e.Identifiers, func(i *Identifier) bool {
-		i.Type, i.Value, i.Country, i.Note = CleanSpace(i.Type), CleanSpace(i.Value), CleanSpace(i.Country), CleanSpace(i.Note)
+		cleanSpaceIn(&i.Type, &i.Value, &i.Country, &i.Note)
 		return i.Value != ""
 	}, func(a, b Identifier) int {
 		return compareFields(a.Type, b.Type, a.Value, b.Value, a.Country, b.Country, a.Note, b.Note)
 	})
 	e.Notices = cleanSet(e.Notices, func(n *Notice) bool {
-		n.Title, n.Date, n.URL = CleanSpace(n.Title), strings.TrimSpace(n.Date), strings.TrimSpace(n.URL)
+		cleanSpaceIn(&n.Title)
+		n.Date, n.URL = strings.TrimSpace(n.Date), strings.TrimSpace(n.URL)
 		return *n != Notice{}
 	}, func(a, b Notice) int { return compareFields(a.Date, b.Date, a.Title, b.Title, a.URL, b.URL) })
 
@@ -442,6 +442,17 @@ func CleanSpace(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
+// cleanSpaceIn cleans each string in place, and writes only those that
+// change: most are clean already, and storing a string writes a pointer,
+// which costs a write barrier whenever the collector is running.
+func cleanSpaceIn(ps ...*string) {
+	for _, p := range ps {
+		if needsClean(*p) {
+			*p = strings.Join(strings.Fields(*p), " ")
+		}
+	}
+}
+
 // needsClean is the fast path of CleanSpace: most published values are
 // already clean and need no allocation. It looks for what strings.Fields
 // would split on: ASCII white space, and the Unicode spaces (no-break
@@ -453,7 +464,28 @@ func needsClean(s string) bool {
 	if s[0] == ' ' || s[len(s)-1] == ' ' {
 		return true
 	}
-	for i := 0; i < len(s); {
+	// Eight bytes at a time while they are printable ASCII: a run of two
+	// spaces is the only thing to look for there ("Bit Twiddling Hacks":
+	// hasless, and the exact test for a zero byte).
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+		lows  = 0x7f7f7f7f7f7f7f7f
+	)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if ((x-ones*0x20)&^x|x)&highs != 0 {
+			break // a byte below 0x20 or above 0x7F: the byte loop reads it
+		}
+		y := x ^ ones*' '
+		sp := ^((y&lows + lows) | y | lows) // the high bit of each space
+		if sp&(sp>>8) != 0 || sp>>63 != 0 && i+8 < len(s) && s[i+8] == ' ' {
+			return true
+		}
+	}
+	for i < len(s) {
 		c := s[i]
 		if notSpace[c] {
 			i++

@@ -170,7 +170,8 @@ func FuzzEncodeString(f *testing.F) {
 // FuzzCleanSpace holds CleanSpace's fast path to its definition: white
 // space trimmed and folded as strings.Fields sees it.
 func FuzzCleanSpace(f *testing.F) {
-	for _, s := range append(encodeValues, " a", "a ", "a  b", "a\u00a0b", "\u3000x", "x\u2003", "\xff \xff", "a\u0085b", "\u200bzero-width") {
+	for _, s := range append(encodeValues, " a", "a ", "a  b", "a\u00a0b", "\u3000x", "x\u2003", "\xff \xff", "a\u0085b", "\u200bzero-width",
+		"ABCDEFG  H", "ABCDEFGH  ", "ABCDEFG IJKLMNO  P", "ABCDEFGH\tIJ", "ABCDEFGH\u00a0IJ", "ABCDEF\x7f  GH", "ABCDEFG\x00 IJKLMN") {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
