@@ -289,7 +289,7 @@ func ofacCSVComment(ent *ofacCSVEntry, rec []string) error {
 // columns, then the remarks, marked when the main file cut them and no
 // sdn_comments.csv row gave the rest.
 func (ent *ofacCSVEntry) columns(b *ofacRemarksBuf) {
-	ofacCSVColumns(ent.e, &ent.cols)
+	ofacCSVColumns(ent.e, &ent.cols, b)
 	cut := !ent.continued && len(ent.remarks) >= ofacRemarksMax && utf8.RuneCountInString(ent.remarks) >= ofacRemarksMax
 	ofacRemarks(ent.e, ent.remarks, cut, b) // after the columns: it drops items that repeat the title
 	if cut {
@@ -325,10 +325,12 @@ func ofacCSVAlias(ent *ofacCSVEntry, rec []string) error {
 
 // ofacCSVColumns reads a main file row's columns from sdn_type to
 // vess_owner into its entity.
-func ofacCSVColumns(e *tracker.Entity, c *[9]string) {
+func ofacCSVColumns(e *tracker.Entity, c *[9]string, b *ofacRemarksBuf) {
 	e.Kind = ofacKind(ofacVal(c[0]))
-	e.Programs = ofacPrograms(ofacVal(c[1]))
-	e.Positions = ofacPositions(ofacVal(c[2]))
+	b.split = ofacPrograms(b.split[:0], ofacVal(c[1]))
+	e.Programs = ofacAppendExact(&b.strs, nil, b.split)
+	b.split = ofacAppendPositions(b.split[:0], ofacVal(c[2]))
+	e.Positions = ofacAppendExact(&b.strs, nil, b.split)
 	ofacVessel(e, ofacVal(c[3]), ofacVal(c[4]), ofacVal(c[5]), ofacVal(c[6]), ofacVal(c[7]), ofacVal(c[8]))
 }
 
@@ -588,13 +590,13 @@ func ofacNumber(col, s string) (string, error) {
 	return t, nil
 }
 
-// ofacPrograms splits "CYBER2] [NPWMD": the column is the bracketed list
-// of the PDF list with its outer brackets dropped.
-func ofacPrograms(s string) []string {
+// ofacPrograms appends to out the programmes of "CYBER2] [NPWMD": the
+// column is the bracketed list of the PDF list with its outer brackets
+// dropped.
+func ofacPrograms(out []string, s string) []string {
 	if s == "" {
-		return nil
+		return out
 	}
-	var out []string
 	for p := range strings.SplitSeq(s, "] [") {
 		if p = strings.TrimSpace(strings.Trim(p, "[] ")); p != "" {
 			out = append(out, p)

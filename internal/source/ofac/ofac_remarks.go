@@ -79,19 +79,25 @@ func ofacRemarks(e *tracker.Entity, remarks string, cut bool, b *ofacRemarksBuf)
 		b.kept = append(b.kept, fragment)
 	}
 	e.Remarks = strings.Join(b.kept, "; ")
-	e.BirthDates = ofacAppendExact(e.BirthDates, b.birthDates)
-	e.BirthPlaces = ofacAppendExact(e.BirthPlaces, b.birthPlaces)
-	e.Nationalities = ofacAppendExact(e.Nationalities, b.nationalities)
-	e.Aliases = ofacAppendExact(e.Aliases, b.aliases)
-	e.Identifiers = ofacAppendExact(e.Identifiers, b.identifiers)
+	e.BirthDates = ofacAppendExact(&b.strs, e.BirthDates, b.birthDates)
+	e.BirthPlaces = ofacAppendExact(&b.strs, e.BirthPlaces, b.birthPlaces)
+	e.Nationalities = ofacAppendExact(&b.strs, e.Nationalities, b.nationalities)
+	e.Aliases = ofacAppendExact(&b.aliasSlab, e.Aliases, b.aliases)
+	e.Identifiers = ofacAppendExact(&b.idSlab, e.Identifiers, b.identifiers)
 }
 
 // ofacRemarksBuf is what ofacRemarks reads from one entity's remarks, by
-// field, before it goes into the entity. One is reused for many entities.
+// field, before it goes into the entity, and the slabs the entity's lists
+// are then cut from. One is used by one goroutine for many entities.
 type ofacRemarksBuf struct {
 	kept, birthDates, birthPlaces, nationalities []string
 	aliases                                      []tracker.Alias
 	identifiers                                  []tracker.Identifier
+	split                                        []string // for the main file's list columns
+
+	strs      ofacSlab[string]
+	aliasSlab ofacSlab[tracker.Alias]
+	idSlab    ofacSlab[tracker.Identifier]
 }
 
 func (b *ofacRemarksBuf) reset() {
@@ -100,13 +106,34 @@ func (b *ofacRemarksBuf) reset() {
 }
 
 // ofacAppendExact returns dst followed by src in a new slice of exactly
-// that length, or dst itself when src is empty.
-func ofacAppendExact[T any](dst, src []T) []T {
+// that length cut from slab, or dst itself when src is empty.
+func ofacAppendExact[T any](slab *ofacSlab[T], dst, src []T) []T {
 	if len(src) == 0 {
 		return dst
 	}
-	out := make([]T, len(dst)+len(src))
+	out := slab.take(len(dst) + len(src))
 	copy(out[copy(out, dst):], src)
+	return out
+}
+
+// ofacSlab hands out short slices of one larger allocation: the lists of
+// an entity (programmes, dates, identifiers, aliases) were one allocation
+// each, a third of the parse's. A slice's capacity is its length, so an
+// append to it moves it rather than overwrite its neighbour; the entities
+// of a publication live and die together, and so do the slabs.
+type ofacSlab[T any] struct{ free []T }
+
+const ofacSlabLen = 512
+
+func (s *ofacSlab[T]) take(n int) []T {
+	if n > len(s.free) {
+		if n > ofacSlabLen/8 {
+			return make([]T, n)
+		}
+		s.free = make([]T, ofacSlabLen)
+	}
+	out := s.free[:n:n]
+	s.free = s.free[n:]
 	return out
 }
 
