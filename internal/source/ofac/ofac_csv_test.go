@@ -178,3 +178,17 @@ func TestOFACPlainASCIIEveryByte(t *testing.T) {
 		}
 	}
 }
+
+// FuzzOFACDate holds the remarks' date fast path to DayMonAbbrevYear.
+func FuzzOFACDate(f *testing.F) {
+	for _, s := range []string{"1962", "0962", "05 Jun 1950", "00 JUN 1950", "31 dec 2001", "32 Dec 2001",
+		"05 Jux 1950", "05 Jun 0950", "5 Jun 1950", "Jun 1950", "05 Jun 19501", "05-Jun-1950", "1950-06-05", "+1962"} {
+		f.Add(s)
+	}
+	var b ofacRemarksBuf
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := b.date(s), source.DayMonAbbrevYear(s); got != want {
+			t.Fatalf("date(%q) = %q, want %q", s, got, want)
+		}
+	})
+}

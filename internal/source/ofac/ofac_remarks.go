@@ -93,7 +93,8 @@ type ofacRemarksBuf struct {
 	kept, birthDates, birthPlaces, nationalities []string
 	aliases                                      []tracker.Alias
 	identifiers                                  []tracker.Identifier
-	split                                        []string // for the main file's list columns
+	split                                        []string        // for the main file's list columns
+	text                                         strings.Builder // the dates it writes, back to back
 
 	strs      ofacSlab[string]
 	aliasSlab ofacSlab[tracker.Alias]
@@ -103,6 +104,85 @@ type ofacRemarksBuf struct {
 func (b *ofacRemarksBuf) reset() {
 	b.kept, b.birthDates, b.birthPlaces, b.nationalities = b.kept[:0], b.birthDates[:0], b.birthPlaces[:0], b.nationalities[:0]
 	b.aliases, b.identifiers = b.aliases[:0], b.identifiers[:0]
+}
+
+// date is source.DayMonAbbrevYear(s), without its two allocations for
+// the shapes of nearly every OFAC birth date: "1962" is its own ISO form,
+// and "05 Jun 1950" is written into a shared buffer. Anything else, or
+// a date out of range, goes to DayMonAbbrevYear.
+func (b *ofacRemarksBuf) date(s string) string {
+	switch {
+	case len(s) == 4 && ofacDigits(s) && s[0] != '0':
+		return s
+	case len(s) == 11 && s[2] == ' ' && s[6] == ' ' && ofacDigits(s[:2]) && ofacDigits(s[7:]) && s[7] != '0' && s[:2] <= "31":
+		m := ofacMonth(s[3:6])
+		if m == "" {
+			break
+		}
+		if b.text.Cap()-b.text.Len() < len("2006-01-02") {
+			b.text = strings.Builder{}
+			b.text.Grow(4096)
+		}
+		at := b.text.Len()
+		b.text.WriteString(s[7:])
+		b.text.WriteByte('-')
+		b.text.WriteString(m)
+		if s[:2] != "00" {
+			b.text.WriteByte('-')
+			b.text.WriteString(s[:2])
+		}
+		return b.text.String()[at:]
+	}
+	return source.DayMonAbbrevYear(s)
+}
+
+func ofacDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ofacMonth gives the two digits of a month's English abbreviation, in
+// any letter case, or "".
+func ofacMonth(abbrev string) string {
+	var low [3]byte
+	for i := range low {
+		c := abbrev[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	switch string(low[:]) {
+	case "jan":
+		return "01"
+	case "feb":
+		return "02"
+	case "mar":
+		return "03"
+	case "apr":
+		return "04"
+	case "may":
+		return "05"
+	case "jun":
+		return "06"
+	case "jul":
+		return "07"
+	case "aug":
+		return "08"
+	case "sep":
+		return "09"
+	case "oct":
+		return "10"
+	case "nov":
+		return "11"
+	case "dec":
+		return "12"
+	}
+	return ""
 }
 
 // ofacAppendExact returns dst followed by src in a new slice of exactly
@@ -171,7 +251,7 @@ var ofacAbbrevs = map[string]struct{}{
 func ofacRemarkItem(b *ofacRemarksBuf, item string) bool {
 	body := strings.TrimPrefix(item, "alt. ")
 	if rest, ok := strings.CutPrefix(body, "DOB "); ok {
-		b.birthDates = append(b.birthDates, source.DayMonAbbrevYear(rest))
+		b.birthDates = append(b.birthDates, b.date(rest))
 		return true
 	}
 	if rest, ok := strings.CutPrefix(body, "POB "); ok {
@@ -280,7 +360,11 @@ func ofacIDType(t string) string {
 // "12 Nov 2012", "Nov 2012" or "2012".
 func ofacCutDate(s, sep string) (before, date string, ok bool) {
 	// strings.LastIndex, but for the dates at the end of short values a
-	// plain scan from the end is several times faster than its hashing.
+	// plain scan from the end is several times faster than its hashing;
+	// and most values have no date.
+	if !strings.Contains(s, sep) {
+		return s, "", false
+	}
 	i := len(s) - len(sep)
 	for ; i > 0; i-- {
 		if s[i] == sep[0] && s[i:i+len(sep)] == sep {
