@@ -522,10 +522,12 @@ func cleanStrings(in []string) []string {
 	if len(in) == 0 {
 		return nil
 	}
+	// As in cleanSet, an element that stays where it is is not stored again.
 	out := in[:0]
-	for _, s := range in {
-		if s = CleanSpace(s); s != "" {
-			out = append(out, s)
+	for i := range in {
+		cleanSpaceIn(&in[i])
+		if in[i] != "" {
+			out = keep(out, in, i)
 		}
 	}
 	if len(out) > 1 {
@@ -544,7 +546,7 @@ func cleanSet[T any](in []T, clean func(*T) bool, cmp func(a, b T) int) []T {
 	out := in[:0]
 	for i := range in {
 		if clean(&in[i]) {
-			out = append(out, in[i])
+			out = keep(out, in, i)
 		}
 	}
 	if len(out) > 1 {
@@ -557,12 +559,28 @@ func cleanSet[T any](in []T, clean func(*T) bool, cmp func(a, b T) int) []T {
 	return out
 }
 
+// keep appends in[i] to out, a prefix of in no longer than i, without
+// storing it again when it is already in place: a store of a value with
+// pointers costs a write barrier whenever the collector is running, and
+// most sets have nothing to drop.
+func keep[T any](out, in []T, i int) []T {
+	if len(out) == i {
+		return in[:i+1]
+	}
+	return append(out, in[i])
+}
+
 func dedupe[T any](sorted []T, eq func(a, b T) bool) []T {
-	if len(sorted) < 2 {
+	// Nothing moves before the first duplicate.
+	i := 1
+	for i < len(sorted) && !eq(sorted[i-1], sorted[i]) {
+		i++
+	}
+	if i >= len(sorted) {
 		return sorted
 	}
-	out := sorted[:1]
-	for _, v := range sorted[1:] {
+	out := sorted[:i]
+	for _, v := range sorted[i+1:] {
 		if !eq(out[len(out)-1], v) {
 			out = append(out, v)
 		}
