@@ -96,6 +96,17 @@ type Downloader struct {
 	MinWait time.Duration
 }
 
+// Pause waits MinWait, or until ctx ends: what a caller owes a server
+// before asking it for a URL again within one check (the unchanged files
+// of a partly changed publication, the second download that confirms
+// removals).
+func (d *Downloader) Pause(ctx context.Context) error {
+	if d.MinWait <= 0 {
+		return nil
+	}
+	return d.sleep(ctx, d.MinWait)
+}
+
 // Validators are the HTTP cache validators kept per list between runs.
 type Validators struct{ ETag, LastModified string }
 
