@@ -459,13 +459,8 @@ func retryableBodyError(err error) bool {
 	return true
 }
 
-// retryAfter parses Retry-After (delay-seconds or an HTTP-date), capped at
-// maxBackoff; 0 when absent or unreadable.
-func retryAfter(h string, now time.Time) time.Duration {
-	return retryAfterUpTo(h, now, maxBackoff)
-}
-
-// retryAfterUpTo is retryAfter capped at limit.
+// retryAfterUpTo parses Retry-After (delay-seconds or an HTTP-date),
+// capped at limit; 0 when absent or unreadable.
 func retryAfterUpTo(h string, now time.Time, limit time.Duration) time.Duration {
 	h = strings.TrimSpace(h)
 	if h == "" {
