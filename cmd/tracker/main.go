@@ -56,6 +56,7 @@ func commands() []command {
 		{"notify", "send the queued alerts; --test checks the notifier configuration", runNotify},
 		{"outbox", "list the alerts not sent, with attempts and last error", runOutbox},
 		{"run", "run as a service: check lists on their schedules, alert, serve health", runRun},
+		{"serve", "serve the read-only web view: lists, changes, designations, diffs", runServe},
 		{"backup", "write a consistent copy of the database to a new file", runBackup},
 		{"config", "'config check': validate the configuration", runConfig},
 		{"doctor", "check the publishers' URLs, Slack and the database: is this install usable?", runDoctor},

@@ -27,7 +27,8 @@ notify.failure_threshold failures in a row the operators are told once, and
 again when the list works.
 
 Without --no-initial-run every list is checked once at start. With 'listen'
-set in the config, /healthz and /metrics are served there. Under systemd
+set in the config, /healthz, /metrics and the web view's pages (see
+'tracker serve') are served there. Under systemd
 (Type=notify) it reports readiness, pings the watchdog and says when it
 stops. SIGTERM or SIGINT stops it: in-flight downloads are cancelled,
 nothing half-written is kept, exit status 0; a second signal exits at once
@@ -85,6 +86,13 @@ failed.`)
 		Dispatch:       p.dispatchQuietly,
 	}
 
+	if cfg.Listen != "" {
+		// The web view shares the daemon's store: its pages only read,
+		// through the store's query-only connections.
+		if d.Web, err = e.webHandler(p.store, d.NextCheck); err != nil {
+			return err
+		}
+	}
 	if *once {
 		return runOnce(ctx, e, d)
 	}

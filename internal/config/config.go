@@ -54,6 +54,24 @@ type Config struct {
 	Notify NotifyConfig          `json:"notify"`
 	// Slack is nil when the file has no slack section: alerts go to stdout.
 	Slack *SlackConfig `json:"slack,omitempty"`
+	// Web is the read-only web view (`tracker serve`, and the daemon on
+	// listen).
+	Web WebConfig `json:"web"`
+}
+
+// WebConfig configures the web view.
+type WebConfig struct {
+	// BaseURL is where people reach the pages ("https://tracker.example.org");
+	// when set, alerts link each designation and the snapshot diff there.
+	BaseURL string `json:"base_url,omitempty"`
+	// UsersFile holds "user:password" lines for HTTP basic auth; "" with
+	// $CREDENTIALS_DIRECTORY/web-users present (a systemd credential)
+	// uses that.
+	UsersFile string `json:"users_file,omitempty"`
+	// ProxyHeader names the header a trusted reverse proxy sets to the
+	// user it authenticated (X-Forwarded-User); requests without it are
+	// refused. Exclusive with UsersFile.
+	ProxyHeader string `json:"proxy_header,omitempty"`
 }
 
 // LogConfig selects slog's handler and level.

@@ -697,7 +697,7 @@ func TestExampleShowsDefaults(t *testing.T) {
 	}
 	def := Default()
 	top := func(c *Config) []any {
-		return []any{c.Log, c.Listen, c.Schedule, c.Jitter, len(c.Regimes), c.AllRegimes, c.RawRetention, c.UserAgent, c.ExpandEnv, c.Notify}
+		return []any{c.Log, c.Listen, c.Web, c.Schedule, c.Jitter, len(c.Regimes), c.AllRegimes, c.RawRetention, c.UserAgent, c.ExpandEnv, c.Notify}
 	}
 	if got, want := top(cfg), top(def); !reflect.DeepEqual(got, want) {
 		t.Errorf("example top-level values %v, defaults %v", got, want)
@@ -708,5 +708,37 @@ func TestExampleShowsDefaults(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("example lists.%s = %+v\ndefault          = %+v", name, got, want)
 		}
+	}
+}
+
+func TestWebSection(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml string
+		want       WebConfig
+		err        string
+	}{
+		{"none", "", WebConfig{}, ""},
+		{"base url", "web:\n  base_url: https://tracker.example.org/\n", WebConfig{BaseURL: "https://tracker.example.org"}, ""},
+		{"users file", "web:\n  users_file: /etc/tracker/web-users\n", WebConfig{UsersFile: "/etc/tracker/web-users"}, ""},
+		{"proxy", "web:\n  proxy_header: X-Forwarded-User\n", WebConfig{ProxyHeader: "X-Forwarded-User"}, ""},
+		{"not a url", "web:\n  base_url: tracker.example.org\n", WebConfig{}, `web.base_url: want an http(s) URL, got "tracker.example.org"`},
+		{"both auths", "web:\n  users_file: f\n  proxy_header: X-User\n", WebConfig{}, "users_file and proxy_header: set one or the other"},
+		{"unknown key", "web:\n  baseurl: x\n", WebConfig{}, `unknown key "baseurl" in web`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(tt.yaml), "tracker.yaml")
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Web != tt.want {
+				t.Errorf("web = %+v, want %+v", cfg.Web, tt.want)
+			}
+		})
 	}
 }

@@ -560,6 +560,25 @@ func (l *loader) top(cfg *Config, root *yaml.Node) {
 		"user_agent":    l.userAgent(&cfg.UserAgent),
 		"lists":         func(v *yaml.Node, path string) { l.lists(cfg, v, path) },
 		"notify":        func(v *yaml.Node, path string) { l.notify(&cfg.Notify, v, path) },
+		"web": func(v *yaml.Node, path string) {
+			l.mapping(v, path, map[string]field{
+				"base_url": l.scalarField(func(v *yaml.Node, path, s string) {
+					if s == "" {
+						return
+					}
+					if err := checkURL(s); err != nil {
+						l.fail(v, path, err)
+						return
+					}
+					cfg.Web.BaseURL = strings.TrimSuffix(s, "/")
+				}),
+				"users_file":   l.str(&cfg.Web.UsersFile),
+				"proxy_header": l.str(&cfg.Web.ProxyHeader),
+			})
+			if cfg.Web.UsersFile != "" && cfg.Web.ProxyHeader != "" {
+				l.failf(v, path, "users_file and proxy_header: set one or the other")
+			}
+		},
 		"slack": func(v *yaml.Node, path string) {
 			slackNode = v
 			cfg.Slack = &SlackConfig{}

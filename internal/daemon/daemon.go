@@ -91,6 +91,9 @@ type Daemon struct {
 	InitialRun bool
 	// Listen, if set, serves /healthz and /metrics on this address.
 	Listen string
+	// Web, if set, is served on Listen beside /healthz and /metrics (the
+	// web view's pages).
+	Web http.Handler
 
 	// OperatorNotice enqueues a notice for operators inside the check's
 	// transaction, so that it is recorded as sent exactly when it is
@@ -128,6 +131,7 @@ type Daemon struct {
 	stopping bool
 	running  map[string]time.Time // list → start of its in-flight check
 	modes    map[string]Mode      // list → its polling mode after its last check
+	nextAt   map[string]time.Time // list → when its loop checks it next
 	wg       sync.WaitGroup
 }
 
@@ -204,7 +208,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("listen: %w", err)
 		}
-		srv = &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		srv = &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 90 * time.Second, IdleTimeout: 2 * time.Minute}
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				d.Log.Error("http server stopped", "err", err)

@@ -67,7 +67,8 @@ func (d *Daemon) Health(ctx context.Context) (Health, error) {
 	return h, nil
 }
 
-// Handler serves /healthz and /metrics.
+// Handler serves /healthz and /metrics, and the web view (Web) at every
+// other path.
 func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
 	if err := d.init(); err != nil {
@@ -78,6 +79,9 @@ func (d *Daemon) Handler() http.Handler {
 	}
 	mux.HandleFunc("GET /healthz", d.serveHealth)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.metrics.registry, promhttp.HandlerOpts{ErrorLog: promLogger{d}}))
+	if d.Web != nil {
+		mux.Handle("/", d.Web)
+	}
 	return mux
 }
 

@@ -126,6 +126,7 @@ func (d *Daemon) loop(ctx context.Context, l ListSpec) {
 		wait = d.schedules[l.List.Name].Next(now).Sub(now) + d.jitter(ModeSchedule, l)
 	}
 	for {
+		d.setNext(l.List.Name, d.Now().Add(max(wait, 0)))
 		if err := d.sleepFor(ctx, max(wait, 0)); err != nil {
 			return
 		}
@@ -213,4 +214,30 @@ func (d *Daemon) lastMode(list string, m Mode) Mode {
 		return ""
 	}
 	return prev
+}
+
+func (d *Daemon) setNext(list string, at time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.nextAt == nil {
+		d.nextAt = map[string]time.Time{}
+	}
+	d.nextAt[list] = at
+}
+
+// NextCheck returns when the running daemon checks a list next, and its
+// polling mode then; a zero time when it does not follow the list or has
+// not planned it yet.
+func (d *Daemon) NextCheck(list string) (time.Time, string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	at, ok := d.nextAt[list]
+	if !ok {
+		return time.Time{}, ""
+	}
+	how := "planned by the daemon"
+	if m, ok := d.modes[list]; ok {
+		how += ", " + string(m) + " polling"
+	}
+	return at, how
 }
