@@ -17,8 +17,7 @@ import (
 // shell reports a process killed by SIGINT.
 const exitInterrupted = 130
 
-func runRun(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlagSet("run", "[--once] [--no-initial-run]", `
+const runHelp = `
 Run the tracker as a service: check every enabled list on its schedule
 (the list's own, else the global one; cron syntax, e.g. "15 * * * *",
 "CRON_TZ=Europe/London 15 * * * *" or "@every 1h"), store what changed and
@@ -35,7 +34,10 @@ nothing half-written is kept, exit status 0; a second signal exits at once
 with status 130.
 
 With --once, check every enabled list once and exit: status 2 if any
-failed.`)
+failed.`
+
+func runRun(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlagSet("run", "[--once] [--no-initial-run]", runHelp)
 	once := fs.Bool("once", false, "check every enabled list once and exit")
 	noInitial := fs.Bool("no-initial-run", false, "wait for each list's schedule instead of checking all lists at start")
 	if err := e.parseFlags(fs, args); err != nil {

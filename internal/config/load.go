@@ -504,20 +504,7 @@ func (l *loader) stringList(dst *[]string, check func(s string) error) field {
 }
 
 func (l *loader) top(cfg *Config, root *yaml.Node) {
-	// expand_env decides how every other value is read, so it goes first.
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if k := deref(root.Content[i]); k.Value == "expand_env" {
-			if s, ok := l.raw(root.Content[i+1], "expand_env"); ok {
-				switch strings.ToLower(s) {
-				case "true":
-				case "false":
-					l.expand = false
-				default:
-					l.failf(root.Content[i+1], "expand_env", "want true or false, got %q", s)
-				}
-			}
-		}
-	}
+	l.expandEnv(root)
 	var slackNode, regimesNode *yaml.Node
 	l.mapping(root, "", map[string]field{
 		"expand_env": func(*yaml.Node, string) {},
@@ -560,25 +547,7 @@ func (l *loader) top(cfg *Config, root *yaml.Node) {
 		"user_agent":    l.userAgent(&cfg.UserAgent),
 		"lists":         func(v *yaml.Node, path string) { l.lists(cfg, v, path) },
 		"notify":        func(v *yaml.Node, path string) { l.notify(&cfg.Notify, v, path) },
-		"web": func(v *yaml.Node, path string) {
-			l.mapping(v, path, map[string]field{
-				"base_url": l.scalarField(func(v *yaml.Node, path, s string) {
-					if s == "" {
-						return
-					}
-					if err := checkURL(s); err != nil {
-						l.fail(v, path, err)
-						return
-					}
-					cfg.Web.BaseURL = strings.TrimSuffix(s, "/")
-				}),
-				"users_file":   l.str(&cfg.Web.UsersFile),
-				"proxy_header": l.str(&cfg.Web.ProxyHeader),
-			})
-			if cfg.Web.UsersFile != "" && cfg.Web.ProxyHeader != "" {
-				l.failf(v, path, "users_file and proxy_header: set one or the other")
-			}
-		},
+		"web":           func(v *yaml.Node, path string) { l.web(&cfg.Web, v, path) },
 		"slack": func(v *yaml.Node, path string) {
 			slackNode = v
 			cfg.Slack = &SlackConfig{}
@@ -597,6 +566,46 @@ func (l *loader) top(cfg *Config, root *yaml.Node) {
 	}
 	if cfg.Slack != nil {
 		l.finishSlack(cfg.Slack, slackNode)
+	}
+}
+
+// expandEnv reads expand_env before anything else: it decides how every
+// other value is read.
+func (l *loader) expandEnv(root *yaml.Node) {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k := deref(root.Content[i]); k.Value == "expand_env" {
+			if s, ok := l.raw(root.Content[i+1], "expand_env"); ok {
+				switch strings.ToLower(s) {
+				case "true":
+				case "false":
+					l.expand = false
+				default:
+					l.failf(root.Content[i+1], "expand_env", "want true or false, got %q", s)
+				}
+			}
+		}
+	}
+}
+
+// web reads the web section: the pages' base URL for alerts, and how
+// readers are authenticated.
+func (l *loader) web(w *WebConfig, v *yaml.Node, path string) {
+	l.mapping(v, path, map[string]field{
+		"base_url": l.scalarField(func(v *yaml.Node, path, s string) {
+			if s == "" {
+				return
+			}
+			if err := checkURL(s); err != nil {
+				l.fail(v, path, err)
+				return
+			}
+			w.BaseURL = strings.TrimSuffix(s, "/")
+		}),
+		"users_file":   l.str(&w.UsersFile),
+		"proxy_header": l.str(&w.ProxyHeader),
+	})
+	if w.UsersFile != "" && w.ProxyHeader != "" {
+		l.failf(v, path, "users_file and proxy_header: set one or the other")
 	}
 }
 

@@ -107,42 +107,12 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 		in.logNotModified(latest)
 		return res, nil
 	}
-	// Some files changed and some did not: a publication is parsed whole,
-	// so the unchanged ones are downloaded again, unconditionally, after
-	// the pause one URL gets between two requests.
-	files := make([]source.RawFile, len(urls))
-	paused := false
-	for i, u := range urls {
-		if dls[i].NotModified {
-			if !paused {
-				if err := req.Downloader.Pause(ctx); err != nil {
-					return nil, fmt.Errorf("%s: %w", name, err)
-				}
-				paused = true
-			}
-			dl, err := req.Downloader.Get(ctx, u, fetch.Validators{})
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
-			}
-			dls[i] = dl
-			res.ModifiedAt = newest(res.ModifiedAt, dl.Validators.LastModified)
-		}
-		files[i] = dls[i].File
-		res.Bytes += int64(len(dls[i].File.Data))
+	files, err := completeFiles(ctx, req.Downloader, urls, dls, res)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	redownload := func(ctx context.Context) ([]source.RawFile, error) {
-		if err := req.Downloader.Pause(ctx); err != nil {
-			return nil, err
-		}
-		again := make([]source.RawFile, len(urls))
-		for i, u := range urls {
-			dl, err := req.Downloader.Get(ctx, u, fetch.Validators{})
-			if err != nil {
-				return nil, err
-			}
-			again[i] = dl.File
-		}
-		return again, nil
+		return downloadAgain(ctx, req.Downloader, urls)
 	}
 	if res.Save, err = in.Ingest(ctx, Request{List: req.List, Files: files, FetchedAt: fetchedAt, ModifiedAt: res.ModifiedAt, Downloaded: true, Redownload: redownload}); err != nil {
 		return nil, err
@@ -151,6 +121,52 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 		return nil, err
 	}
 	return res, nil
+}
+
+// completeFiles returns the files of a publication some of whose files
+// changed: a publication is parsed whole, so the unchanged ones (304) are
+// downloaded again, unconditionally, after the pause one URL gets between
+// two requests.
+func completeFiles(ctx context.Context, d *fetch.Downloader, urls []string, dls []*fetch.Download, res *FetchResult) ([]source.RawFile, error) {
+	files := make([]source.RawFile, len(urls))
+	paused := false
+	for i, u := range urls {
+		if dls[i].NotModified {
+			if !paused {
+				if err := d.Pause(ctx); err != nil {
+					return nil, err
+				}
+				paused = true
+			}
+			dl, err := d.Get(ctx, u, fetch.Validators{})
+			if err != nil {
+				return nil, err
+			}
+			dls[i] = dl
+			res.ModifiedAt = newest(res.ModifiedAt, dl.Validators.LastModified)
+		}
+		files[i] = dls[i].File
+		res.Bytes += int64(len(dls[i].File.Data))
+	}
+	return files, nil
+}
+
+// downloadAgain downloads every file of a publication once more,
+// unconditionally, after the pause one URL gets between two requests: the
+// second download that confirms removals.
+func downloadAgain(ctx context.Context, d *fetch.Downloader, urls []string) ([]source.RawFile, error) {
+	if err := d.Pause(ctx); err != nil {
+		return nil, err
+	}
+	again := make([]source.RawFile, len(urls))
+	for i, u := range urls {
+		dl, err := d.Get(ctx, u, fetch.Validators{})
+		if err != nil {
+			return nil, err
+		}
+		again[i] = dl.File
+	}
+	return again, nil
 }
 
 // newest is the later of t and the HTTP date lastModified; an unreadable

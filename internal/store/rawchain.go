@@ -150,94 +150,111 @@ func rawDependents(ctx context.Context, q querier, ref RawRef) ([]int64, error) 
 func (s *Store) VerifyRaw(ctx context.Context) ([]*RawDamage, error) {
 	var found []*RawDamage
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT r.snapshot_id, r.seq, r.base_snapshot, r.base_seq, r.data IS NULL,
-				(SELECT count(*) FROM raw_files d WHERE d.base_snapshot = r.snapshot_id AND d.base_seq = r.seq)
-			FROM raw_files r ORDER BY r.snapshot_id, r.seq`)
+		items, err := rawChainItems(ctx, tx)
 		if err != nil {
 			return err
 		}
-		type item struct {
-			ref     RawRef
-			base    *RawRef
-			pruned  bool
-			waiting int // files still to check that are deltas of this one
-		}
-		var items []item
-		for rows.Next() {
-			var it item
-			var bs, bq sql.NullInt64
-			if err := rows.Scan(&it.ref.Snapshot, &it.ref.Seq, &bs, &bq, &it.pruned, &it.waiting); err != nil {
-				rows.Close()
-				return err
-			}
-			if bs.Valid {
-				it.base = &RawRef{bs.Int64, int(bq.Int64)}
-			}
-			items = append(items, it)
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return err
-		}
-		waiting := map[RawRef]int{}
-		for _, it := range items {
-			waiting[it.ref] = it.waiting
-		}
-		content := map[RawRef][]byte{} // checked content of bases still needed
-		broken := map[RawRef]bool{}    // damaged or unreadable because a base is
-		for _, it := range items {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if it.pruned {
-				continue // retention's doing; a kept delta of it is reported below
-			}
-			f, err := rawRow(ctx, tx, it.ref)
-			if err != nil {
-				return err
-			}
-			var base []byte
-			if it.base != nil {
-				if broken[*it.base] {
-					broken[it.ref] = true
-					release(waiting, content, *it.base)
-					continue
-				}
-				var ok bool
-				if base, ok = content[*it.base]; !ok {
-					// Not checked before it: missing, pruned, or stored after
-					// its dependent, which a sound archive never is.
-					d := damage(ctx, tx, *it.base, f.Name, "missing or pruned, although later versions are deltas of it")
-					if rd, isDamage := d.(*RawDamage); isDamage {
-						found = append(found, rd)
-					} else {
-						return d
-					}
-					broken[*it.base], broken[it.ref] = true, true
-					continue
-				}
-			}
-			data, err := decodeRaw(f, base)
-			if it.base != nil {
-				release(waiting, content, *it.base)
-			}
-			if err != nil {
-				d := damage(ctx, tx, it.ref, f.Name, err.Error())
-				rd, isDamage := d.(*RawDamage)
-				if !isDamage {
-					return d
-				}
-				found = append(found, rd)
-				broken[it.ref] = true
-				continue
-			}
-			if waiting[it.ref] > 0 {
-				content[it.ref] = data
-			}
-		}
-		return nil
+		found, err = verifyChains(ctx, tx, items)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("verify raw files: %w", err)
+	}
+	return found, nil
+}
+
+// rawChainItem is one stored raw file as VerifyRaw walks them.
+type rawChainItem struct {
+	ref     RawRef
+	base    *RawRef
+	pruned  bool
+	waiting int // files still to check that are deltas of this one
+}
+
+// rawChainItems lists every raw file in storage order, bases first.
+func rawChainItems(ctx context.Context, tx *sql.Tx) ([]rawChainItem, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT r.snapshot_id, r.seq, r.base_snapshot, r.base_seq, r.data IS NULL,
+			(SELECT count(*) FROM raw_files d WHERE d.base_snapshot = r.snapshot_id AND d.base_seq = r.seq)
+		FROM raw_files r ORDER BY r.snapshot_id, r.seq`)
+	if err != nil {
+		return nil, err
+	}
+	return scanAll(rows, func(r scanner) (rawChainItem, error) {
+		var it rawChainItem
+		var bs, bq sql.NullInt64
+		if err := r.Scan(&it.ref.Snapshot, &it.ref.Seq, &bs, &bq, &it.pruned, &it.waiting); err != nil {
+			return it, err
+		}
+		if bs.Valid {
+			it.base = &RawRef{bs.Int64, int(bq.Int64)}
+		}
+		return it, nil
+	})
+}
+
+// verifyChains decodes every file once, in order, keeping a base's content
+// only while deltas of it are still to come, and reports each damaged file
+// with the snapshots it affects.
+func verifyChains(ctx context.Context, tx *sql.Tx, items []rawChainItem) ([]*RawDamage, error) {
+	var found []*RawDamage
+	report := func(ref RawRef, name, reason string) error {
+		d := damage(ctx, tx, ref, name, reason)
+		rd, isDamage := d.(*RawDamage)
+		if !isDamage {
+			return d
+		}
+		found = append(found, rd)
+		return nil
+	}
+	waiting := map[RawRef]int{}
+	for _, it := range items {
+		waiting[it.ref] = it.waiting
+	}
+	content := map[RawRef][]byte{} // checked content of bases still needed
+	broken := map[RawRef]bool{}    // damaged or unreadable because a base is
+	for _, it := range items {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if it.pruned {
+			continue // retention's doing; a kept delta of it is reported below
+		}
+		f, err := rawRow(ctx, tx, it.ref)
+		if err != nil {
+			return nil, err
+		}
+		var base []byte
+		if it.base != nil {
+			if broken[*it.base] {
+				broken[it.ref] = true
+				release(waiting, content, *it.base)
+				continue
+			}
+			var ok bool
+			if base, ok = content[*it.base]; !ok {
+				// Not checked before it: missing, pruned, or stored after
+				// its dependent, which a sound archive never is.
+				if err := report(*it.base, f.Name, "missing or pruned, although later versions are deltas of it"); err != nil {
+					return nil, err
+				}
+				broken[*it.base], broken[it.ref] = true, true
+				continue
+			}
+		}
+		data, err := decodeRaw(f, base)
+		if it.base != nil {
+			release(waiting, content, *it.base)
+		}
+		if err != nil {
+			if err := report(it.ref, f.Name, err.Error()); err != nil {
+				return nil, err
+			}
+			broken[it.ref] = true
+			continue
+		}
+		if waiting[it.ref] > 0 {
+			content[it.ref] = data
+		}
 	}
 	return found, nil
 }
