@@ -76,6 +76,7 @@ func (e *env) openPipeline(ctx context.Context, opt pipelineOptions) (*pipeline,
 		Kinds:           cfg.Notify.Kinds,
 		Channel:         cfg.ChannelFor,
 		OperatorChannel: operatorChannel(cfg),
+		WebBase:         cfg.Web.BaseURL,
 		Publisher: func(list string) string {
 			l, _ := lists.Lookup(list)
 			return l.Publisher

@@ -52,6 +52,9 @@ type Planner struct {
 	Channel func(list string, regimes []string) string
 	// OperatorChannel receives operator notices.
 	OperatorChannel string
+	// WebBase is the web view's address (web.base_url): alerts link each
+	// designation and the snapshot's changes to its pages. "": no links.
+	WebBase string
 	// Publisher names a list's publisher in alerts. Nil: none.
 	Publisher func(list string) string
 	Log       *slog.Logger
@@ -139,7 +142,7 @@ func (p *Planner) planChanges(res *store.SaveResult) ([]store.Delivery, error) {
 	for _, n := range p.Notifiers {
 		for _, ch := range channels {
 			a := notify.Alert{List: sn.List, Publisher: p.publisher(sn.List), SnapshotID: sn.ID,
-				PublishedAt: sn.PublishedAt, FetchedAt: fetched, Channel: ch, Changes: byChannel[ch]}
+				PublishedAt: sn.PublishedAt, FetchedAt: fetched, Channel: ch, Changes: byChannel[ch], WebBase: p.WebBase}
 			payload, err := json.Marshal(a)
 			if err != nil {
 				return nil, fmt.Errorf("encode alert of %s: %w", sn.Label(), err)

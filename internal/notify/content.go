@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/permalink"
 )
 
 // Caps on what one designation shows, in runes or items. An alert names
@@ -58,6 +59,8 @@ type content struct {
 	mixed        bool // more than one kind of change: groups get headings
 	nAdded, nAmd int
 	nRem         int
+	// diffURL is the snapshot's changes on the web view, "" without one.
+	diffURL string
 }
 
 // card is one added designation.
@@ -83,28 +86,42 @@ type value struct {
 	url  string
 }
 
-// compact is one amendment or removal, shown on one line.
+// compact is one amendment or removal, shown on one line; with url, its
+// name links to the designation's page.
 type compact struct {
 	name    string
 	ref     string
 	details string
+	url     string
 }
 
 func buildContent(a Alert) *content {
 	c := &content{}
 	for i := range a.Changes {
 		ch := &a.Changes[i]
+		page := pageURL(a, permalink.Designation(a.List, ch.ID))
 		switch ch.Kind {
 		case tracker.Amended:
 			c.nAmd++
-			c.amended = append(c.amended, amendment(ch))
+			cp := amendment(ch)
+			cp.url = page
+			c.amended = append(c.amended, cp)
 		case tracker.Removed:
 			c.nRem++
-			c.removed = append(c.removed, removal(ch))
+			cp := removal(ch)
+			cp.url = page
+			c.removed = append(c.removed, cp)
 		default: // Added, and anything unknown: shown in full rather than lost
 			c.nAdded++
-			c.cards = append(c.cards, newCard(ch))
+			cd := newCard(ch)
+			if page != "" {
+				cd.rows = append(cd.rows, row{label: "Page", values: []value{{text: "designation on the tracker", url: page}}})
+			}
+			c.cards = append(c.cards, cd)
 		}
+	}
+	if a.SnapshotID != 0 {
+		c.diffURL = pageURL(a, permalink.SnapshotDiff(a.List, a.SnapshotID))
 	}
 	kinds := 0
 	for _, n := range []int{c.nAdded, c.nAmd, c.nRem} {
@@ -116,6 +133,19 @@ func buildContent(a Alert) *content {
 	c.setTitle(a, kinds)
 	c.meta = alertMeta(a)
 	return c
+}
+
+// pageURL is path under the alert's web view, "" without one or when the
+// result is no URL Slack may link (web.base_url is checked by config).
+func pageURL(a Alert, path string) string {
+	if a.WebBase == "" || a.List == "" {
+		return ""
+	}
+	u, ok := linkURL(permalink.Under(a.WebBase, path))
+	if !ok {
+		return ""
+	}
+	return u
 }
 
 // setTitle words the header: a one-change alert names the designation, a

@@ -53,6 +53,10 @@ func TestGolden(t *testing.T) {
 		{name: "removed", alert: fixed(goldenRemovedAlert()), parts: 1},
 		{name: "amended", alert: fixed(goldenAmendedAlert()), parts: 1},
 		{name: "mixed", alert: fixed(goldenMixedAlert()), parts: 1},
+		// web.base_url set: each designation and the snapshot's changes
+		// link to the web view; hostile ids stay inside their links.
+		{name: "mixed-web", alert: fixed(withWeb(goldenMixedAlert(), "https://tracker.example.org/")), forms: []string{formSlack, formText}, parts: 1},
+		{name: "hostile-web", alert: fixed(withWeb(goldenHostileChangesAlert(), "https://tracker.example.org")), forms: []string{formSlack, formText}, parts: 1},
 		{name: "hostile-added", alert: fixed(goldenHostileAddedAlert()), forms: []string{formSlack, formWebhook, formText, formJSONL}, parts: 1},
 		{name: "hostile-changes", alert: fixed(goldenHostileChangesAlert()), parts: 1},
 		{name: "huge-designation", alert: fixed(goldenHugeAlert()), forms: []string{formSlack, formText}, parts: 1},
@@ -515,4 +519,10 @@ func goldenSplitAlert() Alert {
 func realEUAlert(t *testing.T) Alert {
 	l, pub, changes := sharedChanges(t, "eu-fsf", "eu/fsf/2020-07-29.xml", "eu/fsf/2020-07-30.xml")
 	return Alert{List: l.Name, Publisher: l.Publisher, SnapshotID: 2, PublishedAt: pub.PublishedAt, Changes: changes}
+}
+
+// withWeb sets the alert's web.base_url.
+func withWeb(a Alert, base string) Alert {
+	a.WebBase = base
+	return a
 }

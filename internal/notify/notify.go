@@ -31,6 +31,9 @@ type Alert struct {
 	FetchedAt string `json:",omitempty"`
 	Channel   string // Slack channel for this delivery ("" = the notifier's default)
 	Changes   []tracker.Change
+	// WebBase is the web view's address (web.base_url), "" without one:
+	// each designation and the snapshot's changes then link to its pages.
+	WebBase string `json:",omitempty"`
 	// Operator, when set, makes this an operator notice (a list failing,
 	// recovered, quarantined) instead of changes.
 	Operator string

@@ -61,6 +61,9 @@ func renderSlack(a Alert, threaded bool) []slackMessage {
 			part = " (part " + strconv.Itoa(i+1) + "/" + strconv.Itoa(n) + ")"
 		}
 		ctx := strings.Join(meta, " · ")
+		if c.diffURL != "" {
+			ctx = joinNonEmpty(ctx, mrkdwnLink(c.diffURL, "all changes of this publication"))
+		}
 		if threaded && n > 1 && i == 0 {
 			ctx = joinNonEmpty(ctx, "continued in the thread ("+strconv.Itoa(n-1)+" more)")
 		}
@@ -88,6 +91,9 @@ func packContent(c *content) []*page {
 	}{{"Amended", c.amended}, {"Removed", c.removed}} {
 		for i, cp := range g.items {
 			line := "• *" + esc(cp.name) + "*"
+			if cp.url != "" {
+				line = "• *" + mrkdwnLink(cp.url, cp.name) + "*"
+			}
 			if cp.ref != "" {
 				line += " " + code(cp.ref)
 			}

@@ -93,6 +93,9 @@ func writeText(w *bytes.Buffer, a Alert) {
 	if len(c.meta) > 0 {
 		w.WriteString(strings.Join(c.meta, " · ") + "\n")
 	}
+	if c.diffURL != "" {
+		w.WriteString("all changes of this publication: " + c.diffURL + "\n")
+	}
 	for _, cd := range c.cards {
 		w.WriteString("\n+ " + cd.name + "\n")
 		for _, r := range cd.rows {
@@ -131,7 +134,11 @@ func writeText(w *bytes.Buffer, a Alert) {
 			if cp.ref != "" {
 				w.WriteString(" [" + cp.ref + "]")
 			}
-			w.WriteString(" — " + cp.details + "\n")
+			w.WriteString(" — " + cp.details)
+			if cp.url != "" {
+				w.WriteString(" " + cp.url)
+			}
+			w.WriteString("\n")
 		}
 	}
 }

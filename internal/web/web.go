@@ -22,11 +22,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cybersanctions/tracker/internal/lists"
+	"github.com/cybersanctions/tracker/internal/permalink"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -263,32 +263,14 @@ func withFormat(u *url.URL, f string) string {
 	return u.Path + "?" + q.Encode()
 }
 
-// Paths of the pages, the one place that spells them.
-
-func designationPath(list, id string) string {
-	return "/lists/" + url.PathEscape(list) + "/designations/" + url.PathEscape(id)
-}
-
-func diffPath(list string, from, to int64) string {
-	return "/lists/" + url.PathEscape(list) + "/diff/" + strconv.FormatInt(from, 10) + "/" + strconv.FormatInt(to, 10)
-}
-
-func snapshotsPath(list string) string { return "/lists/" + url.PathEscape(list) + "/snapshots" }
-
-func rawPath(list string, id int64, seq int, name string) string {
-	return snapshotsPath(list) + "/" + strconv.FormatInt(id, 10) + "/raw/" + strconv.Itoa(seq) + "/" + url.PathEscape(name)
-}
-
-// DesignationURL and DiffURL are the pages' addresses under base (the
-// configured web.base_url), for alerts.
-func DesignationURL(base, list, id string) string {
-	return strings.TrimSuffix(base, "/") + designationPath(list, id)
-}
-
-// DiffURL: see DesignationURL.
-func DiffURL(base, list string, from, to int64) string {
-	return strings.TrimSuffix(base, "/") + diffPath(list, from, to)
-}
+// Paths of the pages: internal/permalink spells them, for the pages and
+// for the alerts that link to them.
+var (
+	designationPath = permalink.Designation
+	diffPath        = permalink.Diff
+	snapshotsPath   = permalink.Snapshots
+	rawPath         = permalink.Raw
+)
 
 // lists returns the configured lists, then any other list with snapshots.
 func (s *Server) lists(ctx context.Context) ([]string, error) {
