@@ -164,8 +164,9 @@ const (
 //     agree or one is unknown), unless the birth dates contradict it;
 //   - a person: the same name (exact or a transliteration variant) and a
 //     compatible birth date link; a name missing a word (a patronymic)
-//     links only on the same full birth date; a contradicting nationality
-//     or national ID stops the link;
+//     links only on the same full birth date; a contradicting national ID
+//     stops the link, and so does a contradicting nationality unless the
+//     full name and the full birth date are the same;
 //   - an organisation, vessel or aircraft: the same name without its legal
 //     form and a shared country link;
 //   - a name alone never links.
@@ -202,7 +203,18 @@ func Compare(a, b *Prepared) Verdict {
 		return v
 	}
 	if a.Person || b.Person {
-		if natConflict || idConflict != "" {
+		if idConflict != "" {
+			return v
+		}
+		if natConflict {
+			// Publishers disagree on the nationality of people from the
+			// former Soviet Union often enough (Russia or Ukraine) that
+			// the same full name on the same full birth date still links;
+			// anything less does not.
+			if names == nameExact && dates == dateExact {
+				v.Strong, v.Score = true, 0.8
+				v.Reasons = append(v.Reasons, "same name and birth date (nationalities differ)")
+			}
 			return v
 		}
 		switch {

@@ -160,9 +160,16 @@ func TestCompare(t *testing.T) {
 			false, ""},
 		"name alone never links": {
 			person("PETROV, Ivan Ivanovich", "", ""), person("Ivan Ivanovich PETROV", "", ""), false, ""},
-		"name and birth date, nationality contradicts": {
-			person("PETROV, Ivan Ivanovich", "1970-03-01", "Russia"), person("Ivan Ivanovich PETROV", "1970-03-01", "Bulgaria"),
+		"name and birth year, nationality contradicts": {
+			person("PETROV, Ivan Ivanovich", "1970", "Russia"), person("Ivan Ivanovich PETROV", "1970-03-01", "Bulgaria"),
 			false, "different nationalities"},
+		"variant name and birth date, nationality contradicts": {
+			person("PETROV, Aleksandr", "1970-03-01", "Russia"), person("Alexander PETROV", "1970-03-01", "Bulgaria"),
+			false, "different nationalities"},
+		// Real: OFAC says Ukraine, the UK Russia (Trickbot, 2023-02-09).
+		"full name and full birth date, nationalities differ": {
+			person("MIKHAILOV, Maksim Sergeevich", "1976-07-29", "Ukraine"), person("Maksim Sergeevich MIKHAILOV", "1976-07-29", "Russia"),
+			true, "nationalities differ"},
 		"name and birth date, national ID contradicts": {
 			person("WANG, Wei", "1980-01-01", "China", natID("110101198001010011", "China")),
 			person("Wei WANG", "1980-01-01", "China", natID("310101198001010022", "China")),

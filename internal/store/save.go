@@ -136,6 +136,11 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 		if _, err := tx.ExecContext(ctx, `RELEASE guarded`); err != nil {
 			return err
 		}
+		if res.Created && !res.Quarantined() {
+			if err := linkSnapshotTx(ctx, tx, res); err != nil {
+				return fmt.Errorf("link to the other lists: %w", err)
+			}
+		}
 		if res.NewDrift, err = recordDriftTx(ctx, tx, in.List, res.Snapshot.ID, formatTime(res.Snapshot.FetchedAt), in.Drift); err != nil {
 			return err
 		}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/cybersanctions/tracker"
+)
+
+func saveList(t *testing.T, s *Store, list, published string, es ...*tracker.Entity) *SaveResult {
+	t.Helper()
+	for _, e := range es {
+		e.Canonicalize()
+	}
+	res, err := s.SaveSnapshot(context.Background(), NewSnapshot{List: list, Source: "test", PublishedAt: published, RawSHA256: list + published, Entities: es})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func linkPerson(id, name, dob string, programs ...string) *tracker.Entity {
+	return &tracker.Entity{ID: id, Kind: tracker.KindPerson, Name: name, BirthDates: []string{dob}, Programs: programs, Designated: "2024-03-25"}
+}
+
+func linked(t *testing.T, s *Store, list, id string) []string {
+	t.Helper()
+	ls, err := s.AlsoListed(context.Background(), list, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range ls {
+		state := "listed"
+		if !l.StillListed {
+			state = "until " + l.ListedUntil
+		}
+		out = append(out, l.List+" "+l.ID+" "+state+" ("+l.Reason+")")
+	}
+	return out
+}
+
+// TestLinksIncremental follows links through a history of two lists: a
+// designation linked when its counterpart appears on the other list, the
+// link dropped when an amendment contradicts it, a delisting kept as "was
+// listed until", and the changes of a new snapshot carrying AlsoListed.
+func TestLinksIncremental(t *testing.T) {
+	s := openTest(t)
+	zhao := linkPerson("CYB0045", "Guangzong ZHAO", "1985-11-12", "Cyber")
+	namesake := linkPerson("CYB0099", "Wei WANG", "1980-01-01", "Cyber")
+	saveList(t, s, "uk-sanctions-list", "2024-03-25", zhao, namesake)
+
+	saveList(t, s, "ofac-sdn", "2024-03-24", linkPerson("1", "PETROV, Ivan", "1970-01-01", "SDGT"))
+	res := saveList(t, s, "ofac-sdn", "2024-03-25",
+		linkPerson("1", "PETROV, Ivan", "1970-01-01", "SDGT"),
+		linkPerson("47814", "ZHAO, Guangzong", "1985-11-12", "CYBER2"),
+		linkPerson("47900", "WANG, Wei", "1975-05-05", "CYBER2"), // a namesake: other birth date
+	)
+	want := []string{"uk-sanctions-list CYB0045 listed (same name and birth date)"}
+	if got := linked(t, s, "ofac-sdn", "47814"); !slices.Equal(got, want) {
+		t.Errorf("ZHAO linked to %q, want %q", got, want)
+	}
+	if got := linked(t, s, "ofac-sdn", "47900"); len(got) != 0 {
+		t.Errorf("namesake linked to %q", got)
+	}
+	if got := linked(t, s, "uk-sanctions-list", "CYB0045"); !slices.Equal(got, []string{"ofac-sdn 47814 listed (same name and birth date)"}) {
+		t.Errorf("the link is not stored both ways: %q", got)
+	}
+	for _, c := range res.Changes {
+		switch c.ID {
+		case "47814":
+			if len(c.AlsoListed) != 1 || c.AlsoListed[0].ID != "CYB0045" || c.AlsoListed[0].Designated != "2024-03-25" || len(c.NotListedBy) != 0 {
+				t.Errorf("change of ZHAO: also listed %+v, not listed by %q", c.AlsoListed, c.NotListedBy)
+			}
+		case "47900":
+			if len(c.AlsoListed) != 0 || !slices.Equal(c.NotListedBy, []string{"uk-sanctions-list"}) {
+				t.Errorf("change of the namesake: also listed %+v, not listed by %q", c.AlsoListed, c.NotListedBy)
+			}
+		}
+	}
+
+	// The UK delists ZHAO: the link stays, as "listed until".
+	saveList(t, s, "uk-sanctions-list", "2024-06-01", namesake)
+	if got := linked(t, s, "ofac-sdn", "47814"); !slices.Equal(got, []string{"uk-sanctions-list CYB0045 until 2024-06-01 (same name and birth date)"}) {
+		t.Errorf("after the UK delisting: %q", got)
+	}
+
+	// OFAC amends ZHAO's birth date: the link no longer holds.
+	saveList(t, s, "ofac-sdn", "2024-07-01",
+		linkPerson("1", "PETROV, Ivan", "1970-01-01", "SDGT"),
+		linkPerson("47814", "ZHAO, Guangzong", "1986-01-01", "CYBER2"),
+		linkPerson("47900", "WANG, Wei", "1975-05-05", "CYBER2"),
+	)
+	if got := linked(t, s, "ofac-sdn", "47814"); len(got) != 0 {
+		t.Errorf("a contradicted link kept: %q", got)
+	}
+	if got := linked(t, s, "uk-sanctions-list", "CYB0045"); len(got) != 0 {
+		t.Errorf("the other direction kept: %q", got)
+	}
+}
+
+// TestLinksStaleList: a list whose keys are not current (a database from
+// before links: here, its state removed) is linked whole when the next
+// snapshot of any list is stored.
+func TestLinksStaleList(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	saveList(t, s, "uk-sanctions-list", "2024-03-25", linkPerson("CYB0046", "Gaobin NI", "1985-10-27", "Cyber"))
+	saveList(t, s, "ofac-sdn", "2024-03-25", linkPerson("47818", "NI, Gaobin", "1985-10-27", "CYBER2"))
+	if got := linked(t, s, "ofac-sdn", "47818"); len(got) != 1 {
+		t.Fatalf("not linked: %q", got)
+	}
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM links; DELETE FROM link_keys; DELETE FROM link_state`); err != nil {
+		t.Fatal(err)
+	}
+	saveList(t, s, "eu-fsf", "2024-04-01", linkPerson("EU.1", "Ni GAOBIN", "1985-10-27", "CYB"))
+	for _, l := range []string{"ofac-sdn", "uk-sanctions-list", "eu-fsf"} {
+		var n int
+		if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM links WHERE list = ?`, l).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 2 {
+			t.Errorf("%s: %d links, want 2 (one to each other list)", l, n)
+		}
+	}
+}
