@@ -104,7 +104,7 @@ func Keys(p *Prepared) []string {
 			keys = append(keys, "o:"+n.Full())
 			continue
 		}
-		sk := n.Skeletons
+		sk := pairable(n)
 		if len(sk) > maxPairTokens {
 			keys = append(keys, "n:"+n.SkeletonFull())
 			continue
@@ -119,6 +119,33 @@ func Keys(p *Prepared) []string {
 	}
 	slices.Sort(keys)
 	return slices.Compact(keys)
+}
+
+// particles are name words that join names rather than tell them apart
+// (AL, BIN, ABDUL, DE, VAN): in the keys, "AL MUHAMMAD" would make every
+// Mohammed al-Anyone a candidate of every other. They still count when
+// names are compared.
+var particles = map[string]bool{
+	"AL": true, "EL": true, "ABD": true, "ABU": true, "ABOU": true, "BIN": true, "BEN": true,
+	"IBN": true, "BINT": true, "BINTI": true, "UL": true, "UD": true, "DIN": true, "AD": true,
+	"ABDUL": true, "ABDEL": true, "ABDOUL": true, "DE": true, "LA": true, "DA": true, "DI": true,
+	"DEL": true, "DER": true, "VAN": true, "VON": true, "DU": true, "LE": true, "Y": true,
+}
+
+// pairable returns the skeletons of a person's name words that are not
+// particles, sorted, unless that leaves fewer than two.
+func pairable(n Name) []string {
+	out := make([]string, 0, len(n.Tokens))
+	for _, t := range n.Tokens {
+		if !particles[t] {
+			out = append(out, Skeleton(t))
+		}
+	}
+	if len(out) < 2 {
+		return n.Skeletons
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Verdict is what Compare found: whether the two designations are the same

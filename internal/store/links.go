@@ -34,12 +34,19 @@ type linker struct {
 	prepared map[linkRef]*match.Prepared
 	// fresh: the list's keys and links were just cleared, nothing to
 	// replace.
-	fresh   bool
+	fresh bool
+	// keys wait to be written addBatch at a time: a statement per key
+	// cost more than the rest of linking.
+	keys    []any
+	addKeys *sql.Stmt
 	findKey *sql.Stmt
 	lastVer *sql.Stmt
 	addKey  *sql.Stmt
 	addLink *sql.Stmt
 }
+
+// linking is off only in BenchmarkSaveSnapshotLinks, to measure its cost.
+var linking = true
 
 // fullLinkAt is how many entities make a linking run read all keys at once.
 const fullLinkAt = 500
@@ -48,7 +55,7 @@ const fullLinkAt = 500
 // snapshot: every list whose keys are stale is linked whole, then the new
 // snapshot's changes are linked, and the added and amended changes get
 // their AlsoListed and NotListedBy.
-func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult) error {
+func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities []*tracker.Entity) error {
 	sn := res.Snapshot
 	lists, err := listsWithSnapshots(ctx, tx)
 	if err != nil {
@@ -83,11 +90,21 @@ func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult) error {
 			}
 		}
 	}
-	if res.Previous == nil || state[sn.List] != res.Previous.ID {
+	switch {
+	case res.Previous == nil && !hasHistory(ctx, tx, sn.List, sn.ID):
+		// The list's first snapshot: what it holds is all it ever held,
+		// and already decoded.
+		if err := clearLinks(ctx, tx, sn.List); err != nil {
+			return err
+		}
+		if err := linkEntities(ctx, tx, sn.List, sn.ID, entities, true); err != nil {
+			return err
+		}
+	case res.Previous == nil || state[sn.List] != res.Previous.ID:
 		if err := linkWholeList(ctx, tx, sn.List, sn.ID); err != nil {
 			return err
 		}
-	} else {
+	default:
 		var changed []*tracker.Entity
 		for _, c := range res.Changes {
 			if c.Kind != tracker.Removed && c.Entity != nil {
@@ -145,13 +162,8 @@ func listsWithSnapshots(ctx context.Context, q querier) ([]listLatest, error) {
 // last version of each), replacing what was stored for it, and marks its
 // keys current at snapshot.
 func linkWholeList(ctx context.Context, tx *sql.Tx, list string, snapshot int64) error {
-	for _, q := range []string{
-		`DELETE FROM link_keys WHERE list = ?`,
-		`DELETE FROM links WHERE list = ?1 OR other_list = ?1`,
-	} {
-		if _, err := tx.ExecContext(ctx, q, list); err != nil {
-			return fmt.Errorf("relink %s: %w", list, err)
-		}
+	if err := clearLinks(ctx, tx, list); err != nil {
+		return err
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT v.body FROM memberships m JOIN entity_versions v ON v.id = m.version_id
 		WHERE m.list = ?1 AND NOT EXISTS (SELECT 1 FROM memberships n
@@ -185,6 +197,27 @@ func linkWholeList(ctx context.Context, tx *sql.Tx, list string, snapshot int64)
 	return err
 }
 
+func clearLinks(ctx context.Context, tx *sql.Tx, list string) error {
+	for _, q := range []string{
+		`DELETE FROM link_keys WHERE list = ?`,
+		`DELETE FROM links WHERE list = ?1 OR other_list = ?1`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, list); err != nil {
+			return fmt.Errorf("relink %s: %w", list, err)
+		}
+	}
+	return nil
+}
+
+// hasHistory reports whether the list holds entities from before snapshot
+// (its memberships, not its snapshots: a retracted or quarantined one
+// holds none).
+func hasHistory(ctx context.Context, q querier, list string, snapshot int64) bool {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM memberships WHERE list = ? AND from_snapshot < ? LIMIT 1)`, list, snapshot).Scan(&n)
+	return err != nil || n > 0
+}
+
 // linkEntities replaces the keys and links of the given entities of list
 // with those of their new versions.
 func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, entities []*tracker.Entity, fresh bool) error {
@@ -199,6 +232,10 @@ func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, 
 		return err
 	}
 	if l.addKey, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO link_keys (key, list, entity_id) VALUES (?, ?, ?)`); err != nil {
+		return err
+	}
+	if l.addKeys, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO link_keys (key, list, entity_id) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", addBatch), ", ")); err != nil {
 		return err
 	}
 	if l.addLink, err = tx.PrepareContext(ctx, `INSERT INTO links (list, entity_id, other_list, other_id, score, reason, snapshot_id)
@@ -222,11 +259,32 @@ func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, 
 			return fmt.Errorf("link %s %s: %w", list, e.ID, err)
 		}
 	}
+	return l.flushKeys(true)
+}
+
+// flushKeys writes the waiting keys, whole batches only unless all.
+func (l *linker) flushKeys(all bool) error {
+	quiet := context.WithoutCancel(l.ctx)
+	const row = 3
+	for len(l.keys) >= addBatch*row {
+		if _, err := l.addKeys.ExecContext(quiet, l.keys[:addBatch*row]...); err != nil {
+			return fmt.Errorf("store link keys: %w", err)
+		}
+		l.keys = l.keys[addBatch*row:]
+	}
+	if !all {
+		return nil
+	}
+	for ; len(l.keys) > 0; l.keys = l.keys[row:] {
+		if _, err := l.addKey.ExecContext(quiet, l.keys[:row]...); err != nil {
+			return fmt.Errorf("store link keys: %w", err)
+		}
+	}
 	return nil
 }
 
 func (l *linker) close() {
-	for _, st := range []*sql.Stmt{l.findKey, l.lastVer, l.addKey, l.addLink} {
+	for _, st := range []*sql.Stmt{l.findKey, l.lastVer, l.addKey, l.addKeys, l.addLink} {
 		if st != nil {
 			st.Close()
 		}
@@ -264,9 +322,7 @@ func (l *linker) link(list string, e *tracker.Entity) error {
 	seen := map[linkRef]bool{}
 	var cands []linkRef
 	for _, k := range keys {
-		if _, err := l.addKey.ExecContext(quiet, k, list, e.ID); err != nil {
-			return err
-		}
+		l.keys = append(l.keys, k, list, e.ID)
 		refs, err := l.candidates(quiet, k, list)
 		if err != nil {
 			return err
@@ -277,6 +333,9 @@ func (l *linker) link(list string, e *tracker.Entity) error {
 				cands = append(cands, r)
 			}
 		}
+	}
+	if err := l.flushKeys(false); err != nil {
+		return err
 	}
 	for _, r := range cands {
 		other, err := l.entity(quiet, r)

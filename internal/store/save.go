@@ -136,8 +136,8 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 		if _, err := tx.ExecContext(ctx, `RELEASE guarded`); err != nil {
 			return err
 		}
-		if res.Created && !res.Quarantined() {
-			if err := linkSnapshotTx(ctx, tx, res); err != nil {
+		if res.Created && !res.Quarantined() && linking {
+			if err := linkSnapshotTx(ctx, tx, res, in.Entities); err != nil {
 				return fmt.Errorf("link to the other lists: %w", err)
 			}
 		}
