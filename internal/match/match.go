@@ -60,6 +60,12 @@ func Prepare(e *tracker.Entity) *Prepared {
 	p.Nationalities = countries(e.Nationalities)
 	if org {
 		p.Countries = append(p.Countries, p.Nationalities...)
+		// A registration number's country is where the company is.
+		for _, id := range e.Identifiers {
+			if id.Country != "" {
+				p.Countries = append(p.Countries, Country(id.Country))
+			}
+		}
 		for _, a := range e.Addresses {
 			if a.Country != "" {
 				p.Countries = append(p.Countries, Country(a.Country))
