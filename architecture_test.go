@@ -27,6 +27,8 @@ func TestArchitecture(t *testing.T) {
 			"the domain package is what every other package shares"},
 		{"./internal/diff", []string{"net/http", "database/sql", mod + "/internal/store", mod + "/internal/fetch"},
 			"diff is pure: two sets of entities in, changes out"},
+		{"./internal/match", []string{"net/http", "database/sql", mod + "/internal/store", mod + "/internal/fetch"},
+			"matching is pure: entities in, scores and reasons out"},
 		{"./internal/redact", []string{mod + "/internal/"}, "the scrubber is a leaf every layer may use"},
 		{"./internal/backoff", []string{mod + "/internal/"}, "the retry schedule is a leaf every layer may use"},
 	} {

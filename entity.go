@@ -152,9 +152,9 @@ func (n Notice) String() string {
 // so the diff never reports a reordering as an amendment.
 func (e *Entity) Canonicalize() {
 	e.ID = strings.TrimSpace(e.ID)
-	e.Name = CleanSpace(e.Name)
+	cleanSpaceIn(&e.Name)
 	e.Designated = strings.TrimSpace(e.Designated)
-	e.Remarks = CleanSpace(e.Remarks)
+	cleanSpaceIn(&e.Remarks)
 	e.Programs = cleanStrings(e.Programs)
 	e.BirthDates = cleanStrings(e.BirthDates)
 	e.BirthPlaces = cleanStrings(e.BirthPlaces)
@@ -162,26 +162,26 @@ func (e *Entity) Canonicalize() {
 	e.Positions = cleanStrings(e.Positions)
 
 	e.Aliases = cleanSet(e.Aliases, func(a *Alias) bool {
-		a.Name, a.Type, a.Strength, a.Lang = CleanSpace(a.Name), CleanSpace(a.Type), CleanSpace(a.Strength), CleanSpace(a.Lang)
+		cleanSpaceIn(&a.Name, &a.Type, &a.Strength, &a.Lang)
 		return a.Name != ""
 	}, func(a, b Alias) int {
 		return compareFields(a.Name, b.Name, a.Type, b.Type, a.Strength, b.Strength, a.Lang, b.Lang)
 	})
 	e.Addresses = cleanSet(e.Addresses, func(a *Address) bool {
-		a.Street, a.City, a.Region = CleanSpace(a.Street), CleanSpace(a.City), CleanSpace(a.Region)
-		a.PostalCode, a.Country, a.Text = CleanSpace(a.PostalCode), CleanSpace(a.Country), CleanSpace(a.Text)
+		cleanSpaceIn(&a.Street, &a.City, &a.Region, &a.PostalCode, &a.Country, &a.Text)
 		return *a != Address{}
 	}, func(a, b Address) int {
 		return compareFields(a.Text, b.Text, a.Street, b.Street, a.City, b.City, a.Region, b.Region, a.PostalCode, b.PostalCode, a.Country, b.Country)
 	})
 	e.Identifiers = cleanSet(e.Identifiers, func(i *Identifier) bool {
-		i.Type, i.Value, i.Country, i.Note = CleanSpace(i.Type), CleanSpace(i.Value), CleanSpace(i.Country), CleanSpace(i.Note)
+		cleanSpaceIn(&i.Type, &i.Value, &i.Country, &i.Note)
 		return i.Value != ""
 	}, func(a, b Identifier) int {
 		return compareFields(a.Type, b.Type, a.Value, b.Value, a.Country, b.Country, a.Note, b.Note)
 	})
 	e.Notices = cleanSet(e.Notices, func(n *Notice) bool {
-		n.Title, n.Date, n.URL = CleanSpace(n.Title), strings.TrimSpace(n.Date), strings.TrimSpace(n.URL)
+		cleanSpaceIn(&n.Title)
+		n.Date, n.URL = strings.TrimSpace(n.Date), strings.TrimSpace(n.URL)
 		return *n != Notice{}
 	}, func(a, b Notice) int { return compareFields(a.Date, b.Date, a.Title, b.Title, a.URL, b.URL) })
 
@@ -442,6 +442,17 @@ func CleanSpace(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
+// cleanSpaceIn cleans each string in place, and writes only those that
+// change: most are clean already, and storing a string writes a pointer,
+// which costs a write barrier whenever the collector is running.
+func cleanSpaceIn(ps ...*string) {
+	for _, p := range ps {
+		if needsClean(*p) {
+			*p = strings.Join(strings.Fields(*p), " ")
+		}
+	}
+}
+
 // needsClean is the fast path of CleanSpace: most published values are
 // already clean and need no allocation. It looks for what strings.Fields
 // would split on: ASCII white space, and the Unicode spaces (no-break
@@ -453,7 +464,29 @@ func needsClean(s string) bool {
 	if s[0] == ' ' || s[len(s)-1] == ' ' {
 		return true
 	}
-	for i := 0; i < len(s); {
+	// Eight bytes at a time while they are printable ASCII: a run of two
+	// spaces is the only thing to look for there ("Bit Twiddling Hacks":
+	// hasless, and the exact test for a zero byte).
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+		lows  = 0x7f7f7f7f7f7f7f7f
+	)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		if ((x-ones*0x20)&^x|x)&highs != 0 {
+			break // a byte below 0x20 or above 0x7F: the byte loop reads it
+		}
+		y := x ^ ones*' '
+		sp := ^((y&lows + lows) | y | lows) // the high bit of each space
+		if sp&(sp>>8) != 0 || sp>>63 != 0 && i+8 < len(s) && s[i+8] == ' ' {
+			return true
+		}
+	}
+	for i < len(s) {
 		c := s[i]
 		if notSpace[c] {
 			i++
@@ -490,10 +523,12 @@ func cleanStrings(in []string) []string {
 	if len(in) == 0 {
 		return nil
 	}
+	// As in cleanSet, an element that stays where it is is not stored again.
 	out := in[:0]
-	for _, s := range in {
-		if s = CleanSpace(s); s != "" {
-			out = append(out, s)
+	for i := range in {
+		cleanSpaceIn(&in[i])
+		if in[i] != "" {
+			out = keep(out, in, i)
 		}
 	}
 	if len(out) > 1 {
@@ -506,11 +541,13 @@ func cleanSet[T any](in []T, clean func(*T) bool, cmp func(a, b T) int) []T {
 	if len(in) == 0 {
 		return nil
 	}
+	// Cleaned in place: a copy handed to clean, a func value, would escape
+	// to the heap, one allocation per element. out never gets ahead of i,
+	// so in[i] is read before anything overwrites it.
 	out := in[:0]
 	for i := range in {
-		v := in[i]
-		if clean(&v) {
-			out = append(out, v)
+		if clean(&in[i]) {
+			out = keep(out, in, i)
 		}
 	}
 	if len(out) > 1 {
@@ -523,12 +560,28 @@ func cleanSet[T any](in []T, clean func(*T) bool, cmp func(a, b T) int) []T {
 	return out
 }
 
+// keep appends in[i] to out, a prefix of in no longer than i, without
+// storing it again when it is already in place: a store of a value with
+// pointers costs a write barrier whenever the collector is running, and
+// most sets have nothing to drop.
+func keep[T any](out, in []T, i int) []T {
+	if len(out) == i {
+		return in[:i+1]
+	}
+	return append(out, in[i])
+}
+
 func dedupe[T any](sorted []T, eq func(a, b T) bool) []T {
-	if len(sorted) < 2 {
+	// Nothing moves before the first duplicate.
+	i := 1
+	for i < len(sorted) && !eq(sorted[i-1], sorted[i]) {
+		i++
+	}
+	if i >= len(sorted) {
 		return sorted
 	}
-	out := sorted[:1]
-	for _, v := range sorted[1:] {
+	out := sorted[:i]
+	for _, v := range sorted[i+1:] {
 		if !eq(out[len(out)-1], v) {
 			out = append(out, v)
 		}

@@ -2,12 +2,14 @@ package tracker_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -170,7 +172,8 @@ func FuzzEncodeString(f *testing.F) {
 // FuzzCleanSpace holds CleanSpace's fast path to its definition: white
 // space trimmed and folded as strings.Fields sees it.
 func FuzzCleanSpace(f *testing.F) {
-	for _, s := range append(encodeValues, " a", "a ", "a  b", "a\u00a0b", "\u3000x", "x\u2003", "\xff \xff", "a\u0085b", "\u200bzero-width") {
+	for _, s := range append(encodeValues, " a", "a ", "a  b", "a\u00a0b", "\u3000x", "x\u2003", "\xff \xff", "a\u0085b", "\u200bzero-width",
+		"ABCDEFG  H", "ABCDEFGH  ", "ABCDEFG IJKLMNO  P", "ABCDEFGH\tIJ", "ABCDEFGH\u00a0IJ", "ABCDEF\x7f  GH", "ABCDEFG\x00 IJKLMN") {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -206,6 +209,49 @@ func BenchmarkEncode(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		}
+	})
+}
+
+// FuzzCanonicalizeLists holds the set-like fields' cleaning, sorting and
+// de-duplication, which avoid storing elements that stay in place, to
+// their plain definition.
+func FuzzCanonicalizeLists(f *testing.F) {
+	f.Add("b|a|a| a |c|b||c", "x,1|x,1|y,2| x ,1|,3|x,|y,2")
+	f.Add("a|b|c", "a,1|b,2")
+	f.Add("c|c|b|a|a", "b,2|b,2|a,1|a,1")
+	f.Fuzz(func(t *testing.T, list, ids string) {
+		progs := strings.Split(list, "|")
+		var idents []tracker.Identifier
+		for _, p := range strings.Split(ids, "|") {
+			typ, val, _ := strings.Cut(p, ",")
+			idents = append(idents, tracker.Identifier{Type: typ, Value: val})
+		}
+		e := &tracker.Entity{Programs: slices.Clone(progs), Identifiers: slices.Clone(idents)}
+		e.Canonicalize()
+
+		clean := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+		var wantProgs []string
+		for _, p := range progs {
+			if p = clean(p); p != "" {
+				wantProgs = append(wantProgs, p)
+			}
+		}
+		slices.Sort(wantProgs)
+		wantProgs = slices.Compact(wantProgs)
+		var wantIDs []tracker.Identifier
+		for _, id := range idents {
+			id.Type, id.Value = clean(id.Type), clean(id.Value)
+			if id.Value != "" {
+				wantIDs = append(wantIDs, id)
+			}
+		}
+		slices.SortFunc(wantIDs, func(a, b tracker.Identifier) int {
+			return cmp.Or(strings.Compare(a.Type, b.Type), strings.Compare(a.Value, b.Value))
+		})
+		wantIDs = slices.Compact(wantIDs)
+		if !slices.Equal(e.Programs, wantProgs) || !slices.Equal(e.Identifiers, wantIDs) {
+			t.Fatalf("got %q %q, want %q %q", e.Programs, e.Identifiers, wantProgs, wantIDs)
 		}
 	})
 }

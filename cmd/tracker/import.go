@@ -48,6 +48,11 @@ Lists: `+listNames())
 	if err != nil {
 		return err
 	}
+	var size int64
+	for _, f := range files {
+		size += int64(len(f.Data))
+	}
+	fitMemoryToInput(size)
 	p, err := e.openPipeline(ctx, pipelineOptions{})
 	if err != nil {
 		return err

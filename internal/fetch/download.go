@@ -96,6 +96,17 @@ type Downloader struct {
 	MinWait time.Duration
 }
 
+// Pause waits MinWait, or until ctx ends: what a caller owes a server
+// before asking it for a URL again within one check (the unchanged files
+// of a partly changed publication, the second download that confirms
+// removals).
+func (d *Downloader) Pause(ctx context.Context) error {
+	if d.MinWait <= 0 {
+		return nil
+	}
+	return d.sleep(ctx, d.MinWait)
+}
+
 // Validators are the HTTP cache validators kept per list between runs.
 type Validators struct{ ETag, LastModified string }
 
@@ -448,13 +459,8 @@ func retryableBodyError(err error) bool {
 	return true
 }
 
-// retryAfter parses Retry-After (delay-seconds or an HTTP-date), capped at
-// maxBackoff; 0 when absent or unreadable.
-func retryAfter(h string, now time.Time) time.Duration {
-	return retryAfterUpTo(h, now, maxBackoff)
-}
-
-// retryAfterUpTo is retryAfter capped at limit.
+// retryAfterUpTo parses Retry-After (delay-seconds or an HTTP-date),
+// capped at limit; 0 when absent or unreadable.
 func retryAfterUpTo(h string, now time.Time, limit time.Duration) time.Duration {
 	h = strings.TrimSpace(h)
 	if h == "" {

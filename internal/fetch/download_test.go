@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -905,5 +906,24 @@ func TestGet304WithoutValidators(t *testing.T) {
 	dl, err := d.Get(t.Context(), srv.URL+"/SDN.XML", Validators{ETag: `"v1"`})
 	if err != nil || !dl.NotModified {
 		t.Errorf("304 to If-None-Match: %+v, %v; want not modified", dl, err)
+	}
+}
+
+func TestPauseWaitsMinWait(t *testing.T) {
+	for _, tc := range []struct {
+		min  time.Duration
+		want []time.Duration
+	}{
+		{0, nil},
+		{time.Minute, []time.Duration{time.Minute}},
+	} {
+		rec := &dlSleeps{}
+		d := &Downloader{MinWait: tc.min, Sleep: rec.sleep}
+		if err := d.Pause(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.got(); !slices.Equal(got, tc.want) {
+			t.Errorf("MinWait %v: waits %v, want %v", tc.min, got, tc.want)
+		}
 	}
 }

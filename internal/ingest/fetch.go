@@ -108,10 +108,18 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 		return res, nil
 	}
 	// Some files changed and some did not: a publication is parsed whole,
-	// so the unchanged ones are downloaded again, unconditionally.
+	// so the unchanged ones are downloaded again, unconditionally, after
+	// the pause one URL gets between two requests.
 	files := make([]source.RawFile, len(urls))
+	paused := false
 	for i, u := range urls {
 		if dls[i].NotModified {
+			if !paused {
+				if err := req.Downloader.Pause(ctx); err != nil {
+					return nil, fmt.Errorf("%s: %w", name, err)
+				}
+				paused = true
+			}
 			dl, err := req.Downloader.Get(ctx, u, fetch.Validators{})
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
@@ -123,6 +131,9 @@ func (in *Ingester) FetchConditional(ctx context.Context, req FetchRequest) (*Fe
 		res.Bytes += int64(len(dls[i].File.Data))
 	}
 	redownload := func(ctx context.Context) ([]source.RawFile, error) {
+		if err := req.Downloader.Pause(ctx); err != nil {
+			return nil, err
+		}
 		again := make([]source.RawFile, len(urls))
 		for i, u := range urls {
 			dl, err := req.Downloader.Get(ctx, u, fetch.Validators{})

@@ -8,9 +8,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cybersanctions/tracker/internal/fetch"
 	"github.com/cybersanctions/tracker/internal/lists"
@@ -277,5 +279,56 @@ func TestRemovalsUnconfirmed(t *testing.T) {
 	snaps, err := in.Store.Snapshots(ctx, "uk-sanctions-list")
 	if err != nil || len(snaps) != 1 {
 		t.Fatalf("snapshots %v, %v: want the baseline only", snaps, err)
+	}
+}
+
+// TestConfirmingDownloadWaitsMinWait: the second download that confirms
+// removals asks the server again only after the Downloader's MinWait
+// (the daemon's one request per URL per minute), and then stores.
+func TestConfirmingDownloadWaitsMinWait(t *testing.T) {
+	ctx := context.Background()
+	full := read(t, "uk/fcdo/2025-04-10.UK-Sanctions-List.csv")
+	var kept []string
+	for i, l := range strings.SplitAfter(string(full), "\n") {
+		if i < 2 || !strings.Contains(l, ",AFG0007,") {
+			kept = append(kept, l)
+		}
+	}
+	var mu sync.Mutex
+	body, requests := full, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		requests++
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	uk, err := lists.Lookup("uk-sanctions-list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var waits []time.Duration
+	dl := &fetch.Downloader{Retries: -1, MinWait: time.Minute, Sleep: func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		defer mu.Unlock()
+		waits = append(waits, d)
+		return ctx.Err()
+	}}
+	in := newIngester(t)
+	req := FetchRequest{List: uk, URLs: []string{srv.URL + "/UK-Sanctions-List.csv"}, Downloader: dl}
+	if _, err := in.FetchConditional(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	body, requests, waits = []byte(strings.Join(kept, "")), 0, nil
+	mu.Unlock()
+	res, err := in.FetchConditional(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if requests != 2 || !slices.Equal(waits, []time.Duration{time.Minute}) || !res.Save.Created {
+		t.Errorf("%d requests, waits %v, stored %v: want 2 requests a minute apart and the snapshot stored", requests, waits, res.Save.Created)
 	}
 }

@@ -116,11 +116,9 @@ func CompressRawAgainst(name string, data []byte, base *RawBase) (RawFile, error
 func zstdEncode(data, dict []byte) ([]byte, error) {
 	// The window must reach back across the whole dictionary: a line that
 	// did not change lies about len(dict) bytes behind its new place. A
-	// self-contained version needs no more than its own length.
-	window := windowFor(len(dict))
-	if dict == nil {
-		window = min(window, max(zstd.MinWindowSize, 1<<bits.Len(uint(len(data)))))
-	}
+	// self-contained version needs no more than its own length. No more
+	// than that either: the encoder's memory grows with the window.
+	window := windowFor(max(len(dict), len(data)))
 	opts := []zstd.EOption{zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderConcurrency(1),
 		zstd.WithLowerEncoderMem(true), zstd.WithWindowSize(window)}
 	if dict != nil {
@@ -140,20 +138,16 @@ func zstdEncode(data, dict []byte) ([]byte, error) {
 	return enc.EncodeAll(data, make([]byte, 0, room)), nil
 }
 
-// windowFor is the zstd window that covers a dictionary of n bytes: the
-// next power of two above it, at least zstd's default of 8 MB.
+// windowFor is the smallest zstd window that covers n bytes: the next
+// power of two above n.
 func windowFor(n int) int {
-	w := 8 << 20
-	if n >= w {
-		w = 1 << bits.Len(uint(n))
-	}
-	return min(w, zstd.MaxWindowSize)
+	return min(max(zstd.MinWindowSize, 1<<bits.Len(uint(n))), zstd.MaxWindowSize)
 }
 
 // zstdDecode decompresses blob, which holds size bytes, with dict as raw
 // dictionary when it is not nil.
 func zstdDecode(blob, dict []byte, size int64) ([]byte, error) {
-	opts := []zstd.DOption{zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(uint64(max(windowFor(len(dict)), zstd.MinWindowSize)) * 2)}
+	opts := []zstd.DOption{zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(uint64(max(windowFor(max(len(dict), int(size)))*2, 8<<20)))}
 	if dict != nil {
 		opts = append(opts, zstd.WithDecoderDictRaw(rawDictID, dict))
 	}

@@ -166,8 +166,9 @@ func ofacVessel(e *tracker.Entity, callSign, vesselType, tonnage, grt, flag, own
 
 // ofacPositions splits a title: OFAC joins several with "; " in one
 // <title> or Title column.
-func ofacPositions(title string) []string {
-	var out []string
+func ofacPositions(title string) []string { return ofacAppendPositions(nil, title) }
+
+func ofacAppendPositions(out []string, title string) []string {
 	for t := range strings.SplitSeq(title, "; ") {
 		if t = strings.TrimSpace(t); t != "" {
 			out = append(out, t)

@@ -31,7 +31,12 @@ import (
 // continuation to join: its last item may be a fragment ("alt. Digital
 // Currency Address - XBT 1B64QRxf"), which is kept as it is rather than
 // read into a wrong value.
-func ofacRemarks(e *tracker.Entity, remarks string, cut bool) {
+//
+// b holds the items while they are read; each field of e then gets them
+// in one allocation of its exact length, where appending to e's own slices
+// grew each several times.
+func ofacRemarks(e *tracker.Entity, remarks string, cut bool, b *ofacRemarksBuf) {
+	b.reset()
 	remarks = strings.TrimSpace(remarks)
 	// OFAC closes the whole text with a period unless its last item
 	// already ends with one, so a final period is either punctuation or
@@ -50,7 +55,6 @@ func ofacRemarks(e *tracker.Entity, remarks string, cut bool) {
 			text, fragment = "", text
 		}
 	}
-	var kept []string
 	keptLast := false
 	for item := range strings.SplitSeq(text, "; ") {
 		item = strings.TrimSpace(item)
@@ -63,18 +67,154 @@ func ofacRemarks(e *tracker.Entity, remarks string, cut bool) {
 		if slices.Contains(e.Positions, item) {
 			continue
 		}
-		if !ofacRemarkItem(e, item) {
-			kept = append(kept, item)
+		if !ofacRemarkItem(b, item) {
+			b.kept = append(b.kept, item)
 			keptLast = true
 		}
 	}
-	if closed && keptLast && ofacEndsWithAbbrev(kept[len(kept)-1]) {
-		kept[len(kept)-1] += "."
+	if closed && keptLast && ofacEndsWithAbbrev(b.kept[len(b.kept)-1]) {
+		b.kept[len(b.kept)-1] += "."
 	}
 	if fragment != "" {
-		kept = append(kept, fragment)
+		b.kept = append(b.kept, fragment)
 	}
-	e.Remarks = strings.Join(kept, "; ")
+	e.Remarks = strings.Join(b.kept, "; ")
+	e.BirthDates = ofacAppendExact(&b.strs, e.BirthDates, b.birthDates)
+	e.BirthPlaces = ofacAppendExact(&b.strs, e.BirthPlaces, b.birthPlaces)
+	e.Nationalities = ofacAppendExact(&b.strs, e.Nationalities, b.nationalities)
+	e.Aliases = ofacAppendExact(&b.aliasSlab, e.Aliases, b.aliases)
+	e.Identifiers = ofacAppendExact(&b.idSlab, e.Identifiers, b.identifiers)
+}
+
+// ofacRemarksBuf is what ofacRemarks reads from one entity's remarks, by
+// field, before it goes into the entity, and the slabs the entity's lists
+// are then cut from. One is used by one goroutine for many entities.
+type ofacRemarksBuf struct {
+	kept, birthDates, birthPlaces, nationalities []string
+	aliases                                      []tracker.Alias
+	identifiers                                  []tracker.Identifier
+	split                                        []string        // for the main file's list columns
+	text                                         strings.Builder // the dates it writes, back to back
+
+	strs      ofacSlab[string]
+	aliasSlab ofacSlab[tracker.Alias]
+	idSlab    ofacSlab[tracker.Identifier]
+}
+
+func (b *ofacRemarksBuf) reset() {
+	b.kept, b.birthDates, b.birthPlaces, b.nationalities = b.kept[:0], b.birthDates[:0], b.birthPlaces[:0], b.nationalities[:0]
+	b.aliases, b.identifiers = b.aliases[:0], b.identifiers[:0]
+}
+
+// date is source.DayMonAbbrevYear(s), without its two allocations for
+// the shapes of nearly every OFAC birth date: "1962" is its own ISO form,
+// and "05 Jun 1950" is written into a shared buffer. Anything else, or
+// a date out of range, goes to DayMonAbbrevYear.
+func (b *ofacRemarksBuf) date(s string) string {
+	switch {
+	case len(s) == 4 && ofacDigits(s) && s[0] != '0':
+		return s
+	case len(s) == 11 && s[2] == ' ' && s[6] == ' ' && ofacDigits(s[:2]) && ofacDigits(s[7:]) && s[7] != '0' && s[:2] <= "31":
+		m := ofacMonth(s[3:6])
+		if m == "" {
+			break
+		}
+		if b.text.Cap()-b.text.Len() < len("2006-01-02") {
+			b.text = strings.Builder{}
+			b.text.Grow(4096)
+		}
+		at := b.text.Len()
+		b.text.WriteString(s[7:])
+		b.text.WriteByte('-')
+		b.text.WriteString(m)
+		if s[:2] != "00" {
+			b.text.WriteByte('-')
+			b.text.WriteString(s[:2])
+		}
+		return b.text.String()[at:]
+	}
+	return source.DayMonAbbrevYear(s)
+}
+
+func ofacDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ofacMonth gives the two digits of a month's English abbreviation, in
+// any letter case, or "".
+func ofacMonth(abbrev string) string {
+	var low [3]byte
+	for i := range low {
+		c := abbrev[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	switch string(low[:]) {
+	case "jan":
+		return "01"
+	case "feb":
+		return "02"
+	case "mar":
+		return "03"
+	case "apr":
+		return "04"
+	case "may":
+		return "05"
+	case "jun":
+		return "06"
+	case "jul":
+		return "07"
+	case "aug":
+		return "08"
+	case "sep":
+		return "09"
+	case "oct":
+		return "10"
+	case "nov":
+		return "11"
+	case "dec":
+		return "12"
+	}
+	return ""
+}
+
+// ofacAppendExact returns dst followed by src in a new slice of exactly
+// that length cut from slab, or dst itself when src is empty.
+func ofacAppendExact[T any](slab *ofacSlab[T], dst, src []T) []T {
+	if len(src) == 0 {
+		return dst
+	}
+	out := slab.take(len(dst) + len(src))
+	copy(out[copy(out, dst):], src)
+	return out
+}
+
+// ofacSlab hands out short slices of one larger allocation: the lists of
+// an entity (programmes, dates, identifiers, aliases) were one allocation
+// each, a third of the parse's. A slice's capacity is its length, so an
+// append to it moves it rather than overwrite its neighbour; the entities
+// of a publication live and die together, and so do the slabs.
+type ofacSlab[T any] struct{ free []T }
+
+const ofacSlabLen = 512
+
+func (s *ofacSlab[T]) take(n int) []T {
+	if n > len(s.free) {
+		if n > ofacSlabLen/8 {
+			return make([]T, n)
+		}
+		s.free = make([]T, ofacSlabLen)
+	}
+	out := s.free[:n:n]
+	s.free = s.free[n:]
+	return out
 }
 
 // ofacEndsWithAbbrev reports whether s ends with an abbreviation that
@@ -108,22 +248,22 @@ var ofacAbbrevs = map[string]struct{}{
 // ofacRemarkItem moves one remarks item into its field and reports whether
 // it did. "alt." marks a second value of the same kind ("alt. DOB",
 // "alt. Passport"); the XML lists those as more elements, with no marker.
-func ofacRemarkItem(e *tracker.Entity, item string) bool {
+func ofacRemarkItem(b *ofacRemarksBuf, item string) bool {
 	body := strings.TrimPrefix(item, "alt. ")
 	if rest, ok := strings.CutPrefix(body, "DOB "); ok {
-		e.BirthDates = append(e.BirthDates, source.DayMonAbbrevYear(rest))
+		b.birthDates = append(b.birthDates, b.date(rest))
 		return true
 	}
 	if rest, ok := strings.CutPrefix(body, "POB "); ok {
-		e.BirthPlaces = append(e.BirthPlaces, rest)
+		b.birthPlaces = append(b.birthPlaces, rest)
 		return true
 	}
 	if rest, ok := strings.CutPrefix(body, "nationality "); ok {
-		e.Nationalities = append(e.Nationalities, rest)
+		b.nationalities = append(b.nationalities, rest)
 		return true
 	}
 	if rest, ok := strings.CutPrefix(body, "citizen "); ok {
-		e.Nationalities = append(e.Nationalities, rest)
+		b.nationalities = append(b.nationalities, rest)
 		return true
 	}
 	for _, p := range [...]string{"a.k.a. ", "f.k.a. ", "n.k.a. "} {
@@ -134,7 +274,7 @@ func ofacRemarkItem(e *tracker.Entity, item string) bool {
 			if len(rest) < 3 || rest[0] != '\'' || rest[len(rest)-1] != '\'' {
 				return false
 			}
-			e.Aliases = append(e.Aliases, tracker.Alias{Name: rest[1 : len(rest)-1], Type: ofacAliasType(p), Strength: "weak"})
+			b.aliases = append(b.aliases, tracker.Alias{Name: rest[1 : len(rest)-1], Type: ofacAliasType(p), Strength: "weak"})
 			return true
 		}
 	}
@@ -146,7 +286,7 @@ func ofacRemarkItem(e *tracker.Entity, item string) bool {
 	if id.Value == "" {
 		return false
 	}
-	e.Identifiers = append(e.Identifiers, id)
+	b.identifiers = append(b.identifiers, id)
 	return true
 }
 
@@ -219,7 +359,18 @@ func ofacIDType(t string) string {
 // ofacCutDate cuts a trailing "<sep>DATE" off s, where DATE is OFAC's
 // "12 Nov 2012", "Nov 2012" or "2012".
 func ofacCutDate(s, sep string) (before, date string, ok bool) {
-	i := strings.LastIndex(s, sep)
+	// strings.LastIndex, but for the dates at the end of short values a
+	// plain scan from the end is several times faster than its hashing;
+	// and most values have no date.
+	if !strings.Contains(s, sep) {
+		return s, "", false
+	}
+	i := len(s) - len(sep)
+	for ; i > 0; i-- {
+		if s[i] == sep[0] && s[i:i+len(sep)] == sep {
+			break
+		}
+	}
 	if i <= 0 {
 		return s, "", false
 	}
@@ -267,11 +418,13 @@ func ofacLooksLikeCountry(s string) bool {
 // that fits, and returns the rest after the space that follows it.
 func ofacIDLabel(item string) (label, rest string, ok bool) {
 	best := -1
-	limit := min(len(item), ofacIDLabelMax+1)
-	for i := 1; i < limit; i++ {
-		if item[i] == ' ' && ofacIDLabelLens[i] {
-			if _, known := ofacIDLabels[item[:i]]; known {
-				best = i
+	if item != "" {
+		// The labels that start with the item's first byte, longest first:
+		// fewer, and cheaper to compare, than the item's prefixes to hash.
+		for _, l := range ofacIDLabelsBy[item[0]] {
+			if len(l) < len(item) && item[len(l)] == ' ' && item[:len(l)] == l {
+				best = len(l)
+				break
 			}
 		}
 	}
@@ -357,35 +510,21 @@ var ofacDatedLabelStems = []string{
 	"Purchase/Sales For Divestment Date",
 }
 
-// ofacIDLabels are OFAC idTypes as they are spelled in sdn.xml and in the
-// CSV remarks, collected from the real files of both formats (2019-2025).
-// An idType missing here is not lost: its item stays in the remarks.
-var ofacIDLabels = func() map[string]struct{} {
-	m := make(map[string]struct{}, len(ofacIDLabelList))
+// ofacIDLabelsBy holds ofacIDLabelList by first byte, longest first.
+var ofacIDLabelsBy = func() (by [256][]string) {
 	for _, l := range ofacIDLabelList {
-		m[l] = struct{}{}
+		by[l[0]] = append(by[l[0]], l)
 	}
-	return m
+	for _, ls := range by {
+		slices.SortStableFunc(ls, func(a, b string) int { return len(b) - len(a) })
+	}
+	return by
 }()
 
-var ofacIDLabelMax = func() int {
-	n := 0
-	for _, l := range ofacIDLabelList {
-		n = max(n, len(l))
-	}
-	return n
-}()
-
-// ofacIDLabelLens marks the lengths labels have, so that most prefixes of
-// an item are ruled out without hashing them.
-var ofacIDLabelLens = func() []bool {
-	lens := make([]bool, ofacIDLabelMax+1)
-	for _, l := range ofacIDLabelList {
-		lens[len(l)] = true
-	}
-	return lens
-}()
-
+// ofacIDLabelList are OFAC idTypes as they are spelled in sdn.xml and in
+// the CSV remarks, collected from the real files of both formats
+// (2019-2025). An idType missing here is not lost: its item stays in the
+// remarks.
 var ofacIDLabelList = []string{
 	// Sanctions information OFAC publishes as idList entries.
 	"Additional Sanctions Information -",
