@@ -308,18 +308,30 @@ ALTER TABLE snapshots ADD COLUMN modified_at TEXT NOT NULL DEFAULT '';
 -- Cross-list links: the same subject designated by several lists.
 
 -- Why: a new designation is linked to the other lists when its snapshot is
--- stored, from what changed and never by comparing whole lists; these
--- blocking keys (internal/match.Keys: strong identifiers, name words) of
--- every entity a list holds or held are what finds the few candidates. An
--- entity's keys are those of its last version, kept after it is delisted
--- so that "was listed until" is still found.
-CREATE TABLE link_keys (
-    key       TEXT NOT NULL,
+-- stored, from what changed and never by comparing whole lists. Every
+-- entity a list holds or held has its match facts (internal/match: the
+-- normalised names, identifiers, birth dates and countries Compare reads,
+-- encoded by AppendFacts), those of its last version, kept after it is
+-- delisted so that "was listed until" is still found; comparing reads
+-- them, never the entity versions. id is what link_keys names.
+CREATE TABLE link_facts (
+    id        INTEGER PRIMARY KEY,
     list      TEXT NOT NULL,
     entity_id TEXT NOT NULL,
-    PRIMARY KEY (key, list, entity_id)
+    facts     BLOB NOT NULL,
+    UNIQUE (list, entity_id)
+);
+
+-- Why: the blocking keys (internal/match.Keys: strong identifiers, name
+-- words), as match.KeyHash, are what finds an entity's few candidates. A
+-- row is 16 bytes of integers: a list's first snapshot writes a hundred
+-- thousand. There is no index by entity: an entity's keys are found again
+-- from its facts.
+CREATE TABLE link_keys (
+    key    INTEGER NOT NULL,
+    entity INTEGER NOT NULL,
+    PRIMARY KEY (key, entity)
 ) WITHOUT ROWID;
-CREATE INDEX link_keys_entity ON link_keys (list, entity_id);
 
 -- Why: alerts, diff and history read the links found at storage, never
 -- recompute them. Each link is stored once in each direction, so an

@@ -9,7 +9,8 @@ import (
 
 // Prepared is an entity normalised once for keys and comparisons.
 type Prepared struct {
-	Entity        *tracker.Entity
+	Entity        *tracker.Entity // nil when decoded from facts
+	Kind          tracker.Kind
 	Person        bool // a person: compared by name and birth date; else by name and country
 	Names         []Name
 	Idents        []Ident
@@ -24,7 +25,7 @@ const maxPairTokens = 6
 
 // Prepare normalises an entity.
 func Prepare(e *tracker.Entity) *Prepared {
-	p := &Prepared{Entity: e, Person: e.Kind == tracker.KindPerson}
+	p := &Prepared{Entity: e, Kind: e.Kind, Person: e.Kind == tracker.KindPerson}
 	org := !p.Person
 	seen := map[string]bool{}
 	add := func(s string) {
@@ -205,7 +206,7 @@ const (
 //   - a name alone never links.
 func Compare(a, b *Prepared) Verdict {
 	var v Verdict
-	ka, kb := a.Entity.Kind, b.Entity.Kind
+	ka, kb := a.Kind, b.Kind
 	if ka != "" && kb != "" && ka != kb {
 		v.Conflicts = append(v.Conflicts, "different kinds ("+string(ka)+", "+string(kb)+")")
 		return v

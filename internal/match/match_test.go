@@ -1,6 +1,7 @@
 package match
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -219,7 +220,10 @@ func TestCompare(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			pa, pb := Prepare(tt.a), Prepare(tt.b)
-			for _, dir := range []struct{ x, y *Prepared }{{pa, pb}, {pb, pa}} {
+			// The store compares a new entity with its candidates' facts:
+			// the verdict must be the one of the entities themselves.
+			fa, fb := roundTrip(t, pa), roundTrip(t, pb)
+			for _, dir := range []struct{ x, y *Prepared }{{pa, pb}, {pb, pa}, {pa, fb}, {fb, pa}, {fa, fb}} {
 				v := Compare(dir.x, dir.y)
 				if v.Strong != tt.strong {
 					t.Fatalf("strong = %v, want %v (reasons %q, conflicts %q)", v.Strong, tt.strong, v.Reasons, v.Conflicts)
@@ -259,5 +263,66 @@ func TestKeysPairPatronymic(t *testing.T) {
 	// One word is never a key for a person.
 	if k := Keys(Prepare(person("Baget", "", ""))); len(k) != 0 {
 		t.Errorf("single-word name keyed: %q", k)
+	}
+}
+
+// roundTrip returns p as the store reads it back: encoded as facts and
+// decoded, which must give the same facts.
+func roundTrip(t *testing.T, p *Prepared) *Prepared {
+	t.Helper()
+	b := p.AppendFacts(nil)
+	q, err := DecodeFacts(b)
+	if err != nil {
+		t.Fatalf("decode facts: %v", err)
+	}
+	want := *p
+	want.Entity = nil
+	if !reflect.DeepEqual(normPrepared(q), normPrepared(&want)) {
+		t.Fatalf("facts round trip:\n got %+v\nwant %+v", *q, want)
+	}
+	return q
+}
+
+// normPrepared makes empty slices nil: the facts do not tell them apart,
+// and neither does Compare.
+func normPrepared(p *Prepared) Prepared {
+	q := *p
+	if len(q.Names) == 0 {
+		q.Names = nil
+	}
+	if len(q.Idents) == 0 {
+		q.Idents = nil
+	}
+	for i := range q.Idents {
+		if len(q.Idents[i].Countries) == 0 {
+			q.Idents[i].Countries = nil
+		}
+	}
+	if len(q.BirthDates) == 0 {
+		q.BirthDates = nil
+	}
+	if len(q.Nationalities) == 0 {
+		q.Nationalities = nil
+	}
+	if len(q.Countries) == 0 {
+		q.Countries = nil
+	}
+	return q
+}
+
+// TestDecodeFactsCorrupt: a cut or foreign blob is an error, never facts.
+func TestDecodeFactsCorrupt(t *testing.T) {
+	p := Prepare(person("ZHAO, Guangzong", "1985-11-12", "China"))
+	b := p.AppendFacts(nil)
+	for name, in := range map[string][]byte{
+		"empty":          nil,
+		"other version":  append([]byte{99}, b[1:]...),
+		"cut":            b[:len(b)-3],
+		"trailing bytes": append(append([]byte{}, b...), 0),
+		"huge count":     {factsVersion, 0xff, 0xff, 0xff, 0xff, 0x0f},
+	} {
+		if _, err := DecodeFacts(in); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
 	}
 }

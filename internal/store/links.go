@@ -13,36 +13,51 @@ import (
 )
 
 // Cross-list links (schema migration 9). When a snapshot is stored, its
-// changed entities are keyed (match.Keys) and compared with the entities of
-// the other lists that share a key; strong verdicts are stored as links.
-// A list whose keys are not current (its first snapshot, a database from
-// before links, a retraction) is keyed and linked whole, once.
+// changed entities are prepared (match.Prepare), their match facts and
+// blocking keys stored, and compared with the facts of the other lists'
+// entities that share a key; strong verdicts are stored as links. A list
+// whose keys are not current (a database from before links, a retraction)
+// is keyed and linked whole, once.
 
 // linkRef names an entity of a list.
 type linkRef struct{ list, id string }
 
-// linker holds one snapshot's linking work inside its transaction.
+// candidate is another list's entity, as its stored facts.
+type candidate struct {
+	ref   linkRef
+	facts []byte
+	p     *match.Prepared // decoded on first use
+	bad   bool            // facts unreadable: never compared
+}
+
+// linker holds one linking run's work inside its snapshot's transaction.
 type linker struct {
+	// ctx has no cancellation: see storeSnapshotTx's quiet.
 	ctx  context.Context
 	tx   *sql.Tx
+	list string
 	snap int64
-	// mem, when set, holds every other list's keys, read once: linking a
-	// whole list asks about every key, and one scan beats thousands of
-	// lookups.
-	mem      map[string][]linkRef
-	memList  string
-	prepared map[linkRef]*match.Prepared
 	// fresh: the list's keys and links were just cleared, nothing to
 	// replace.
 	fresh bool
-	// keys wait to be written addBatch at a time: a statement per key
+	// others: another list has facts. Without, there is nothing to
+	// compare with, and the run only stores keys and facts.
+	others bool
+	// mem, when set, holds the other lists' keys, read once: a run over
+	// many entities asks about most keys, and one scan beats thousands of
+	// lookups.
+	mem   map[int64][]int64
+	cands map[int64]*candidate // by link_facts id
+	// nextID is the next link_facts id: the transaction holds the write
+	// lock, so a run numbers its rows itself and batches them.
+	nextID int64
+	// rows wait to be written addBatch at a time: a statement per row
 	// cost more than the rest of linking.
-	keys    []any
-	addKeys *sql.Stmt
-	findKey *sql.Stmt
-	lastVer *sql.Stmt
-	addKey  *sql.Stmt
-	addLink *sql.Stmt
+	factRows, keyRows                   []any
+	addFacts, addFact, addKeys, addKey  *sql.Stmt
+	findKey, oldFacts, delKey, setFacts *sql.Stmt
+	addLink                             *sql.Stmt
+	seen                                map[int64]bool
 }
 
 // linking is off only in BenchmarkSaveSnapshotLinks, to measure its cost.
@@ -197,11 +212,18 @@ func linkWholeList(ctx context.Context, tx *sql.Tx, list string, snapshot int64)
 	return err
 }
 
+// clearLinks removes a list's facts, keys and links.
 func clearLinks(ctx context.Context, tx *sql.Tx, list string) error {
-	for _, q := range []string{
-		`DELETE FROM link_keys WHERE list = ?`,
-		`DELETE FROM links WHERE list = ?1 OR other_list = ?1`,
-	} {
+	var has bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM link_facts WHERE list = ?)`, list).Scan(&has); err != nil {
+		return fmt.Errorf("relink %s: %w", list, err)
+	}
+	qs := []string{`DELETE FROM links WHERE list = ?1 OR other_list = ?1`}
+	if has {
+		qs = append(qs, `DELETE FROM link_keys WHERE entity IN (SELECT id FROM link_facts WHERE list = ?)`,
+			`DELETE FROM link_facts WHERE list = ?`)
+	}
+	for _, q := range qs {
 		if _, err := tx.ExecContext(ctx, q, list); err != nil {
 			return fmt.Errorf("relink %s: %w", list, err)
 		}
@@ -218,36 +240,44 @@ func hasHistory(ctx context.Context, q querier, list string, snapshot int64) boo
 	return err != nil || n > 0
 }
 
-// linkEntities replaces the keys and links of the given entities of list
-// with those of their new versions.
+// memPerEntity: a run reads all other lists' keys at once when it links
+// at least one entity per memPerEntity entities of the other lists; below
+// that, a lookup per key is cheaper.
+const memPerEntity = 8
+
+// linkEntities replaces the facts, keys and links of the given entities of
+// list with those of their new versions.
 func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, entities []*tracker.Entity, fresh bool) error {
 	if len(entities) == 0 {
 		return nil
 	}
-	l := &linker{ctx: ctx, tx: tx, snap: snapshot, prepared: map[linkRef]*match.Prepared{}, fresh: fresh}
+	quiet := context.WithoutCancel(ctx)
+	l := &linker{ctx: quiet, tx: tx, list: list, snap: snapshot, fresh: fresh,
+		cands: map[int64]*candidate{}, seen: map[int64]bool{}}
 	defer l.close()
-	var err error
-	if l.lastVer, err = tx.PrepareContext(ctx, `SELECT v.body FROM memberships m JOIN entity_versions v ON v.id = m.version_id
-		WHERE m.list = ? AND m.entity_id = ? ORDER BY m.from_snapshot DESC LIMIT 1`); err != nil {
+	var others int
+	if err := tx.QueryRowContext(quiet, `SELECT count(*) FROM link_facts WHERE list <> ?`, list).Scan(&others); err != nil {
+		return fmt.Errorf("link facts: %w", err)
+	}
+	l.others = others > 0
+	if err := tx.QueryRowContext(quiet, `SELECT coalesce(max(id), 0) + 1 FROM link_facts`).Scan(&l.nextID); err != nil {
+		return fmt.Errorf("link facts: %w", err)
+	}
+	if err := l.prepare(); err != nil {
 		return err
 	}
-	if l.addKey, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO link_keys (key, list, entity_id) VALUES (?, ?, ?)`); err != nil {
-		return err
-	}
-	if l.addKeys, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO link_keys (key, list, entity_id) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", addBatch), ", ")); err != nil {
-		return err
-	}
-	if l.addLink, err = tx.PrepareContext(ctx, `INSERT INTO links (list, entity_id, other_list, other_id, score, reason, snapshot_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET score = excluded.score, reason = excluded.reason, snapshot_id = excluded.snapshot_id`); err != nil {
-		return err
-	}
-	if len(entities) >= fullLinkAt {
-		if err := l.loadKeys(list); err != nil {
-			return err
+	if l.others {
+		if len(entities)*memPerEntity >= others {
+			if err := l.loadOthers(); err != nil {
+				return err
+			}
+		} else {
+			var err error
+			if l.findKey, err = tx.PrepareContext(quiet, `SELECT f.id, f.list, f.entity_id, f.facts
+				FROM link_keys k JOIN link_facts f ON f.id = k.entity WHERE k.key = ? AND f.list <> ?`); err != nil {
+				return err
+			}
 		}
-	} else if l.findKey, err = tx.PrepareContext(ctx, `SELECT list, entity_id FROM link_keys WHERE key = ? AND list <> ?`); err != nil {
-		return err
 	}
 	for i, e := range entities {
 		if i%saveCtxEvery == 0 {
@@ -255,117 +285,227 @@ func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, 
 				return err
 			}
 		}
-		if err := l.link(list, e); err != nil {
+		if err := l.link(e); err != nil {
 			return fmt.Errorf("link %s %s: %w", list, e.ID, err)
 		}
 	}
-	return l.flushKeys(true)
+	return l.flush(true)
 }
 
-// flushKeys writes the waiting keys, whole batches only unless all.
-func (l *linker) flushKeys(all bool) error {
-	quiet := context.WithoutCancel(l.ctx)
-	const row = 3
-	for len(l.keys) >= addBatch*row {
-		if _, err := l.addKeys.ExecContext(quiet, l.keys[:addBatch*row]...); err != nil {
-			return fmt.Errorf("store link keys: %w", err)
+func (l *linker) prepare() error {
+	values := func(row string, n int) string { return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") }
+	for _, st := range []struct {
+		to *(*sql.Stmt)
+		q  string
+	}{
+		{&l.addFact, `INSERT INTO link_facts (id, list, entity_id, facts) VALUES (?, ?, ?, ?)`},
+		{&l.addFacts, `INSERT INTO link_facts (id, list, entity_id, facts) VALUES ` + values("(?, ?, ?, ?)", addBatch)},
+		{&l.addKey, `INSERT OR IGNORE INTO link_keys (key, entity) VALUES (?, ?)`},
+		{&l.addKeys, `INSERT OR IGNORE INTO link_keys (key, entity) VALUES ` + values("(?, ?)", addBatch)},
+		{&l.addLink, `INSERT INTO links (list, entity_id, other_list, other_id, score, reason, snapshot_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET score = excluded.score, reason = excluded.reason, snapshot_id = excluded.snapshot_id`},
+	} {
+		var err error
+		if *st.to, err = l.tx.PrepareContext(l.ctx, st.q); err != nil {
+			return fmt.Errorf("link: %w", err)
 		}
-		l.keys = l.keys[addBatch*row:]
 	}
-	if !all {
+	if l.fresh {
 		return nil
 	}
-	for ; len(l.keys) > 0; l.keys = l.keys[row:] {
-		if _, err := l.addKey.ExecContext(quiet, l.keys[:row]...); err != nil {
-			return fmt.Errorf("store link keys: %w", err)
+	for _, st := range []struct {
+		to *(*sql.Stmt)
+		q  string
+	}{
+		{&l.oldFacts, `SELECT id, facts FROM link_facts WHERE list = ? AND entity_id = ?`},
+		{&l.delKey, `DELETE FROM link_keys WHERE key = ? AND entity = ?`},
+		{&l.setFacts, `UPDATE link_facts SET facts = ? WHERE id = ?`},
+	} {
+		var err error
+		if *st.to, err = l.tx.PrepareContext(l.ctx, st.q); err != nil {
+			return fmt.Errorf("link: %w", err)
 		}
 	}
 	return nil
 }
 
+// flush writes the waiting rows, whole batches only unless all. Facts go
+// first: a key names its facts row.
+func (l *linker) flush(all bool) error {
+	for _, w := range []struct {
+		rows       *[]any
+		n          int
+		batch, one *sql.Stmt
+		what       string
+	}{
+		{&l.factRows, 4, l.addFacts, l.addFact, "link facts"},
+		{&l.keyRows, 2, l.addKeys, l.addKey, "link keys"},
+	} {
+		rows := *w.rows
+		for len(rows) >= addBatch*w.n {
+			if _, err := w.batch.ExecContext(l.ctx, rows[:addBatch*w.n]...); err != nil {
+				return fmt.Errorf("store %s: %w", w.what, err)
+			}
+			rows = rows[addBatch*w.n:]
+		}
+		for ; all && len(rows) > 0; rows = rows[w.n:] {
+			if _, err := w.one.ExecContext(l.ctx, rows[:w.n]...); err != nil {
+				return fmt.Errorf("store %s: %w", w.what, err)
+			}
+		}
+		// What is left moves to the front, so the buffer does not grow.
+		*w.rows = append((*w.rows)[:0], rows...)
+	}
+	return nil
+}
+
 func (l *linker) close() {
-	for _, st := range []*sql.Stmt{l.findKey, l.lastVer, l.addKey, l.addKeys, l.addLink} {
+	for _, st := range []*sql.Stmt{l.addFact, l.addFacts, l.addKey, l.addKeys, l.addLink, l.findKey, l.oldFacts, l.delKey, l.setFacts} {
 		if st != nil {
 			st.Close()
 		}
 	}
 }
 
-func (l *linker) loadKeys(list string) error {
-	l.mem, l.memList = map[string][]linkRef{}, list
-	rows, err := l.tx.QueryContext(l.ctx, `SELECT key, list, entity_id FROM link_keys WHERE list <> ?`, list)
+// loadOthers reads the other lists' facts and keys.
+func (l *linker) loadOthers() error {
+	rows, err := l.tx.QueryContext(l.ctx, `SELECT id, list, entity_id, facts FROM link_facts WHERE list <> ?`, l.list)
+	if err != nil {
+		return fmt.Errorf("read link facts: %w", err)
+	}
+	for rows.Next() {
+		c := &candidate{}
+		var id int64
+		if err := rows.Scan(&id, &c.ref.list, &c.ref.id, &c.facts); err != nil {
+			rows.Close()
+			return err
+		}
+		l.cands[id] = c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	l.mem = map[int64][]int64{}
+	rows, err = l.tx.QueryContext(l.ctx, `SELECT key, entity FROM link_keys`)
 	if err != nil {
 		return fmt.Errorf("read link keys: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var k string
-		var r linkRef
-		if err := rows.Scan(&k, &r.list, &r.id); err != nil {
+		var k, id int64
+		if err := rows.Scan(&k, &id); err != nil {
 			return err
 		}
-		l.mem[k] = append(l.mem[k], r)
+		if _, ok := l.cands[id]; ok {
+			l.mem[k] = append(l.mem[k], id)
+		}
 	}
 	return rows.Err()
 }
 
-// link replaces one entity's keys and links.
-func (l *linker) link(list string, e *tracker.Entity) error {
-	quiet := context.WithoutCancel(l.ctx)
-	if !l.fresh {
-		if err := l.unlink(quiet, list, e.ID); err != nil {
-			return err
-		}
-	}
+// link stores one entity's facts and keys, replacing those of its
+// previous version and its links, and links it to the candidates that
+// Compare finds the same.
+func (l *linker) link(e *tracker.Entity) error {
 	p := match.Prepare(e)
-	keys := match.Keys(p)
-	seen := map[linkRef]bool{}
-	var cands []linkRef
-	for _, k := range keys {
-		l.keys = append(l.keys, k, list, e.ID)
-		refs, err := l.candidates(quiet, k, list)
-		if err != nil {
-			return err
-		}
-		for _, r := range refs {
-			if !seen[r] {
-				seen[r] = true
-				cands = append(cands, r)
-			}
-		}
-	}
-	if err := l.flushKeys(false); err != nil {
+	id, err := l.store(e.ID, p.AppendFacts(nil))
+	if err != nil {
 		return err
 	}
-	for _, r := range cands {
-		other, err := l.entity(quiet, r)
+	keys := match.Keys(p)
+	hashes := make([]int64, len(keys))
+	for i, k := range keys {
+		hashes[i] = match.KeyHash(k)
+		l.keyRows = append(l.keyRows, hashes[i], id)
+	}
+	if err := l.flush(false); err != nil {
+		return err
+	}
+	if !l.others {
+		return nil
+	}
+	clear(l.seen)
+	for _, h := range hashes {
+		ids, err := l.candidates(h)
 		if err != nil {
 			return err
 		}
-		if other == nil {
-			continue
-		}
-		v := match.Compare(p, other)
-		if !v.Strong {
-			continue
-		}
-		reason := v.Reason()
-		if _, err := l.addLink.ExecContext(quiet, list, e.ID, r.list, r.id, v.Score, reason, l.snap); err != nil {
-			return err
-		}
-		if _, err := l.addLink.ExecContext(quiet, r.list, r.id, list, e.ID, v.Score, reason, l.snap); err != nil {
-			return err
+		for _, cid := range ids {
+			if l.seen[cid] {
+				continue
+			}
+			l.seen[cid] = true
+			c := l.cands[cid]
+			if c.p == nil && !c.bad {
+				if c.p, err = match.DecodeFacts(c.facts); err != nil {
+					// A facts row this code cannot read is left
+					// unlinked rather than failing the snapshot;
+					// relinking its list whole rewrites it.
+					c.bad = true
+				}
+				c.facts = nil
+			}
+			if c.bad {
+				continue
+			}
+			v := match.Compare(p, c.p)
+			if !v.Strong {
+				continue
+			}
+			reason := v.Reason()
+			if _, err := l.addLink.ExecContext(l.ctx, l.list, e.ID, c.ref.list, c.ref.id, v.Score, reason, l.snap); err != nil {
+				return err
+			}
+			if _, err := l.addLink.ExecContext(l.ctx, c.ref.list, c.ref.id, l.list, e.ID, v.Score, reason, l.snap); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// unlink removes an entity's keys and its links, both directions.
-func (l *linker) unlink(ctx context.Context, list, id string) error {
-	if _, err := l.tx.ExecContext(ctx, `DELETE FROM link_keys WHERE list = ? AND entity_id = ?`, list, id); err != nil {
+// store queues an entity's facts and returns the id its keys name. An
+// entity the run does not see for the first time keeps its id; its old
+// keys and its links, both directions, are removed.
+func (l *linker) store(entityID string, facts []byte) (int64, error) {
+	if !l.fresh {
+		var id int64
+		var old []byte
+		err := l.oldFacts.QueryRowContext(l.ctx, l.list, entityID).Scan(&id, &old)
+		switch {
+		case err == nil:
+			if err := l.unlink(id, old, entityID); err != nil {
+				return 0, err
+			}
+			if _, err := l.setFacts.ExecContext(l.ctx, facts, id); err != nil {
+				return 0, fmt.Errorf("store link facts: %w", err)
+			}
+			return id, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return 0, fmt.Errorf("link facts: %w", err)
+		}
+	}
+	id := l.nextID
+	l.nextID++
+	l.factRows = append(l.factRows, id, l.list, entityID, facts)
+	return id, nil
+}
+
+// unlink removes the keys of an entity's previous facts and its links,
+// both directions. Its keys are those its old facts give: no index from
+// entity to key is kept, since it would cost every key written.
+func (l *linker) unlink(id int64, old []byte, entityID string) error {
+	if p, err := match.DecodeFacts(old); err == nil {
+		for _, k := range match.Keys(p) {
+			if _, err := l.delKey.ExecContext(l.ctx, match.KeyHash(k), id); err != nil {
+				return err
+			}
+		}
+	} else if _, err := l.tx.ExecContext(l.ctx, `DELETE FROM link_keys WHERE entity = ?`, id); err != nil {
 		return err
 	}
-	rows, err := l.tx.QueryContext(ctx, `DELETE FROM links WHERE list = ? AND entity_id = ? RETURNING other_list, other_id`, list, id)
+	rows, err := l.tx.QueryContext(l.ctx, `DELETE FROM links WHERE list = ? AND entity_id = ? RETURNING other_list, other_id`, l.list, entityID)
 	if err != nil {
 		return err
 	}
@@ -377,50 +517,37 @@ func (l *linker) unlink(ctx context.Context, list, id string) error {
 		return err
 	}
 	for _, o := range others {
-		if _, err := l.tx.ExecContext(ctx, `DELETE FROM links WHERE list = ? AND entity_id = ? AND other_list = ? AND other_id = ?`,
-			o.list, o.id, list, id); err != nil {
+		if _, err := l.tx.ExecContext(l.ctx, `DELETE FROM links WHERE list = ? AND entity_id = ? AND other_list = ? AND other_id = ?`,
+			o.list, o.id, l.list, entityID); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (l *linker) candidates(ctx context.Context, key, list string) ([]linkRef, error) {
-	if l.mem != nil && l.memList == list {
+// candidates returns the ids of the other lists' entities holding a key.
+func (l *linker) candidates(key int64) ([]int64, error) {
+	if l.mem != nil {
 		return l.mem[key], nil
 	}
-	rows, err := l.findKey.QueryContext(ctx, key, list)
+	rows, err := l.findKey.QueryContext(l.ctx, key, l.list)
 	if err != nil {
 		return nil, err
 	}
-	return scanAll(rows, func(r scanner) (linkRef, error) {
-		var x linkRef
-		return x, r.Scan(&x.list, &x.id)
-	})
-}
-
-// entity returns the last stored version of another list's entity,
-// prepared; nil if it has none (its keys outlived a retraction).
-func (l *linker) entity(ctx context.Context, r linkRef) (*match.Prepared, error) {
-	if p, ok := l.prepared[r]; ok {
-		return p, nil
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		c := &candidate{}
+		if err := rows.Scan(&id, &c.ref.list, &c.ref.id, &c.facts); err != nil {
+			return nil, err
+		}
+		if _, ok := l.cands[id]; !ok {
+			l.cands[id] = c
+		}
+		ids = append(ids, id)
 	}
-	var body []byte
-	err := l.lastVer.QueryRowContext(ctx, r.list, r.id).Scan(&body)
-	if errors.Is(err, sql.ErrNoRows) {
-		l.prepared[r] = nil
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	e, err := tracker.DecodeEntity(body)
-	if err != nil {
-		return nil, err
-	}
-	p := match.Prepare(e)
-	l.prepared[r] = p
-	return p, nil
+	return ids, rows.Err()
 }
 
 // AlsoListed returns the designations on other lists linked to an entity,
