@@ -392,3 +392,15 @@ func overlaps(a, b []string) bool {
 	}
 	return false
 }
+
+// linkFields are the entity fields Prepare reads, as internal/diff names
+// them in a change's field list.
+var linkFields = map[string]bool{
+	"name": true, "kind": true, "aliases": true, "birth_dates": true, "nationalities": true,
+	"addresses": true, "identifiers": true, "attrs." + attrUKRef: true, "attrs." + attrUNRef: true,
+}
+
+// Reads reports whether Prepare reads a field (named as a change's field
+// list names it): an amendment of no such field leaves the entity's facts,
+// keys and links what they were.
+func Reads(field string) bool { return linkFields[field] }

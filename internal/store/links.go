@@ -122,7 +122,7 @@ func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities [
 	default:
 		var changed []*tracker.Entity
 		for _, c := range res.Changes {
-			if c.Kind != tracker.Removed && c.Entity != nil {
+			if c.Kind != tracker.Removed && c.Entity != nil && (c.Kind != tracker.Amended || readsAny(c.Fields)) {
 				changed = append(changed, c.Entity)
 			}
 		}
@@ -141,17 +141,43 @@ func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities [
 			others = append(others, l.name)
 		}
 	}
+	// Few of a list's entities are linked: one query says which, instead
+	// of one per change.
+	rows, err = tx.QueryContext(ctx, `SELECT DISTINCT entity_id FROM links WHERE list = ?`, sn.List)
+	if err != nil {
+		return fmt.Errorf("links of %s: %w", sn.List, err)
+	}
+	ids, err := scanAll(rows, func(r scanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return fmt.Errorf("links of %s: %w", sn.List, err)
+	}
+	linked := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		linked[id] = true
+	}
 	for i := range res.Changes {
 		c := &res.Changes[i]
 		if c.Kind == tracker.Removed {
 			continue
 		}
-		if c.AlsoListed, err = alsoListedTx(ctx, tx, sn.List, c.ID); err != nil {
-			return err
+		if linked[c.ID] {
+			if c.AlsoListed, err = alsoListedTx(ctx, tx, sn.List, c.ID); err != nil {
+				return err
+			}
 		}
 		c.NotListedBy = notListedBy(others, c.AlsoListed)
 	}
 	return nil
+}
+
+// readsAny reports whether linking reads one of an amendment's fields:
+// one that changed only programmes or remarks keeps its facts, keys and
+// links.
+func readsAny(fields []tracker.FieldChange) bool {
+	return slices.ContainsFunc(fields, func(f tracker.FieldChange) bool { return match.Reads(f.Field) })
 }
 
 type listLatest struct {

@@ -32,7 +32,8 @@ func benchOFSI(tb testing.TB) []*tracker.Entity {
 // OFAC SDN list of 2024-05-03 (14,965 entities) in a database that holds
 // the OFSI list of 2025-04-10: "changed" over OFAC 2024-03-05 (567 added
 // or amended entities linked), "first" as OFAC's first snapshot (every
-// entity keyed and linked). Each runs with linking off and on: the pairs
+// entity keyed and linked), and "alone" as the first snapshot of an empty
+// database (keys and facts stored, nothing to link with). Each runs with linking off and on: the pairs
 // are the cost. Only SaveSnapshot is timed, from a fresh copy of the
 // database each iteration.
 func BenchmarkSaveSnapshotLinks(b *testing.B) {
@@ -46,6 +47,7 @@ func BenchmarkSaveSnapshotLinks(b *testing.B) {
 	}{
 		{"changed", benchDB(b, ofsi, older)},
 		{"first", benchDB(b, ofsi)},
+		{"alone", benchDB(b)},
 	} {
 		for _, on := range []bool{false, true} {
 			name := bc.name + "/links=off"

@@ -1,11 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"testing"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/diff"
+	"github.com/cybersanctions/tracker/internal/match"
 )
 
 func saveList(t *testing.T, s *Store, list, published string, es ...*tracker.Entity) *SaveResult {
@@ -86,6 +89,33 @@ func TestLinksIncremental(t *testing.T) {
 		t.Errorf("after the UK delisting: %q", got)
 	}
 
+	// OFAC amends ZHAO's programmes only: nothing linking reads changed,
+	// the link stays, found by the same snapshot, and the amendment
+	// carries it.
+	foundBy := func() (id int64) {
+		t.Helper()
+		if err := s.r.QueryRowContext(context.Background(), `SELECT snapshot_id FROM links WHERE list = 'ofac-sdn' AND entity_id = '47814'`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	before := foundBy()
+	res = saveList(t, s, "ofac-sdn", "2024-06-15",
+		linkPerson("1", "PETROV, Ivan", "1970-01-01", "SDGT"),
+		linkPerson("47814", "ZHAO, Guangzong", "1985-11-12", "CYBER2", "SDGT"),
+		linkPerson("47900", "WANG, Wei", "1975-05-05", "CYBER2"),
+	)
+	if len(res.Changes) != 1 || res.Changes[0].Kind != tracker.Amended || len(res.Changes[0].AlsoListed) != 1 ||
+		res.Changes[0].AlsoListed[0].ListedUntil != "2024-06-01" {
+		t.Errorf("programmes amended: changes %+v", res.Changes)
+	}
+	if got := linked(t, s, "uk-sanctions-list", "CYB0045"); len(got) != 1 {
+		t.Errorf("after a programme amendment, the UK entry links to %q", got)
+	}
+	if after := foundBy(); after != before {
+		t.Errorf("a programme amendment relinked ZHAO (snapshot %d, was %d)", after, before)
+	}
+
 	// OFAC amends ZHAO's birth date: the link no longer holds.
 	saveList(t, s, "ofac-sdn", "2024-07-01",
 		linkPerson("1", "PETROV, Ivan", "1970-01-01", "SDGT"),
@@ -111,7 +141,7 @@ func TestLinksStaleList(t *testing.T) {
 	if got := linked(t, s, "ofac-sdn", "47818"); len(got) != 1 {
 		t.Fatalf("not linked: %q", got)
 	}
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM links; DELETE FROM link_keys; DELETE FROM link_state`); err != nil {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM links; DELETE FROM link_keys; DELETE FROM link_facts; DELETE FROM link_state`); err != nil {
 		t.Fatal(err)
 	}
 	saveList(t, s, "eu-fsf", "2024-04-01", linkPerson("EU.1", "Ni GAOBIN", "1985-10-27", "CYB"))
@@ -123,5 +153,62 @@ func TestLinksStaleList(t *testing.T) {
 		if n != 2 {
 			t.Errorf("%s: %d links, want 2 (one to each other list)", l, n)
 		}
+	}
+}
+
+// TestLinkFieldsRead: an amendment is relinked only when a field that
+// match.Reads names changed, so every change of an entity that changes its
+// match facts must name such a field in its diff, and a change of any
+// other field must leave the facts alone.
+func TestLinkFieldsRead(t *testing.T) {
+	base := func() *tracker.Entity {
+		return &tracker.Entity{ID: "1", Kind: tracker.KindEntity, Name: "NEOBIT OOO", Programs: []string{"CYBER2"},
+			Aliases:       []tracker.Alias{{Name: "NEOBIT LLC", Strength: "strong"}},
+			BirthDates:    []string{"1980-01-01"},
+			Nationalities: []string{"Russia"},
+			Addresses:     []tracker.Address{{City: "Moscow", Country: "Russia"}},
+			Identifiers:   []tracker.Identifier{{Type: "Passport", Value: "123456789", Country: "Russia"}},
+			Designated:    "2022-04-20", Remarks: "a remark", Positions: []string{"CEO"}, BirthPlaces: []string{"Moscow"},
+			Attrs: map[string]string{"uk_ref": "RUS0001", "un_ref": "QDe.001", "listed_on": "2022-04-20"}}
+	}
+	for name, edit := range map[string]func(e *tracker.Entity){
+		"name":         func(e *tracker.Entity) { e.Name = "NEOBIT 2 OOO" },
+		"kind":         func(e *tracker.Entity) { e.Kind = tracker.KindPerson },
+		"alias":        func(e *tracker.Entity) { e.Aliases[0].Name = "NEO BIT LLC" },
+		"alias weak":   func(e *tracker.Entity) { e.Aliases[0].Strength = "weak" },
+		"birth date":   func(e *tracker.Entity) { e.BirthDates = []string{"1981"} },
+		"nationality":  func(e *tracker.Entity) { e.Nationalities = []string{"Belarus"} },
+		"address":      func(e *tracker.Entity) { e.Addresses[0].Country = "Belarus" },
+		"identifier":   func(e *tracker.Entity) { e.Identifiers[0].Value = "987654321" },
+		"uk ref":       func(e *tracker.Entity) { e.Attrs["uk_ref"] = "RUS0002" },
+		"un ref":       func(e *tracker.Entity) { e.Attrs["un_ref"] = "QDe.002" },
+		"programs":     func(e *tracker.Entity) { e.Programs = []string{"RUSSIA-EO14024"} },
+		"designated":   func(e *tracker.Entity) { e.Designated = "2023-01-01" },
+		"remarks":      func(e *tracker.Entity) { e.Remarks = "another remark" },
+		"positions":    func(e *tracker.Entity) { e.Positions = nil },
+		"birth place":  func(e *tracker.Entity) { e.BirthPlaces = []string{"Omsk"} },
+		"address city": func(e *tracker.Entity) { e.Addresses[0].City = "Tula" },
+		"listed on":    func(e *tracker.Entity) { e.Attrs["listed_on"] = "2023-01-01" },
+		"another attr": func(e *tracker.Entity) { e.Attrs["gender"] = "Male" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			old, new := base(), base()
+			edit(new)
+			old.Canonicalize()
+			new.Canonicalize()
+			changed := !bytes.Equal(match.Prepare(old).AppendFacts(nil), match.Prepare(new).AppendFacts(nil))
+			reads := false
+			var fields []string
+			for _, f := range diff.Fields(old, new) {
+				fields = append(fields, f.Field)
+				reads = reads || match.Reads(f.Field)
+			}
+			if len(fields) == 0 {
+				t.Fatal("the edit changed no field")
+			}
+			if changed && !reads {
+				t.Errorf("the facts changed, but linking reads none of the changed fields %q", fields)
+			}
+		})
 	}
 }
