@@ -1,9 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -30,7 +31,28 @@ type candidate struct {
 	bad   bool            // facts unreadable: never compared
 }
 
+// linkItem is one entity of a linking run, prepared.
+type linkItem struct {
+	e      *tracker.Entity
+	p      *match.Prepared
+	facts  []byte
+	hashes []int64
+}
+
+// keyRow is a link_keys row.
+type keyRow struct{ key, entity int64 }
+
+// storedFacts is an entity's facts row from before the run.
+type storedFacts struct {
+	id    int64
+	facts []byte
+}
+
 // linker holds one linking run's work inside its snapshot's transaction.
+// A run asks SQLite a handful of questions, each about all its entities at
+// once (their old facts, the candidates of all their keys), and writes
+// its rows in batches: a statement per entity or per key cost more than
+// the rest of linking.
 type linker struct {
 	// ctx has no cancellation: see storeSnapshotTx's quiet.
 	ctx  context.Context
@@ -40,24 +62,18 @@ type linker struct {
 	// fresh: the list's keys and links were just cleared, nothing to
 	// replace.
 	fresh bool
-	// others: another list has facts. Without, there is nothing to
-	// compare with, and the run only stores keys and facts.
-	others bool
-	// mem, when set, holds the other lists' keys, read once: a run over
-	// many entities asks about most keys, and one scan beats thousands of
-	// lookups.
-	mem   map[int64][]int64
+	old   map[string]storedFacts
+	// byKey and cands are the other lists' entities sharing a key with
+	// one of the run's.
+	byKey map[int64][]int64
 	cands map[int64]*candidate // by link_facts id
 	// nextID is the next link_facts id: the transaction holds the write
-	// lock, so a run numbers its rows itself and batches them.
-	nextID int64
-	// rows wait to be written addBatch at a time: a statement per row
-	// cost more than the rest of linking.
-	factRows, keyRows                   []any
-	addFacts, addFact, addKeys, addKey  *sql.Stmt
-	findKey, oldFacts, delKey, setFacts *sql.Stmt
-	addLink                             *sql.Stmt
-	seen                                map[int64]bool
+	// lock, so a run numbers its rows itself.
+	nextID   int64
+	factRows []any
+	keyRows  []keyRow
+	seen     map[int64]bool
+	addLink  *sql.Stmt
 }
 
 // linking is off only in BenchmarkSaveSnapshotLinks, to measure its cost.
@@ -266,11 +282,6 @@ func hasHistory(ctx context.Context, q querier, list string, snapshot int64) boo
 	return err != nil || n > 0
 }
 
-// memPerEntity: a run reads all other lists' keys at once when it links
-// at least one entity per memPerEntity entities of the other lists; below
-// that, a lookup per key is cheaper.
-const memPerEntity = 8
-
 // linkEntities replaces the facts, keys and links of the given entities of
 // list with those of their new versions.
 func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, entities []*tracker.Entity, fresh bool) error {
@@ -280,152 +291,122 @@ func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, 
 	quiet := context.WithoutCancel(ctx)
 	l := &linker{ctx: quiet, tx: tx, list: list, snap: snapshot, fresh: fresh,
 		cands: map[int64]*candidate{}, seen: map[int64]bool{}}
-	defer l.close()
-	var others int
-	if err := tx.QueryRowContext(quiet, `SELECT count(*) FROM link_facts WHERE list <> ?`, list).Scan(&others); err != nil {
+	var others bool
+	if err := tx.QueryRowContext(quiet, `SELECT EXISTS (SELECT 1 FROM link_facts WHERE list <> ?)`, list).Scan(&others); err != nil {
 		return fmt.Errorf("link facts: %w", err)
 	}
-	l.others = others > 0
 	if err := tx.QueryRowContext(quiet, `SELECT coalesce(max(id), 0) + 1 FROM link_facts`).Scan(&l.nextID); err != nil {
 		return fmt.Errorf("link facts: %w", err)
 	}
-	if err := l.prepare(); err != nil {
-		return err
-	}
-	if l.others {
-		if len(entities)*memPerEntity >= others {
-			if err := l.loadOthers(); err != nil {
-				return err
-			}
-		} else {
-			var err error
-			if l.findKey, err = tx.PrepareContext(quiet, `SELECT f.id, f.list, f.entity_id, f.facts
-				FROM link_keys k JOIN link_facts f ON f.id = k.entity WHERE k.key = ? AND f.list <> ?`); err != nil {
-				return err
-			}
-		}
-	}
+	items := make([]linkItem, len(entities))
+	var hashes []int64
 	for i, e := range entities {
 		if i%saveCtxEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		if err := l.link(e); err != nil {
-			return fmt.Errorf("link %s %s: %w", list, e.ID, err)
+		p := match.Prepare(e)
+		it := linkItem{e: e, p: p, facts: p.AppendFacts(nil)}
+		for _, k := range match.Keys(p) {
+			it.hashes = append(it.hashes, match.KeyHash(k))
+		}
+		hashes = append(hashes, it.hashes...)
+		items[i] = it
+	}
+	if !fresh {
+		if err := l.loadOld(items); err != nil {
+			return err
 		}
 	}
-	return l.flush(true)
-}
-
-func (l *linker) prepare() error {
-	values := func(row string, n int) string { return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") }
-	for _, st := range []struct {
-		to *(*sql.Stmt)
-		q  string
-	}{
-		{&l.addFact, `INSERT INTO link_facts (id, list, entity_id, facts) VALUES (?, ?, ?, ?)`},
-		{&l.addFacts, `INSERT INTO link_facts (id, list, entity_id, facts) VALUES ` + values("(?, ?, ?, ?)", addBatch)},
-		{&l.addKey, `INSERT OR IGNORE INTO link_keys (key, entity) VALUES (?, ?)`},
-		{&l.addKeys, `INSERT OR IGNORE INTO link_keys (key, entity) VALUES ` + values("(?, ?)", addBatch)},
-		{&l.addLink, `INSERT INTO links (list, entity_id, other_list, other_id, score, reason, snapshot_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET score = excluded.score, reason = excluded.reason, snapshot_id = excluded.snapshot_id`},
-	} {
+	// With no other list, there is nothing to compare with: the run only
+	// stores facts and keys.
+	if others {
+		if err := l.lookup(hashes); err != nil {
+			return err
+		}
 		var err error
-		if *st.to, err = l.tx.PrepareContext(l.ctx, st.q); err != nil {
+		if l.addLink, err = tx.PrepareContext(quiet, `INSERT INTO links (list, entity_id, other_list, other_id, score, reason, snapshot_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET score = excluded.score, reason = excluded.reason, snapshot_id = excluded.snapshot_id`); err != nil {
 			return fmt.Errorf("link: %w", err)
 		}
+		defer l.addLink.Close()
 	}
-	if l.fresh {
-		return nil
-	}
-	for _, st := range []struct {
-		to *(*sql.Stmt)
-		q  string
-	}{
-		{&l.oldFacts, `SELECT id, facts FROM link_facts WHERE list = ? AND entity_id = ?`},
-		{&l.delKey, `DELETE FROM link_keys WHERE key = ? AND entity = ?`},
-		{&l.setFacts, `UPDATE link_facts SET facts = ? WHERE id = ?`},
-	} {
-		var err error
-		if *st.to, err = l.tx.PrepareContext(l.ctx, st.q); err != nil {
-			return fmt.Errorf("link: %w", err)
-		}
-	}
-	return nil
-}
-
-// flush writes the waiting rows, whole batches only unless all. Facts go
-// first: a key names its facts row.
-func (l *linker) flush(all bool) error {
-	for _, w := range []struct {
-		rows       *[]any
-		n          int
-		batch, one *sql.Stmt
-		what       string
-	}{
-		{&l.factRows, 4, l.addFacts, l.addFact, "link facts"},
-		{&l.keyRows, 2, l.addKeys, l.addKey, "link keys"},
-	} {
-		rows := *w.rows
-		for len(rows) >= addBatch*w.n {
-			if _, err := w.batch.ExecContext(l.ctx, rows[:addBatch*w.n]...); err != nil {
-				return fmt.Errorf("store %s: %w", w.what, err)
-			}
-			rows = rows[addBatch*w.n:]
-		}
-		for ; all && len(rows) > 0; rows = rows[w.n:] {
-			if _, err := w.one.ExecContext(l.ctx, rows[:w.n]...); err != nil {
-				return fmt.Errorf("store %s: %w", w.what, err)
+	for i := range items {
+		if i%saveCtxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
 		}
-		// What is left moves to the front, so the buffer does not grow.
-		*w.rows = append((*w.rows)[:0], rows...)
-	}
-	return nil
-}
-
-func (l *linker) close() {
-	for _, st := range []*sql.Stmt{l.addFact, l.addFacts, l.addKey, l.addKeys, l.addLink, l.findKey, l.oldFacts, l.delKey, l.setFacts} {
-		if st != nil {
-			st.Close()
+		if err := l.link(&items[i]); err != nil {
+			return fmt.Errorf("link %s %s: %w", list, items[i].e.ID, err)
 		}
 	}
+	return l.write()
 }
 
-// loadOthers reads the other lists' facts and keys.
-func (l *linker) loadOthers() error {
-	rows, err := l.tx.QueryContext(l.ctx, `SELECT id, list, entity_id, facts FROM link_facts WHERE list <> ?`, l.list)
+// inJSON is a JSON array of values, for json_each: one bound parameter
+// instead of one per value. The queries reading it CROSS JOIN, which
+// SQLite takes as the order to join in: left to choose, it scans a
+// list's facts and json_each for each.
+func inJSON[T any](vs []T) (string, error) {
+	b, err := json.Marshal(vs)
+	return string(b), err
+}
+
+// loadOld reads the facts stored for the run's entities before it.
+func (l *linker) loadOld(items []linkItem) error {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.e.ID
+	}
+	in, err := inJSON(ids)
+	if err != nil {
+		return err
+	}
+	rows, err := l.tx.QueryContext(l.ctx, `SELECT f.id, f.entity_id, f.facts FROM json_each(?) j
+		CROSS JOIN link_facts f ON f.list = ? AND f.entity_id = j.value`, in, l.list)
 	if err != nil {
 		return fmt.Errorf("read link facts: %w", err)
 	}
+	defer rows.Close()
+	l.old = map[string]storedFacts{}
 	for rows.Next() {
-		c := &candidate{}
-		var id int64
-		if err := rows.Scan(&id, &c.ref.list, &c.ref.id, &c.facts); err != nil {
-			rows.Close()
+		var id string
+		var sf storedFacts
+		if err := rows.Scan(&sf.id, &id, &sf.facts); err != nil {
 			return err
 		}
-		l.cands[id] = c
+		l.old[id] = sf
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	return rows.Err()
+}
+
+// lookup reads the other lists' entities holding any of the keys.
+func (l *linker) lookup(hashes []int64) error {
+	slices.Sort(hashes)
+	hashes = slices.Compact(hashes)
+	in, err := inJSON(hashes)
+	if err != nil {
 		return err
 	}
-	l.mem = map[int64][]int64{}
-	rows, err = l.tx.QueryContext(l.ctx, `SELECT key, entity FROM link_keys`)
+	rows, err := l.tx.QueryContext(l.ctx, `SELECT k.key, f.id, f.list, f.entity_id, f.facts FROM json_each(?) j
+		CROSS JOIN link_keys k ON k.key = j.value CROSS JOIN link_facts f ON f.id = k.entity WHERE f.list <> ?`, in, l.list)
 	if err != nil {
 		return fmt.Errorf("read link keys: %w", err)
 	}
 	defer rows.Close()
+	l.byKey = map[int64][]int64{}
 	for rows.Next() {
-		var k, id int64
-		if err := rows.Scan(&k, &id); err != nil {
+		var key, id int64
+		c := &candidate{}
+		if err := rows.Scan(&key, &id, &c.ref.list, &c.ref.id, &c.facts); err != nil {
 			return err
 		}
-		if _, ok := l.cands[id]; ok {
-			l.mem[k] = append(l.mem[k], id)
+		if _, ok := l.cands[id]; !ok {
+			l.cands[id] = c
 		}
+		l.byKey[key] = append(l.byKey[key], id)
 	}
 	return rows.Err()
 }
@@ -433,31 +414,20 @@ func (l *linker) loadOthers() error {
 // link stores one entity's facts and keys, replacing those of its
 // previous version and its links, and links it to the candidates that
 // Compare finds the same.
-func (l *linker) link(e *tracker.Entity) error {
-	p := match.Prepare(e)
-	id, err := l.store(e.ID, p.AppendFacts(nil))
+func (l *linker) link(it *linkItem) error {
+	id, err := l.store(it.e.ID, it.facts)
 	if err != nil {
 		return err
 	}
-	keys := match.Keys(p)
-	hashes := make([]int64, len(keys))
-	for i, k := range keys {
-		hashes[i] = match.KeyHash(k)
-		l.keyRows = append(l.keyRows, hashes[i], id)
+	for _, h := range it.hashes {
+		l.keyRows = append(l.keyRows, keyRow{h, id})
 	}
-	if err := l.flush(false); err != nil {
-		return err
-	}
-	if !l.others {
+	if l.addLink == nil {
 		return nil
 	}
 	clear(l.seen)
-	for _, h := range hashes {
-		ids, err := l.candidates(h)
-		if err != nil {
-			return err
-		}
-		for _, cid := range ids {
+	for _, h := range it.hashes {
+		for _, cid := range l.byKey[h] {
 			if l.seen[cid] {
 				continue
 			}
@@ -475,15 +445,15 @@ func (l *linker) link(e *tracker.Entity) error {
 			if c.bad {
 				continue
 			}
-			v := match.Compare(p, c.p)
+			v := match.Compare(it.p, c.p)
 			if !v.Strong {
 				continue
 			}
 			reason := v.Reason()
-			if _, err := l.addLink.ExecContext(l.ctx, l.list, e.ID, c.ref.list, c.ref.id, v.Score, reason, l.snap); err != nil {
+			if _, err := l.addLink.ExecContext(l.ctx, l.list, it.e.ID, c.ref.list, c.ref.id, v.Score, reason, l.snap); err != nil {
 				return err
 			}
-			if _, err := l.addLink.ExecContext(l.ctx, c.ref.list, c.ref.id, l.list, e.ID, v.Score, reason, l.snap); err != nil {
+			if _, err := l.addLink.ExecContext(l.ctx, c.ref.list, c.ref.id, l.list, it.e.ID, v.Score, reason, l.snap); err != nil {
 				return err
 			}
 		}
@@ -492,25 +462,17 @@ func (l *linker) link(e *tracker.Entity) error {
 }
 
 // store queues an entity's facts and returns the id its keys name. An
-// entity the run does not see for the first time keeps its id; its old
-// keys and its links, both directions, are removed.
+// entity with facts from before keeps its id; its old keys and its links,
+// both directions, are removed.
 func (l *linker) store(entityID string, facts []byte) (int64, error) {
-	if !l.fresh {
-		var id int64
-		var old []byte
-		err := l.oldFacts.QueryRowContext(l.ctx, l.list, entityID).Scan(&id, &old)
-		switch {
-		case err == nil:
-			if err := l.unlink(id, old, entityID); err != nil {
-				return 0, err
-			}
-			if _, err := l.setFacts.ExecContext(l.ctx, facts, id); err != nil {
-				return 0, fmt.Errorf("store link facts: %w", err)
-			}
-			return id, nil
-		case !errors.Is(err, sql.ErrNoRows):
-			return 0, fmt.Errorf("link facts: %w", err)
+	if old, ok := l.old[entityID]; ok {
+		if err := l.unlink(old.id, old.facts, entityID); err != nil {
+			return 0, err
 		}
+		if _, err := l.tx.ExecContext(l.ctx, `UPDATE link_facts SET facts = ? WHERE id = ?`, facts, old.id); err != nil {
+			return 0, fmt.Errorf("store link facts: %w", err)
+		}
+		return old.id, nil
 	}
 	id := l.nextID
 	l.nextID++
@@ -520,11 +482,13 @@ func (l *linker) store(entityID string, facts []byte) (int64, error) {
 
 // unlink removes the keys of an entity's previous facts and its links,
 // both directions. Its keys are those its old facts give: no index from
-// entity to key is kept, since it would cost every key written.
+// entity to key is kept, since it would cost every key written. (Keys a
+// former version of the code gave, and this one does not, stay: they only
+// make the entity a candidate once more, which Compare decides.)
 func (l *linker) unlink(id int64, old []byte, entityID string) error {
 	if p, err := match.DecodeFacts(old); err == nil {
 		for _, k := range match.Keys(p) {
-			if _, err := l.delKey.ExecContext(l.ctx, match.KeyHash(k), id); err != nil {
+			if _, err := l.tx.ExecContext(l.ctx, `DELETE FROM link_keys WHERE key = ? AND entity = ?`, match.KeyHash(k), id); err != nil {
 				return err
 			}
 		}
@@ -551,29 +515,59 @@ func (l *linker) unlink(id int64, old []byte, entityID string) error {
 	return nil
 }
 
-// candidates returns the ids of the other lists' entities holding a key.
-func (l *linker) candidates(key int64) ([]int64, error) {
-	if l.mem != nil {
-		return l.mem[key], nil
-	}
-	rows, err := l.findKey.QueryContext(l.ctx, key, l.list)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		c := &candidate{}
-		if err := rows.Scan(&id, &c.ref.list, &c.ref.id, &c.facts); err != nil {
-			return nil, err
+// write stores the queued facts and keys, addBatch rows to a statement;
+// the keys in key order, which SQLite appends to its index faster than
+// it inserts them at random.
+func (l *linker) write() error {
+	slices.SortFunc(l.keyRows, func(a, b keyRow) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
 		}
-		if _, ok := l.cands[id]; !ok {
-			l.cands[id] = c
-		}
-		ids = append(ids, id)
+		return cmp.Compare(a.entity, b.entity)
+	})
+	keys := make([]any, 0, 2*len(l.keyRows))
+	for _, r := range l.keyRows {
+		keys = append(keys, r.key, r.entity)
 	}
-	return ids, rows.Err()
+	for _, w := range []struct {
+		rows []any
+		n    int
+		q    string
+		what string
+	}{
+		{l.factRows, 4, `INSERT INTO link_facts (id, list, entity_id, facts) VALUES `, "link facts"},
+		{keys, 2, `INSERT OR IGNORE INTO link_keys (key, entity) VALUES `, "link keys"},
+	} {
+		if err := insertBatched(l.ctx, l.tx, w.q, w.n, w.rows); err != nil {
+			return fmt.Errorf("store %s: %w", w.what, err)
+		}
+	}
+	return nil
+}
+
+// insertBatched runs an INSERT … VALUES over rows of n values each,
+// addBatch rows to a statement, the rest in one last statement.
+func insertBatched(ctx context.Context, tx *sql.Tx, insert string, n int, rows []any) error {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+	values := func(k int) string { return strings.TrimSuffix(strings.Repeat(row+", ", k), ", ") }
+	if len(rows) >= addBatch*n {
+		st, err := tx.PrepareContext(ctx, insert+values(addBatch))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for len(rows) >= addBatch*n {
+			if _, err := st.ExecContext(ctx, rows[:addBatch*n]...); err != nil {
+				return err
+			}
+			rows = rows[addBatch*n:]
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, insert+values(len(rows)/n), rows...)
+	return err
 }
 
 // AlsoListed returns the designations on other lists linked to an entity,
