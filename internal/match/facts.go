@@ -3,7 +3,6 @@ package match
 import (
 	"encoding/binary"
 	"errors"
-	"hash/fnv"
 
 	"github.com/cybersanctions/tracker"
 )
@@ -86,9 +85,13 @@ func DecodeFacts(b []byte) (*Prepared, error) {
 // Two keys sharing a hash only make one more candidate, which Compare
 // turns down.
 func KeyHash(key string) int64 {
-	h := fnv.New64a()
-	h.Write([]byte(key))
-	return int64(h.Sum64())
+	// FNV-1a, as hash/fnv computes it, without a hasher to allocate.
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(key); i++ {
+		h ^= uint64(key[i])
+		h *= 1099511628211
+	}
+	return int64(h)
 }
 
 func appendString(b []byte, s string) []byte {

@@ -27,7 +27,6 @@ const maxPairTokens = 6
 func Prepare(e *tracker.Entity) *Prepared {
 	p := &Prepared{Entity: e, Kind: e.Kind, Person: e.Kind == tracker.KindPerson}
 	org := !p.Person
-	seen := map[string]bool{}
 	add := func(s string) {
 		n := NormaliseName(s, org)
 		if len(n.Tokens) == 0 {
@@ -38,8 +37,7 @@ func Prepare(e *tracker.Entity) *Prepared {
 		if p.Person && len(n.Tokens) < 2 {
 			return
 		}
-		if k := n.Full(); !seen[k] {
-			seen[k] = true
+		if !slices.ContainsFunc(p.Names, func(m Name) bool { return slices.Equal(m.Tokens, n.Tokens) }) {
 			p.Names = append(p.Names, n)
 		}
 	}
@@ -142,6 +140,9 @@ var particles = map[string]bool{
 // pairable returns the skeletons of a person's name words that are not
 // particles, sorted, unless that leaves fewer than two.
 func pairable(n Name) []string {
+	if !slices.ContainsFunc(n.Tokens, func(t string) bool { return particles[t] }) {
+		return n.Skeletons
+	}
 	out := make([]string, 0, len(n.Tokens))
 	for _, t := range n.Tokens {
 		if !particles[t] {

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"hash/fnv"
 	"reflect"
 	"slices"
 	"strings"
@@ -323,6 +324,17 @@ func TestDecodeFactsCorrupt(t *testing.T) {
 	} {
 		if _, err := DecodeFacts(in); err == nil {
 			t.Errorf("%s: decoded", name)
+		}
+	}
+}
+
+// TestKeyHash: the hash the store indexes keys by is FNV-1a, 64 bits.
+func TestKeyHash(t *testing.T) {
+	for _, k := range []string{"", "p:GNGZNG ZH", "i:document:421003198511121539", "o:WUHAN XIAORUIZHI"} {
+		h := fnv.New64a()
+		h.Write([]byte(k))
+		if got, want := KeyHash(k), int64(h.Sum64()); got != want {
+			t.Errorf("KeyHash(%q) = %d, want %d", k, got, want)
 		}
 	}
 }

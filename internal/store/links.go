@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -298,21 +299,13 @@ func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, 
 	if err := tx.QueryRowContext(quiet, `SELECT coalesce(max(id), 0) + 1 FROM link_facts`).Scan(&l.nextID); err != nil {
 		return fmt.Errorf("link facts: %w", err)
 	}
-	items := make([]linkItem, len(entities))
+	items, err := prepareItems(ctx, entities)
+	if err != nil {
+		return err
+	}
 	var hashes []int64
-	for i, e := range entities {
-		if i%saveCtxEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		p := match.Prepare(e)
-		it := linkItem{e: e, p: p, facts: p.AppendFacts(nil)}
-		for _, k := range match.Keys(p) {
-			it.hashes = append(it.hashes, match.KeyHash(k))
-		}
+	for _, it := range items {
 		hashes = append(hashes, it.hashes...)
-		items[i] = it
 	}
 	if !fresh {
 		if err := l.loadOld(items); err != nil {
@@ -343,6 +336,51 @@ func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, 
 		}
 	}
 	return l.write()
+}
+
+// prepareParallelAt is how many entities make preparing them worth a
+// goroutine per CPU: a list's first snapshot prepares every entity, and
+// normalising names is most of what linking it costs.
+const prepareParallelAt = 2048
+
+// prepareItems prepares the entities of a run: their facts and key hashes.
+func prepareItems(ctx context.Context, entities []*tracker.Entity) ([]linkItem, error) {
+	items := make([]linkItem, len(entities))
+	prep := func(from, to int) error {
+		for i := from; i < to; i++ {
+			if (i-from)%saveCtxEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			e := entities[i]
+			p := match.Prepare(e)
+			it := linkItem{e: e, p: p, facts: p.AppendFacts(nil)}
+			keys := match.Keys(p)
+			it.hashes = make([]int64, len(keys))
+			for j, k := range keys {
+				it.hashes[j] = match.KeyHash(k)
+			}
+			items[i] = it
+		}
+		return nil
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 || len(entities) < prepareParallelAt {
+		return items, prep(0, len(entities))
+	}
+	errs := make(chan error, workers)
+	per := (len(entities) + workers - 1) / workers
+	for w := range workers {
+		go func() { errs <- prep(min(w*per, len(entities)), min((w+1)*per, len(entities))) }()
+	}
+	var first error
+	for range workers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return items, first
 }
 
 // inJSON is a JSON array of values, for json_each: one bound parameter
