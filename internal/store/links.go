@@ -73,8 +73,8 @@ type linker struct {
 	nextID   int64
 	factRows []any
 	keyRows  []keyRow
+	linkRows []any
 	seen     map[int64]bool
-	addLink  *sql.Stmt
 }
 
 // linking is off only in BenchmarkSaveSnapshotLinks, to measure its cost.
@@ -318,12 +318,6 @@ func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, 
 		if err := l.lookup(hashes); err != nil {
 			return err
 		}
-		var err error
-		if l.addLink, err = tx.PrepareContext(quiet, `INSERT INTO links (list, entity_id, other_list, other_id, score, reason, snapshot_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET score = excluded.score, reason = excluded.reason, snapshot_id = excluded.snapshot_id`); err != nil {
-			return fmt.Errorf("link: %w", err)
-		}
-		defer l.addLink.Close()
 	}
 	for i := range items {
 		if i%saveCtxEvery == 0 {
@@ -420,7 +414,9 @@ func (l *linker) loadOld(items []linkItem) error {
 	return rows.Err()
 }
 
-// lookup reads the other lists' entities holding any of the keys.
+// lookup reads the other lists' entities holding any of the keys: which
+// entities hold them, then the facts of each once (an entity holds
+// several of a run's keys).
 func (l *linker) lookup(hashes []int64) error {
 	slices.Sort(hashes)
 	hashes = slices.Compact(hashes)
@@ -428,25 +424,54 @@ func (l *linker) lookup(hashes []int64) error {
 	if err != nil {
 		return err
 	}
-	rows, err := l.tx.QueryContext(l.ctx, `SELECT k.key, f.id, f.list, f.entity_id, f.facts FROM json_each(?) j
-		CROSS JOIN link_keys k ON k.key = j.value CROSS JOIN link_facts f ON f.id = k.entity WHERE f.list <> ?`, in, l.list)
+	rows, err := l.tx.QueryContext(l.ctx, `SELECT k.key, k.entity FROM json_each(?) j
+		CROSS JOIN link_keys k ON k.key = j.value`, in)
 	if err != nil {
 		return fmt.Errorf("read link keys: %w", err)
 	}
-	defer rows.Close()
-	l.byKey = map[int64][]int64{}
+	byKey := map[int64][]int64{}
+	var ids []int64
 	for rows.Next() {
 		var key, id int64
-		c := &candidate{}
-		if err := rows.Scan(&key, &id, &c.ref.list, &c.ref.id, &c.facts); err != nil {
+		if err := rows.Scan(&key, &id); err != nil {
+			rows.Close()
 			return err
 		}
-		if _, ok := l.cands[id]; !ok {
-			l.cands[id] = c
-		}
-		l.byKey[key] = append(l.byKey[key], id)
+		byKey[key] = append(byKey[key], id)
+		ids = append(ids, id)
 	}
-	return rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	slices.Sort(ids)
+	if in, err = inJSON(slices.Compact(ids)); err != nil {
+		return err
+	}
+	rows, err = l.tx.QueryContext(l.ctx, `SELECT f.id, f.list, f.entity_id, f.facts FROM json_each(?) j
+		CROSS JOIN link_facts f ON f.id = j.value WHERE f.list <> ?`, in, l.list)
+	if err != nil {
+		return fmt.Errorf("read link facts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		c := &candidate{}
+		if err := rows.Scan(&id, &c.ref.list, &c.ref.id, &c.facts); err != nil {
+			return err
+		}
+		l.cands[id] = c
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// The run's own list's entities hold some of the keys too: they are
+	// no candidates.
+	l.byKey = byKey
+	for k, ids := range byKey {
+		byKey[k] = slices.DeleteFunc(ids, func(id int64) bool { return l.cands[id] == nil })
+	}
+	return nil
 }
 
 // link stores one entity's facts and keys, replacing those of its
@@ -460,7 +485,7 @@ func (l *linker) link(it *linkItem) error {
 	for _, h := range it.hashes {
 		l.keyRows = append(l.keyRows, keyRow{h, id})
 	}
-	if l.addLink == nil {
+	if l.byKey == nil {
 		return nil
 	}
 	clear(l.seen)
@@ -488,12 +513,8 @@ func (l *linker) link(it *linkItem) error {
 				continue
 			}
 			reason := v.Reason()
-			if _, err := l.addLink.ExecContext(l.ctx, l.list, it.e.ID, c.ref.list, c.ref.id, v.Score, reason, l.snap); err != nil {
-				return err
-			}
-			if _, err := l.addLink.ExecContext(l.ctx, c.ref.list, c.ref.id, l.list, it.e.ID, v.Score, reason, l.snap); err != nil {
-				return err
-			}
+			l.linkRows = append(l.linkRows, l.list, it.e.ID, c.ref.list, c.ref.id, v.Score, reason, l.snap,
+				c.ref.list, c.ref.id, l.list, it.e.ID, v.Score, reason, l.snap)
 		}
 	}
 	return nil
@@ -553,7 +574,7 @@ func (l *linker) unlink(id int64, old []byte, entityID string) error {
 	return nil
 }
 
-// write stores the queued facts and keys, addBatch rows to a statement;
+// write stores the queued facts, keys and links, addBatch rows to a statement;
 // the keys in key order, which SQLite appends to its index faster than
 // it inserts them at random.
 func (l *linker) write() error {
@@ -568,15 +589,17 @@ func (l *linker) write() error {
 		keys = append(keys, r.key, r.entity)
 	}
 	for _, w := range []struct {
-		rows []any
-		n    int
-		q    string
-		what string
+		rows        []any
+		n           int
+		q, conflict string
+		what        string
 	}{
-		{l.factRows, 4, `INSERT INTO link_facts (id, list, entity_id, facts) VALUES `, "link facts"},
-		{keys, 2, `INSERT OR IGNORE INTO link_keys (key, entity) VALUES `, "link keys"},
+		{l.factRows, 4, `INSERT INTO link_facts (id, list, entity_id, facts) VALUES `, "", "link facts"},
+		{keys, 2, `INSERT OR IGNORE INTO link_keys (key, entity) VALUES `, "", "link keys"},
+		{l.linkRows, 7, `INSERT INTO links (list, entity_id, other_list, other_id, score, reason, snapshot_id) VALUES `,
+			` ON CONFLICT DO UPDATE SET score = excluded.score, reason = excluded.reason, snapshot_id = excluded.snapshot_id`, "links"},
 	} {
-		if err := insertBatched(l.ctx, l.tx, w.q, w.n, w.rows); err != nil {
+		if err := insertBatched(l.ctx, l.tx, w.q, w.conflict, w.n, w.rows); err != nil {
 			return fmt.Errorf("store %s: %w", w.what, err)
 		}
 	}
@@ -585,11 +608,11 @@ func (l *linker) write() error {
 
 // insertBatched runs an INSERT … VALUES over rows of n values each,
 // addBatch rows to a statement, the rest in one last statement.
-func insertBatched(ctx context.Context, tx *sql.Tx, insert string, n int, rows []any) error {
+func insertBatched(ctx context.Context, tx *sql.Tx, insert, conflict string, n int, rows []any) error {
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
 	values := func(k int) string { return strings.TrimSuffix(strings.Repeat(row+", ", k), ", ") }
 	if len(rows) >= addBatch*n {
-		st, err := tx.PrepareContext(ctx, insert+values(addBatch))
+		st, err := tx.PrepareContext(ctx, insert+values(addBatch)+conflict)
 		if err != nil {
 			return err
 		}
@@ -604,7 +627,7 @@ func insertBatched(ctx context.Context, tx *sql.Tx, insert string, n int, rows [
 	if len(rows) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, insert+values(len(rows)/n), rows...)
+	_, err := tx.ExecContext(ctx, insert+values(len(rows)/n)+conflict, rows...)
 	return err
 }
 
