@@ -87,7 +87,7 @@ const fullLinkAt = 500
 // snapshot: every list whose keys are stale is linked whole, then the new
 // snapshot's changes are linked, and the added and amended changes get
 // their AlsoListed and NotListedBy.
-func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities []*tracker.Entity) error {
+func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities []*tracker.Entity, early *earlyPrep) error {
 	sn := res.Snapshot
 	lists, err := listsWithSnapshots(ctx, tx)
 	if err != nil {
@@ -129,7 +129,11 @@ func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities [
 		if err := clearLinks(ctx, tx, sn.List); err != nil {
 			return err
 		}
-		if err := linkEntities(ctx, tx, sn.List, sn.ID, entities, true); err != nil {
+		items, err := early.wait(ctx, entities)
+		if err != nil {
+			return err
+		}
+		if err := linkItems(ctx, tx, sn.List, sn.ID, items, true); err != nil {
 			return err
 		}
 	case res.Previous == nil || state[sn.List] != res.Previous.ID:
@@ -286,7 +290,16 @@ func hasHistory(ctx context.Context, q querier, list string, snapshot int64) boo
 // linkEntities replaces the facts, keys and links of the given entities of
 // list with those of their new versions.
 func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, entities []*tracker.Entity, fresh bool) error {
-	if len(entities) == 0 {
+	items, err := prepareItems(ctx, entities, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return err
+	}
+	return linkItems(ctx, tx, list, snapshot, items, fresh)
+}
+
+// linkItems is linkEntities with the entities prepared.
+func linkItems(ctx context.Context, tx *sql.Tx, list string, snapshot int64, items []linkItem, fresh bool) error {
+	if len(items) == 0 {
 		return nil
 	}
 	quiet := context.WithoutCancel(ctx)
@@ -298,10 +311,6 @@ func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, 
 	}
 	if err := tx.QueryRowContext(quiet, `SELECT coalesce(max(id), 0) + 1 FROM link_facts`).Scan(&l.nextID); err != nil {
 		return fmt.Errorf("link facts: %w", err)
-	}
-	items, err := prepareItems(ctx, entities)
-	if err != nil {
-		return err
 	}
 	var hashes []int64
 	for _, it := range items {
@@ -337,8 +346,52 @@ func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, 
 // normalising names is most of what linking it costs.
 const prepareParallelAt = 2048
 
-// prepareItems prepares the entities of a run: their facts and key hashes.
-func prepareItems(ctx context.Context, entities []*tracker.Entity) ([]linkItem, error) {
+// earlyPrep prepares the entities of a list's first snapshot on another
+// CPU while SaveSnapshot stores them: linking such a snapshot prepares
+// every entity, and storing it leaves a CPU idle.
+type earlyPrep struct {
+	entities []*tracker.Entity
+	done     chan struct{}
+	items    []linkItem
+	err      error
+}
+
+// startEarlyPrep starts preparing in's entities when its list has no
+// entities stored yet, so that the snapshot is most likely its first. A
+// wrong guess costs CPU, never a result: the run prepares what it links
+// itself unless the early preparation is of the same entities.
+func (s *Store) startEarlyPrep(ctx context.Context, in NewSnapshot) *earlyPrep {
+	if !linking || len(in.Entities) < prepareParallelAt {
+		return nil
+	}
+	var stored bool
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM memberships WHERE list = ?)`, in.List).Scan(&stored); err != nil || stored {
+		return nil
+	}
+	ep := &earlyPrep{entities: in.Entities, done: make(chan struct{})}
+	go func() {
+		defer close(ep.done)
+		ep.items, ep.err = prepareItems(ctx, ep.entities, 1)
+	}()
+	return ep
+}
+
+// wait returns the early preparation of entities, or prepares them now.
+func (ep *earlyPrep) wait(ctx context.Context, entities []*tracker.Entity) ([]linkItem, error) {
+	if ep == nil || len(ep.entities) != len(entities) || (len(entities) > 0 && &ep.entities[0] != &entities[0]) {
+		return prepareItems(ctx, entities, runtime.GOMAXPROCS(0))
+	}
+	select {
+	case <-ep.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return ep.items, ep.err
+}
+
+// prepareItems prepares the entities of a run (their facts and key
+// hashes), on up to workers goroutines.
+func prepareItems(ctx context.Context, entities []*tracker.Entity, workers int) ([]linkItem, error) {
 	items := make([]linkItem, len(entities))
 	prep := func(from, to int) error {
 		for i := from; i < to; i++ {
@@ -359,7 +412,6 @@ func prepareItems(ctx context.Context, entities []*tracker.Entity) ([]linkItem, 
 		}
 		return nil
 	}
-	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || len(entities) < prepareParallelAt {
 		return items, prep(0, len(entities))
 	}

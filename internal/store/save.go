@@ -94,6 +94,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 		return nil, fmt.Errorf("save snapshot %s: %w", in.List, err)
 	}
 
+	early := s.startEarlyPrep(ctx, in)
 	var res *SaveResult
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -137,7 +138,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 			return err
 		}
 		if res.Created && !res.Quarantined() && linking {
-			if err := linkSnapshotTx(ctx, tx, res, in.Entities); err != nil {
+			if err := linkSnapshotTx(ctx, tx, res, in.Entities, early); err != nil {
 				return fmt.Errorf("link to the other lists: %w", err)
 			}
 		}
