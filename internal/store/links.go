@@ -35,7 +35,7 @@ type candidate struct {
 // linkItem is one entity of a linking run, prepared.
 type linkItem struct {
 	e      *tracker.Entity
-	p      *match.Prepared
+	p      *match.Prepared // decoded from facts when it has candidates
 	facts  []byte
 	hashes []int64
 }
@@ -393,7 +393,13 @@ func (ep *earlyPrep) wait(ctx context.Context, entities []*tracker.Entity) ([]li
 // hashes), on up to workers goroutines.
 func prepareItems(ctx context.Context, entities []*tracker.Entity, workers int) ([]linkItem, error) {
 	items := make([]linkItem, len(entities))
+	// A run keeps only the facts and key hashes of its entities, in a few
+	// large slices: a list's first snapshot prepares thousands, and
+	// keeping them prepared, each in its own allocations, made the
+	// garbage collector cost as much as preparing them.
 	prep := func(from, to int) error {
+		var buf []byte
+		var hs []int64
 		for i := from; i < to; i++ {
 			if (i-from)%saveCtxEvery == 0 {
 				if err := ctx.Err(); err != nil {
@@ -402,12 +408,22 @@ func prepareItems(ctx context.Context, entities []*tracker.Entity, workers int) 
 			}
 			e := entities[i]
 			p := match.Prepare(e)
-			it := linkItem{e: e, p: p, facts: p.AppendFacts(nil)}
-			keys := match.Keys(p)
-			it.hashes = make([]int64, len(keys))
-			for j, k := range keys {
-				it.hashes[j] = match.KeyHash(k)
+			// A new chunk rather than a grown one: the facts before
+			// stay where they are, nothing is copied.
+			if cap(buf)-len(buf) < 1024 {
+				buf = make([]byte, 0, 64<<10)
 			}
+			if cap(hs)-len(hs) < 256 {
+				hs = make([]int64, 0, 8<<10)
+			}
+			start := len(buf)
+			buf = p.AppendFacts(buf)
+			it := linkItem{e: e, facts: buf[start:len(buf):len(buf)]}
+			start = len(hs)
+			for _, k := range match.Keys(p) {
+				hs = append(hs, match.KeyHash(k))
+			}
+			it.hashes = hs[start:len(hs):len(hs)]
 			items[i] = it
 		}
 		return nil
@@ -559,6 +575,13 @@ func (l *linker) link(it *linkItem) error {
 			}
 			if c.bad {
 				continue
+			}
+			if it.p == nil {
+				// The run's entity, from its own facts: they compare as
+				// the entity does (match.TestCompare).
+				if it.p, err = match.DecodeFacts(it.facts); err != nil {
+					return err
+				}
 			}
 			v := match.Compare(it.p, c.p)
 			if !v.Strong {
