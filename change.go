@@ -28,8 +28,9 @@ type Change struct {
 	// tracked lists, as linked when the snapshot was stored (added and
 	// amended changes only).
 	AlsoListed []Listing `json:"also_listed,omitempty"`
-	// NotListedBy are the other tracked lists with no designation linked
-	// to this one.
+	// NotListedBy are the authorities ("EU", "UK", "US") of the other
+	// tracked lists with no designation linked to this one; the lists of
+	// the entity's own authority are not counted.
 	NotListedBy []string `json:"not_listed_by,omitempty"`
 }
 

@@ -87,7 +87,7 @@ const fullLinkAt = 500
 // snapshot: every list whose keys are stale is linked whole, then the new
 // snapshot's changes are linked, and the added and amended changes get
 // their AlsoListed and NotListedBy.
-func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities []*tracker.Entity, early *earlyPrep) error {
+func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities []*tracker.Entity, early *earlyPrep, authority func(string) string) error {
 	sn := res.Snapshot
 	lists, err := listsWithSnapshots(ctx, tx)
 	if err != nil {
@@ -156,12 +156,6 @@ func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities [
 		return fmt.Errorf("link state of %s: %w", sn.List, err)
 	}
 
-	others := make([]string, 0, len(lists))
-	for _, l := range lists {
-		if l.name != sn.List {
-			others = append(others, l.name)
-		}
-	}
 	// Few of a list's entities are linked: one query says which, instead
 	// of one per change.
 	rows, err = tx.QueryContext(ctx, `SELECT DISTINCT entity_id FROM links WHERE list = ?`, sn.List)
@@ -189,7 +183,7 @@ func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities [
 				return err
 			}
 		}
-		c.NotListedBy = notListedBy(others, c.AlsoListed)
+		c.NotListedBy = notListedBy(authority, sn.List, lists, c.AlsoListed)
 	}
 	return nil
 }
@@ -712,29 +706,37 @@ func (s *Store) AlsoListed(ctx context.Context, list, entityID string) ([]tracke
 	return alsoListedTx(ctx, s.r, list, entityID)
 }
 
-// NotListedBy returns the tracked lists, other than list, that have no
-// designation among also.
+// NotListedBy returns the authorities (Store.Authority) of the tracked
+// lists, other than list's own, with no designation among also.
 func (s *Store) NotListedBy(ctx context.Context, list string, also []tracker.Listing) ([]string, error) {
 	lists, err := listsWithSnapshots(ctx, s.r)
 	if err != nil {
 		return nil, err
 	}
-	var others []string
-	for _, l := range lists {
-		if l.name != list {
-			others = append(others, l.name)
-		}
-	}
-	return notListedBy(others, also), nil
+	return notListedBy(s.authority, list, lists, also), nil
 }
 
-func notListedBy(others []string, also []tracker.Listing) []string {
-	var out []string
-	for _, o := range others {
-		if !slices.ContainsFunc(also, func(l tracker.Listing) bool { return l.List == o }) {
-			out = append(out, o)
-		}
+func (s *Store) authority(list string) string {
+	if s.Authority == nil {
+		return list
 	}
+	return s.Authority(list)
+}
+
+// notListedBy returns, sorted, the authorities of the tracked lists that
+// are not list's own and designate none of also.
+func notListedBy(authority func(string) string, list string, tracked []listLatest, also []tracker.Listing) []string {
+	own := authority(list)
+	var out []string
+	for _, l := range tracked {
+		a := authority(l.name)
+		if a == own || slices.Contains(out, a) ||
+			slices.ContainsFunc(also, func(x tracker.Listing) bool { return authority(x.List) == a }) {
+			continue
+		}
+		out = append(out, a)
+	}
+	slices.Sort(out)
 	return out
 }
 

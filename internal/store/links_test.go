@@ -212,3 +212,42 @@ func TestLinkFieldsRead(t *testing.T) {
 		})
 	}
 }
+
+// TestNotListedByAuthority: "not listed by" names authorities, and a list
+// of the entry's own authority (ofac-consolidated for ofac-sdn) is not
+// another list; a UK entry on either UK list counts for the UK.
+func TestNotListedByAuthority(t *testing.T) {
+	s := openTest(t)
+	s.Authority = func(list string) string {
+		return map[string]string{"ofac-sdn": "US", "ofac-consolidated": "US", "uk-sanctions-list": "UK", "uk-ofsi-conlist": "UK", "eu-fsf": "EU"}[list]
+	}
+	saveList(t, s, "ofac-consolidated", "2024-03-01", linkPerson("9", "PETROV, Ivan", "1970-01-01", "SSI"))
+	saveList(t, s, "uk-ofsi-conlist", "2024-03-01", linkPerson("CYB0045", "Guangzong ZHAO", "1985-11-12", "Cyber"))
+	saveList(t, s, "eu-fsf", "2024-03-01", linkPerson("EU.1", "Ivan PETROV", "1970-01-01", "UKR"))
+	saveList(t, s, "ofac-sdn", "2024-03-24", linkPerson("1", "KIM, Il", "1960-01-01", "DPRK"))
+	res := saveList(t, s, "ofac-sdn", "2024-03-25",
+		linkPerson("1", "KIM, Il", "1960-01-01", "DPRK"),
+		linkPerson("47814", "ZHAO, Guangzong", "1985-11-12", "CYBER2"),
+		linkPerson("47900", "WANG, Wei", "1975-05-05", "CYBER2"),
+	)
+	want := map[string][]string{"47814": {"EU"}, "47900": {"EU", "UK"}}
+	for _, c := range res.Changes {
+		if !slices.Equal(c.NotListedBy, want[c.ID]) {
+			t.Errorf("%s: not listed by %q, want %q", c.ID, c.NotListedBy, want[c.ID])
+		}
+		also, err := s.AlsoListed(context.Background(), "ofac-sdn", c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.NotListedBy(context.Background(), "ofac-sdn", also)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want[c.ID]) {
+			t.Errorf("%s: Store.NotListedBy %q, want %q", c.ID, got, want[c.ID])
+		}
+	}
+	if len(res.Changes) != 2 {
+		t.Errorf("%d changes, want 2", len(res.Changes))
+	}
+}

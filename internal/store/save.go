@@ -138,7 +138,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 			return err
 		}
 		if res.Created && !res.Quarantined() && linking {
-			if err := linkSnapshotTx(ctx, tx, res, in.Entities, early); err != nil {
+			if err := linkSnapshotTx(ctx, tx, res, in.Entities, early, s.authority); err != nil {
 				return fmt.Errorf("link to the other lists: %w", err)
 			}
 		}
