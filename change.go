@@ -37,7 +37,9 @@ type Change struct {
 // Listing is a designation on another list linked to an entity: the same
 // subject, and why the tracker thinks so.
 type Listing struct {
-	List       string   `json:"list"`
+	List string `json:"list"`
+	// Authority is who designates on List ("UK"), as the registry says.
+	Authority  string   `json:"authority,omitempty"`
 	ID         string   `json:"id"`
 	Name       string   `json:"name"`
 	Regimes    []string `json:"regimes,omitempty"`

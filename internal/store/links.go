@@ -179,7 +179,7 @@ func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities [
 			continue
 		}
 		if linked[c.ID] {
-			if c.AlsoListed, err = alsoListedTx(ctx, tx, sn.List, c.ID); err != nil {
+			if c.AlsoListed, err = alsoListedTx(ctx, tx, authority, sn.List, c.ID); err != nil {
 				return err
 			}
 		}
@@ -703,7 +703,7 @@ func insertBatched(ctx context.Context, tx *sql.Tx, insert, conflict string, n i
 // AlsoListed returns the designations on other lists linked to an entity,
 // the strongest first.
 func (s *Store) AlsoListed(ctx context.Context, list, entityID string) ([]tracker.Listing, error) {
-	return alsoListedTx(ctx, s.r, list, entityID)
+	return alsoListedTx(ctx, s.r, s.authority, list, entityID)
 }
 
 // NotListedBy returns the authorities (Store.Authority) of the tracked
@@ -740,7 +740,7 @@ func notListedBy(authority func(string) string, list string, tracked []listLates
 	return out
 }
 
-func alsoListedTx(ctx context.Context, q querier, list, entityID string) ([]tracker.Listing, error) {
+func alsoListedTx(ctx context.Context, q querier, authority func(string) string, list, entityID string) ([]tracker.Listing, error) {
 	rows, err := q.QueryContext(ctx, `SELECT other_list, other_id, score, reason FROM links
 		WHERE list = ? AND entity_id = ? ORDER BY score DESC, other_list, other_id`, list, entityID)
 	if err != nil {
@@ -754,6 +754,7 @@ func alsoListedTx(ctx context.Context, q querier, list, entityID string) ([]trac
 		return nil, err
 	}
 	for i := range out {
+		out[i].Authority = authority(out[i].List)
 		if err := fillListing(ctx, q, &out[i]); err != nil {
 			return nil, err
 		}
