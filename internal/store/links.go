@@ -80,9 +80,6 @@ type linker struct {
 // linking is off only in BenchmarkSaveSnapshotLinks, to measure its cost.
 var linking = true
 
-// fullLinkAt is how many entities make a linking run read all keys at once.
-const fullLinkAt = 500
-
 // linkSnapshotTx brings the links up to date with a newly stored active
 // snapshot: every list whose keys are stale is linked whole, then the new
 // snapshot's changes are linked, and the added and amended changes get
