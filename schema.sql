@@ -303,3 +303,57 @@ ALTER TABLE checks ADD COLUMN validators INTEGER NOT NULL DEFAULT 0 CHECK (valid
 -- its fetched_at, the start of the check that stored it; when Slack accepted
 -- its alert is the delivery's sent_at.
 ALTER TABLE snapshots ADD COLUMN modified_at TEXT NOT NULL DEFAULT '';
+
+-- migration: 9
+-- Cross-list links: the same subject designated by several lists.
+
+-- Why: a new designation is linked to the other lists when its snapshot is
+-- stored, from what changed and never by comparing whole lists. Every
+-- entity a list holds or held has its match facts (internal/match: the
+-- normalised names, identifiers, birth dates and countries Compare reads,
+-- encoded by AppendFacts), those of its last version, kept after it is
+-- delisted so that "was listed until" is still found; comparing reads
+-- them, never the entity versions. id is what link_keys names.
+CREATE TABLE link_facts (
+    id        INTEGER PRIMARY KEY,
+    list      TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    facts     BLOB NOT NULL,
+    UNIQUE (list, entity_id)
+);
+
+-- Why: the blocking keys (internal/match.Keys: strong identifiers, name
+-- words), as match.KeyHash, are what finds an entity's few candidates. A
+-- row is 16 bytes of integers: a list's first snapshot writes a hundred
+-- thousand. There is no index by entity: an entity's keys are found again
+-- from its facts.
+CREATE TABLE link_keys (
+    key    INTEGER NOT NULL,
+    entity INTEGER NOT NULL,
+    PRIMARY KEY (key, entity)
+) WITHOUT ROWID;
+
+-- Why: alerts, diff and history read the links found at storage, never
+-- recompute them. Each link is stored once in each direction, so an
+-- entity's links are one range of the primary key. reason is
+-- internal/match's (which identifier or which fields agreed); snapshot_id
+-- is the snapshot whose storing found the link.
+CREATE TABLE links (
+    list        TEXT    NOT NULL,
+    entity_id   TEXT    NOT NULL,
+    other_list  TEXT    NOT NULL,
+    other_id    TEXT    NOT NULL,
+    score       REAL    NOT NULL,
+    reason      TEXT    NOT NULL,
+    snapshot_id INTEGER NOT NULL,
+    PRIMARY KEY (list, entity_id, other_list, other_id)
+) WITHOUT ROWID;
+
+-- Why: the keys and links of a list are current up to one of its
+-- snapshots. A list whose latest snapshot is another (a database from
+-- before links, a retraction) has all its entities linked again, once,
+-- the next time any snapshot is stored.
+CREATE TABLE link_state (
+    list        TEXT PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL
+) WITHOUT ROWID;

@@ -274,3 +274,47 @@ func TestUsage(t *testing.T) {
 		t.Errorf("import without files: exit %d, want 2", code)
 	}
 }
+
+// TestDiffJSONAlsoListed: OFAC's Trickbot designations of 2023-02-09, with
+// the OFSI list of 2023-06-05 stored, carry their UK Cyber entries in
+// `tracker diff --format json`, and the UK is not among the authorities
+// that list them nowhere.
+func TestDiffJSONAlsoListed(t *testing.T) {
+	data := shareddata.Dir(t)
+	ofacDir := filepath.Join(data, "ofac", "sdn-csv")
+	c := newCLI(t)
+	c.mustRun(0, "import", "--list", "ofac-sdn", "--as-of", "2023-02-08", filepath.Join(ofacDir, "2023-02-08.sdn.csv"))
+	c.mustRun(0, "import", "--list", "uk-ofsi-conlist", filepath.Join(data, "uk", "ofsi", "2023-06-05.ConList.from-xlsx.csv"))
+	c.mustRun(0, "import", "--list", "ofac-sdn", "--as-of", "2023-02-09", filepath.Join(ofacDir, "2023-02-09.sdn.csv"))
+	out := c.mustRun(1, "diff", "--list", "ofac-sdn", "--format", "json")
+	var got struct {
+		Changes []tracker.Change `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	linked := 0
+	for _, ch := range got.Changes {
+		if ch.Kind != tracker.Added || ch.EntityKind != tracker.KindPerson {
+			continue
+		}
+		if len(ch.AlsoListed) == 0 {
+			t.Errorf("%s %s: no also_listed", ch.ID, ch.Name)
+			continue
+		}
+		l := ch.AlsoListed[0]
+		if l.List != "uk-ofsi-conlist" || !strings.HasPrefix(l.ID, "CYB") || l.Reason == "" || l.Name == "" || !l.StillListed {
+			t.Errorf("%s %s: also listed %+v", ch.ID, ch.Name, l)
+		}
+		if slices.Contains(ch.NotListedBy, "UK") {
+			t.Errorf("%s %s: linked to the UK, yet not listed by %q", ch.ID, ch.Name, ch.NotListedBy)
+		}
+		linked++
+	}
+	if linked != 7 {
+		t.Errorf("%d Trickbot members with also_listed, want 7:\n%s", linked, out)
+	}
+	if !strings.Contains(out, `"also_listed"`) || !strings.Contains(out, `"reason": "same name and birth date"`) {
+		t.Errorf("the JSON does not spell also_listed and its reason:\n%s", out)
+	}
+}

@@ -28,6 +28,9 @@ shows every change. SNAP is a snapshot number from 'tracker snapshots';
 DATE (YYYY-MM-DD) picks the list's last snapshot on or before that day.
 Snapshots of different lists can be compared by number (for example the
 OFSI Consolidated List and the UK Sanctions List, which share UK ids).
+In JSON, an added or amended designation carries also_listed (the same
+subject on the other lists, with why the tracker thinks so) and
+not_listed_by (the other authorities listing it nowhere), as linked now.
 
 Exit status: 0 no changes, 1 changes, 2 trouble.`)
 	list := fs.String("list", "", "list `name` (required unless --from and --to are snapshot numbers)")
@@ -61,11 +64,35 @@ Exit status: 0 no changes, 1 changes, 2 trouble.`)
 
 	filter := diffFilter(e, *all, regimes, older, newer)
 	changes := filter.Apply(found)
+	if *format == "json" {
+		if err := addListings(ctx, st, changes); err != nil {
+			return err
+		}
+	}
 	if err := writeDiff(e, *format, older, newer, filter, changes); err != nil {
 		return err
 	}
 	if len(changes) > 0 {
 		return exitCodeError{exitChanges}
+	}
+	return nil
+}
+
+// addListings gives each added or amended change its designations on the
+// other lists and the authorities that list it nowhere, as linked now.
+func addListings(ctx context.Context, st *store.Store, changes []tracker.Change) error {
+	for i := range changes {
+		c := &changes[i]
+		if c.Kind == tracker.Removed {
+			continue
+		}
+		var err error
+		if c.AlsoListed, err = st.AlsoListed(ctx, c.List, c.ID); err != nil {
+			return err
+		}
+		if c.NotListedBy, err = st.NotListedBy(ctx, c.List, c.AlsoListed); err != nil {
+			return err
+		}
 	}
 	return nil
 }

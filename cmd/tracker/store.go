@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -17,7 +18,12 @@ func (e *env) openStore(ctx context.Context) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, path)
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	st.Authority = lists.AuthorityOf
+	return st, nil
 }
 
 // openStoreToRead opens the database for a command that only reads it
@@ -27,7 +33,12 @@ func (e *env) openStoreToRead(ctx context.Context) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.OpenToRead(ctx, path)
+	st, err := store.OpenToRead(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	st.Authority = lists.AuthorityOf
+	return st, nil
 }
 
 // parseAndOpenToRead parses a reporting command's arguments (no operands,

@@ -20,6 +20,10 @@ import (
 type List struct {
 	Name      string // "ofac-sdn": the name used in config, CLI and storage
 	Publisher string // "US OFAC (SDN List)": the list's name in alerts
+	// Authority is who designates ("US", "UK", "EU"): an entry's "not
+	// listed by" names authorities, and a list of its own authority
+	// (ofac-consolidated for ofac-sdn) is not another list.
+	Authority string
 	// URLs are the official download URLs (config may override them).
 	URLs  []string
 	Parse source.Parser
@@ -170,6 +174,15 @@ func Lookup(name string) (List, error) {
 		return List{}, fmt.Errorf("unknown list %q (known: %s)", name, strings.Join(Names(), ", "))
 	}
 	return l, nil
+}
+
+// AuthorityOf returns the authority of the list called name, or name
+// itself for a list the registry does not know.
+func AuthorityOf(name string) string {
+	if l, err := Lookup(name); err == nil && l.Authority != "" {
+		return l.Authority
+	}
+	return name
 }
 
 // Names returns the names of every known list, sorted.

@@ -46,6 +46,7 @@ var registry = []List{
 	{
 		Name:      "eu-fsf",
 		Publisher: "EU (Financial Sanctions Files)",
+		Authority: "EU",
 		// The token is a public constant the FSF site puts in every download
 		// link; it is not a credential.
 		URLs:    []string{"https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw"},
@@ -69,6 +70,7 @@ var registry = []List{
 	{
 		Name:      "uk-sanctions-list",
 		Publisher: "UK (FCDO UK Sanctions List)",
+		Authority: "UK",
 		URLs:      []string{"https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml"},
 		Parse:     uk.ParseSanctionsList,
 		Formats:   `XML <Designations> or CSV starting "Report Date"`,
@@ -91,6 +93,7 @@ var registry = []List{
 		// are history for `tracker import`.
 		Name:      "uk-ofsi-conlist",
 		Publisher: "UK (OFSI Consolidated List)",
+		Authority: "UK",
 		Parse:     uk.ParseConList,
 		Formats:   `CSV starting "Last Updated"`,
 		Recognises: func(f fetch.Format) bool {
@@ -111,6 +114,7 @@ func ofacList(name, publisher, export string, enabled bool) List {
 	return List{
 		Name:      name,
 		Publisher: publisher,
+		Authority: "US",
 		URLs:      []string{"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/" + export},
 		Parse:     ofac.Parse,
 		// OFAC's legacy XML, or its CSV, which has no header: the first

@@ -90,7 +90,7 @@ func TestUserAgentRuleFor(t *testing.T) {
 // daemon and doctor read from it.
 func TestRegistryComplete(t *testing.T) {
 	for _, l := range All() {
-		if l.Publisher == "" || len(l.CyberRegimes) == 0 || l.Formats == "" || l.Recognises == nil ||
+		if l.Publisher == "" || l.Authority == "" || len(l.CyberRegimes) == 0 || l.Formats == "" || l.Recognises == nil ||
 			l.Timeout <= 0 || l.Retries < 0 || l.MaxBytes <= 0 {
 			t.Errorf("%s: incomplete entry %+v", l.Name, l)
 		}

@@ -9,7 +9,8 @@ import (
 
 // Prepared is an entity normalised once for keys and comparisons.
 type Prepared struct {
-	Entity        *tracker.Entity
+	Entity        *tracker.Entity // nil when decoded from facts
+	Kind          tracker.Kind
 	Person        bool // a person: compared by name and birth date; else by name and country
 	Names         []Name
 	Idents        []Ident
@@ -24,9 +25,8 @@ const maxPairTokens = 6
 
 // Prepare normalises an entity.
 func Prepare(e *tracker.Entity) *Prepared {
-	p := &Prepared{Entity: e, Person: e.Kind == tracker.KindPerson}
+	p := &Prepared{Entity: e, Kind: e.Kind, Person: e.Kind == tracker.KindPerson}
 	org := !p.Person
-	seen := map[string]bool{}
 	add := func(s string) {
 		n := NormaliseName(s, org)
 		if len(n.Tokens) == 0 {
@@ -37,8 +37,7 @@ func Prepare(e *tracker.Entity) *Prepared {
 		if p.Person && len(n.Tokens) < 2 {
 			return
 		}
-		if k := n.Full(); !seen[k] {
-			seen[k] = true
+		if !slices.ContainsFunc(p.Names, func(m Name) bool { return slices.Equal(m.Tokens, n.Tokens) }) {
 			p.Names = append(p.Names, n)
 		}
 	}
@@ -60,6 +59,12 @@ func Prepare(e *tracker.Entity) *Prepared {
 	p.Nationalities = countries(e.Nationalities)
 	if org {
 		p.Countries = append(p.Countries, p.Nationalities...)
+		// A registration number's country is where the company is.
+		for _, id := range e.Identifiers {
+			if id.Country != "" {
+				p.Countries = append(p.Countries, Country(id.Country))
+			}
+		}
 		for _, a := range e.Addresses {
 			if a.Country != "" {
 				p.Countries = append(p.Countries, Country(a.Country))
@@ -104,7 +109,7 @@ func Keys(p *Prepared) []string {
 			keys = append(keys, "o:"+n.Full())
 			continue
 		}
-		sk := n.Skeletons
+		sk := pairable(n)
 		if len(sk) > maxPairTokens {
 			keys = append(keys, "n:"+n.SkeletonFull())
 			continue
@@ -119,6 +124,36 @@ func Keys(p *Prepared) []string {
 	}
 	slices.Sort(keys)
 	return slices.Compact(keys)
+}
+
+// particles are name words that join names rather than tell them apart
+// (AL, BIN, ABDUL, DE, VAN): in the keys, "AL MUHAMMAD" would make every
+// Mohammed al-Anyone a candidate of every other. They still count when
+// names are compared.
+var particles = map[string]bool{
+	"AL": true, "EL": true, "ABD": true, "ABU": true, "ABOU": true, "BIN": true, "BEN": true,
+	"IBN": true, "BINT": true, "BINTI": true, "UL": true, "UD": true, "DIN": true, "AD": true,
+	"ABDUL": true, "ABDEL": true, "ABDOUL": true, "DE": true, "LA": true, "DA": true, "DI": true,
+	"DEL": true, "DER": true, "VAN": true, "VON": true, "DU": true, "LE": true, "Y": true,
+}
+
+// pairable returns the skeletons of a person's name words that are not
+// particles, sorted, unless that leaves fewer than two.
+func pairable(n Name) []string {
+	if !slices.ContainsFunc(n.Tokens, func(t string) bool { return particles[t] }) {
+		return n.Skeletons
+	}
+	out := make([]string, 0, len(n.Tokens))
+	for _, t := range n.Tokens {
+		if !particles[t] {
+			out = append(out, Skeleton(t))
+		}
+	}
+	if len(out) < 2 {
+		return n.Skeletons
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Verdict is what Compare found: whether the two designations are the same
@@ -164,14 +199,15 @@ const (
 //     agree or one is unknown), unless the birth dates contradict it;
 //   - a person: the same name (exact or a transliteration variant) and a
 //     compatible birth date link; a name missing a word (a patronymic)
-//     links only on the same full birth date; a contradicting nationality
-//     or national ID stops the link;
+//     links only on the same full birth date; a contradicting national ID
+//     stops the link, and so does a contradicting nationality unless the
+//     full name and the full birth date are the same;
 //   - an organisation, vessel or aircraft: the same name without its legal
 //     form and a shared country link;
 //   - a name alone never links.
 func Compare(a, b *Prepared) Verdict {
 	var v Verdict
-	ka, kb := a.Entity.Kind, b.Entity.Kind
+	ka, kb := a.Kind, b.Kind
 	if ka != "" && kb != "" && ka != kb {
 		v.Conflicts = append(v.Conflicts, "different kinds ("+string(ka)+", "+string(kb)+")")
 		return v
@@ -202,7 +238,18 @@ func Compare(a, b *Prepared) Verdict {
 		return v
 	}
 	if a.Person || b.Person {
-		if natConflict || idConflict != "" {
+		if idConflict != "" {
+			return v
+		}
+		if natConflict {
+			// Publishers disagree on the nationality of people from the
+			// former Soviet Union often enough (Russia or Ukraine) that
+			// the same full name on the same full birth date still links;
+			// anything less does not.
+			if names == nameExact && dates == dateExact {
+				v.Strong, v.Score = true, 0.8
+				v.Reasons = append(v.Reasons, "same name and birth date (nationalities differ)")
+			}
 			return v
 		}
 		switch {
@@ -346,3 +393,15 @@ func overlaps(a, b []string) bool {
 	}
 	return false
 }
+
+// linkFields are the entity fields Prepare reads, as internal/diff names
+// them in a change's field list.
+var linkFields = map[string]bool{
+	"name": true, "kind": true, "aliases": true, "birth_dates": true, "nationalities": true,
+	"addresses": true, "identifiers": true, "attrs." + attrUKRef: true, "attrs." + attrUNRef: true,
+}
+
+// Reads reports whether Prepare reads a field (named as a change's field
+// list names it): an amendment of no such field leaves the entity's facts,
+// keys and links what they were.
+func Reads(field string) bool { return linkFields[field] }

@@ -1,6 +1,8 @@
 package match
 
 import (
+	"hash/fnv"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -160,9 +162,16 @@ func TestCompare(t *testing.T) {
 			false, ""},
 		"name alone never links": {
 			person("PETROV, Ivan Ivanovich", "", ""), person("Ivan Ivanovich PETROV", "", ""), false, ""},
-		"name and birth date, nationality contradicts": {
-			person("PETROV, Ivan Ivanovich", "1970-03-01", "Russia"), person("Ivan Ivanovich PETROV", "1970-03-01", "Bulgaria"),
+		"name and birth year, nationality contradicts": {
+			person("PETROV, Ivan Ivanovich", "1970", "Russia"), person("Ivan Ivanovich PETROV", "1970-03-01", "Bulgaria"),
 			false, "different nationalities"},
+		"variant name and birth date, nationality contradicts": {
+			person("PETROV, Aleksandr", "1970-03-01", "Russia"), person("Alexander PETROV", "1970-03-01", "Bulgaria"),
+			false, "different nationalities"},
+		// Real: OFAC says Ukraine, the UK Russia (Trickbot, 2023-02-09).
+		"full name and full birth date, nationalities differ": {
+			person("MIKHAILOV, Maksim Sergeevich", "1976-07-29", "Ukraine"), person("Maksim Sergeevich MIKHAILOV", "1976-07-29", "Russia"),
+			true, "nationalities differ"},
 		"name and birth date, national ID contradicts": {
 			person("WANG, Wei", "1980-01-01", "China", natID("110101198001010011", "China")),
 			person("Wei WANG", "1980-01-01", "China", natID("310101198001010022", "China")),
@@ -212,7 +221,10 @@ func TestCompare(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			pa, pb := Prepare(tt.a), Prepare(tt.b)
-			for _, dir := range []struct{ x, y *Prepared }{{pa, pb}, {pb, pa}} {
+			// The store compares a new entity with its candidates' facts:
+			// the verdict must be the one of the entities themselves.
+			fa, fb := roundTrip(t, pa), roundTrip(t, pb)
+			for _, dir := range []struct{ x, y *Prepared }{{pa, pb}, {pb, pa}, {pa, fb}, {fb, pa}, {fa, fb}} {
 				v := Compare(dir.x, dir.y)
 				if v.Strong != tt.strong {
 					t.Fatalf("strong = %v, want %v (reasons %q, conflicts %q)", v.Strong, tt.strong, v.Reasons, v.Conflicts)
@@ -252,5 +264,77 @@ func TestKeysPairPatronymic(t *testing.T) {
 	// One word is never a key for a person.
 	if k := Keys(Prepare(person("Baget", "", ""))); len(k) != 0 {
 		t.Errorf("single-word name keyed: %q", k)
+	}
+}
+
+// roundTrip returns p as the store reads it back: encoded as facts and
+// decoded, which must give the same facts.
+func roundTrip(t *testing.T, p *Prepared) *Prepared {
+	t.Helper()
+	b := p.AppendFacts(nil)
+	q, err := DecodeFacts(b)
+	if err != nil {
+		t.Fatalf("decode facts: %v", err)
+	}
+	want := *p
+	want.Entity = nil
+	if !reflect.DeepEqual(normPrepared(q), normPrepared(&want)) {
+		t.Fatalf("facts round trip:\n got %+v\nwant %+v", *q, want)
+	}
+	return q
+}
+
+// normPrepared makes empty slices nil: the facts do not tell them apart,
+// and neither does Compare.
+func normPrepared(p *Prepared) Prepared {
+	q := *p
+	if len(q.Names) == 0 {
+		q.Names = nil
+	}
+	if len(q.Idents) == 0 {
+		q.Idents = nil
+	}
+	for i := range q.Idents {
+		if len(q.Idents[i].Countries) == 0 {
+			q.Idents[i].Countries = nil
+		}
+	}
+	if len(q.BirthDates) == 0 {
+		q.BirthDates = nil
+	}
+	if len(q.Nationalities) == 0 {
+		q.Nationalities = nil
+	}
+	if len(q.Countries) == 0 {
+		q.Countries = nil
+	}
+	return q
+}
+
+// TestDecodeFactsCorrupt: a cut or foreign blob is an error, never facts.
+func TestDecodeFactsCorrupt(t *testing.T) {
+	p := Prepare(person("ZHAO, Guangzong", "1985-11-12", "China"))
+	b := p.AppendFacts(nil)
+	for name, in := range map[string][]byte{
+		"empty":          nil,
+		"other version":  append([]byte{99}, b[1:]...),
+		"cut":            b[:len(b)-3],
+		"trailing bytes": append(append([]byte{}, b...), 0),
+		"huge count":     {factsVersion, 0xff, 0xff, 0xff, 0xff, 0x0f},
+	} {
+		if _, err := DecodeFacts(in); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+	}
+}
+
+// TestKeyHash: the hash the store indexes keys by is FNV-1a, 64 bits.
+func TestKeyHash(t *testing.T) {
+	for _, k := range []string{"", "p:GNGZNG ZH", "i:document:421003198511121539", "o:WUHAN XIAORUIZHI"} {
+		h := fnv.New64a()
+		h.Write([]byte(k))
+		if got, want := KeyHash(k), int64(h.Sum64()); got != want {
+			t.Errorf("KeyHash(%q) = %d, want %d", k, got, want)
+		}
 	}
 }

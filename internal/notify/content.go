@@ -258,6 +258,10 @@ func newCard(ch *tracker.Change) card {
 			add(texts("Already listed under", fc.Before, capValues, capValue))
 		}
 	}
+	// Whether the other lists already have the subject is what analysts
+	// scan a new designation for first.
+	add(alsoListed(ch.AlsoListed))
+	add(texts("Not listed by", authorities(ch.NotListedBy), capValues, capValue))
 	add(reference(e))
 	designated := e.Designated
 	if designated == "" {
@@ -290,6 +294,56 @@ func newCard(ch *tracker.Change) card {
 	add(texts("Remarks", []string{e.Remarks}, 1, capRemarks))
 	add(notices(e.Notices))
 	return cd
+}
+
+// alsoListed shows each linked designation on one line: "UK CYB0045
+// since 2024-03-25 (Cyber) — same national ID"; several, one per line,
+// since a reason may hold a ";".
+func alsoListed(ls []tracker.Listing) row {
+	r := row{label: "Also", list: len(ls) > 1}
+	for _, l := range ls {
+		if len(r.values) == capValues {
+			r.more++
+			continue
+		}
+		who := l.Authority
+		if who == "" {
+			who = l.List
+		}
+		s := who + " " + l.ID
+		switch {
+		case !l.StillListed && l.ListedUntil != "":
+			if l.Designated != "" {
+				s += " from " + l.Designated
+			}
+			s += " until " + l.ListedUntil
+		case l.Designated != "":
+			s += " since " + l.Designated
+		}
+		if len(l.Regimes) > 0 {
+			s += " (" + joinCapped(l.Regimes, 3, capValue) + ")"
+		}
+		if l.Reason != "" {
+			s += " — " + l.Reason
+		}
+		if s = clean(s); strings.TrimSpace(s) != "" {
+			r.values = append(r.values, value{text: truncate(s, capCompact)})
+		}
+	}
+	return r
+}
+
+// authorities words "not listed by": "the EU", "the UK", "the US"; a list
+// the registry does not know is named as it is.
+func authorities(as []string) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a
+		if len(a) == 2 && strings.ToUpper(a) == a {
+			out[i] = "the " + a
+		}
+	}
+	return out
 }
 
 func kindName(k tracker.Kind) string {

@@ -347,8 +347,18 @@ func goldenPerson() *tracker.Entity {
 }
 
 func goldenAddedAlert() Alert {
+	ch := added(goldenPerson())
+	// Linked to the UK's designation of the same day, and to an earlier
+	// one the UK has since delisted; the EU lists the subject nowhere.
+	ch.AlsoListed = []tracker.Listing{
+		{List: "uk-sanctions-list", Authority: "UK", ID: "CYB0101", Name: "Pavel Andreyevich SYNTHETIC", Regimes: []string{"Cyber"},
+			Designated: "2024-05-07", StillListed: true, Reason: "same passport; same name", Score: 1},
+		{List: "uk-ofsi-conlist", Authority: "UK", ID: "RUS1234", Name: "Pavel SYNTHETIC", Regimes: []string{"Russia"},
+			Designated: "2022-03-15", ListedUntil: "2023-01-10", Reason: "same name and birth date", Score: 0.9},
+	}
+	ch.NotListedBy = []string{"EU"}
 	return Alert{List: "ofac-sdn", Publisher: "US OFAC (SDN List)", SnapshotID: 42, PublishedAt: "2024-05-07",
-		Changes: []tracker.Change{added(goldenPerson())}}
+		Changes: []tracker.Change{ch}}
 }
 
 // goldenRemovedAlert: a delisting, and an entity that loses its last cyber
@@ -461,8 +471,13 @@ func goldenHostileAddedAlert() Alert {
 		Remarks: hostileControl,
 		Attrs:   map[string]string{"statement_of_reasons": hostileMarkup},
 	}
+	ch := added(e)
+	// Another list's text reaches the alert too.
+	ch.AlsoListed = []tracker.Listing{{List: "uk-sanctions-list", Authority: "UK", ID: hostileMention, Name: hostileMarkup,
+		Regimes: []string{"<!everyone>", hostileControl}, Designated: "2024-08-01", StillListed: true, Reason: hostileMarkup, Score: 1}}
+	ch.NotListedBy = []string{hostileMention}
 	return Alert{List: "ofac-sdn", Publisher: "US OFAC (SDN List)", SnapshotID: 46, PublishedAt: "2024-08-01",
-		Changes: []tracker.Change{added(e)}}
+		Changes: []tracker.Change{ch}}
 }
 
 // goldenHostileChangesAlert: hostile names and values in an amendment and

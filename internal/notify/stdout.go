@@ -173,6 +173,8 @@ type jsonChange struct {
 	Programs    []string              `json:"programs"`
 	Fields      []tracker.FieldChange `json:"fields,omitempty"`
 	Entity      *tracker.Entity       `json:"entity,omitempty"`
+	AlsoListed  []tracker.Listing     `json:"also_listed,omitempty"`
+	NotListedBy []string              `json:"not_listed_by,omitempty"`
 }
 
 type jsonOperator struct {
@@ -201,6 +203,7 @@ func writeJSON(w *bytes.Buffer, a Alert) error {
 			List: a.List, Snapshot: a.SnapshotID, PublishedAt: a.PublishedAt, FetchedAt: a.FetchedAt,
 			Kind: c.Kind, ID: c.ID, Name: c.Name, EntityKind: c.EntityKind,
 			Programs: programs, Fields: c.Fields, Entity: c.Entity,
+			AlsoListed: c.AlsoListed, NotListedBy: c.NotListedBy,
 		})
 		if err != nil {
 			return fmt.Errorf("change %s: %w", c.ID, err)

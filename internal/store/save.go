@@ -94,6 +94,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 		return nil, fmt.Errorf("save snapshot %s: %w", in.List, err)
 	}
 
+	early := s.startEarlyPrep(ctx, in)
 	var res *SaveResult
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -135,6 +136,11 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 		}
 		if _, err := tx.ExecContext(ctx, `RELEASE guarded`); err != nil {
 			return err
+		}
+		if res.Created && !res.Quarantined() && linking {
+			if err := linkSnapshotTx(ctx, tx, res, in.Entities, early, s.authority); err != nil {
+				return fmt.Errorf("link to the other lists: %w", err)
+			}
 		}
 		if res.NewDrift, err = recordDriftTx(ctx, tx, in.List, res.Snapshot.ID, formatTime(res.Snapshot.FetchedAt), in.Drift); err != nil {
 			return err

@@ -30,6 +30,11 @@ type Store struct {
 	r    *sql.DB
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// Authority names who designates on a list ("US" for ofac-sdn and
+	// ofac-consolidated): NotListedBy names authorities, and a list of
+	// the entry's own authority is not "another list". Nil: each list is
+	// its own authority.
+	Authority func(list string) string
 	// lastRaw holds the raw files this Store last wrote: the bases of the
 	// list's next publication.
 	lastRaw rawCache

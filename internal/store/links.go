@@ -1,0 +1,793 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/match"
+)
+
+// Cross-list links (schema migration 9). When a snapshot is stored, its
+// changed entities are prepared (match.Prepare), their match facts and
+// blocking keys stored, and compared with the facts of the other lists'
+// entities that share a key; strong verdicts are stored as links. A list
+// whose keys are not current (a database from before links, a retraction)
+// is keyed and linked whole, once.
+
+// linkRef names an entity of a list.
+type linkRef struct{ list, id string }
+
+// candidate is another list's entity, as its stored facts.
+type candidate struct {
+	ref   linkRef
+	facts []byte
+	p     *match.Prepared // decoded on first use
+	bad   bool            // facts unreadable: never compared
+}
+
+// linkItem is one entity of a linking run, prepared.
+type linkItem struct {
+	e      *tracker.Entity
+	p      *match.Prepared // decoded from facts when it has candidates
+	facts  []byte
+	hashes []int64
+}
+
+// keyRow is a link_keys row.
+type keyRow struct{ key, entity int64 }
+
+// storedFacts is an entity's facts row from before the run.
+type storedFacts struct {
+	id    int64
+	facts []byte
+}
+
+// linker holds one linking run's work inside its snapshot's transaction.
+// A run asks SQLite a handful of questions, each about all its entities at
+// once (their old facts, the candidates of all their keys), and writes
+// its rows in batches: a statement per entity or per key cost more than
+// the rest of linking.
+type linker struct {
+	// ctx has no cancellation: see storeSnapshotTx's quiet.
+	ctx  context.Context
+	tx   *sql.Tx
+	list string
+	snap int64
+	// fresh: the list's keys and links were just cleared, nothing to
+	// replace.
+	fresh bool
+	old   map[string]storedFacts
+	// byKey and cands are the other lists' entities sharing a key with
+	// one of the run's.
+	byKey map[int64][]int64
+	cands map[int64]*candidate // by link_facts id
+	// nextID is the next link_facts id: the transaction holds the write
+	// lock, so a run numbers its rows itself.
+	nextID   int64
+	factRows []any
+	keyRows  []keyRow
+	linkRows []any
+	seen     map[int64]bool
+}
+
+// linking is off only in BenchmarkSaveSnapshotLinks, to measure its cost.
+var linking = true
+
+// linkSnapshotTx brings the links up to date with a newly stored active
+// snapshot: every list whose keys are stale is linked whole, then the new
+// snapshot's changes are linked, and the added and amended changes get
+// their AlsoListed and NotListedBy.
+func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities []*tracker.Entity, early *earlyPrep, authority func(string) string) error {
+	sn := res.Snapshot
+	lists, err := listsWithSnapshots(ctx, tx)
+	if err != nil {
+		return err
+	}
+	state := map[string]int64{}
+	rows, err := tx.QueryContext(ctx, `SELECT list, snapshot_id FROM link_state`)
+	if err != nil {
+		return fmt.Errorf("link state: %w", err)
+	}
+	for rows.Next() {
+		var l string
+		var id int64
+		if err := rows.Scan(&l, &id); err != nil {
+			rows.Close()
+			return err
+		}
+		state[l] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	for _, l := range lists {
+		if l.name == sn.List {
+			continue
+		}
+		if state[l.name] != l.latest {
+			if err := linkWholeList(ctx, tx, l.name, l.latest); err != nil {
+				return err
+			}
+		}
+	}
+	switch {
+	case res.Previous == nil && !hasHistory(ctx, tx, sn.List, sn.ID):
+		// The list's first snapshot: what it holds is all it ever held,
+		// and already decoded.
+		if err := clearLinks(ctx, tx, sn.List); err != nil {
+			return err
+		}
+		items, err := early.wait(ctx, entities)
+		if err != nil {
+			return err
+		}
+		if err := linkItems(ctx, tx, sn.List, sn.ID, items, true); err != nil {
+			return err
+		}
+	case res.Previous == nil || state[sn.List] != res.Previous.ID:
+		if err := linkWholeList(ctx, tx, sn.List, sn.ID); err != nil {
+			return err
+		}
+	default:
+		var changed []*tracker.Entity
+		for _, c := range res.Changes {
+			if c.Kind != tracker.Removed && c.Entity != nil && (c.Kind != tracker.Amended || readsAny(c.Fields)) {
+				changed = append(changed, c.Entity)
+			}
+		}
+		if err := linkEntities(ctx, tx, sn.List, sn.ID, changed, false); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO link_state (list, snapshot_id) VALUES (?, ?)
+		ON CONFLICT (list) DO UPDATE SET snapshot_id = excluded.snapshot_id`, sn.List, sn.ID); err != nil {
+		return fmt.Errorf("link state of %s: %w", sn.List, err)
+	}
+
+	// Few of a list's entities are linked: one query says which, instead
+	// of one per change.
+	rows, err = tx.QueryContext(ctx, `SELECT DISTINCT entity_id FROM links WHERE list = ?`, sn.List)
+	if err != nil {
+		return fmt.Errorf("links of %s: %w", sn.List, err)
+	}
+	ids, err := scanAll(rows, func(r scanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return fmt.Errorf("links of %s: %w", sn.List, err)
+	}
+	linked := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		linked[id] = true
+	}
+	for i := range res.Changes {
+		c := &res.Changes[i]
+		if c.Kind == tracker.Removed {
+			continue
+		}
+		if linked[c.ID] {
+			if c.AlsoListed, err = alsoListedTx(ctx, tx, authority, sn.List, c.ID); err != nil {
+				return err
+			}
+		}
+		c.NotListedBy = notListedBy(authority, sn.List, lists, c.AlsoListed)
+	}
+	return nil
+}
+
+// readsAny reports whether linking reads one of an amendment's fields:
+// one that changed only programmes or remarks keeps its facts, keys and
+// links.
+func readsAny(fields []tracker.FieldChange) bool {
+	return slices.ContainsFunc(fields, func(f tracker.FieldChange) bool { return match.Reads(f.Field) })
+}
+
+type listLatest struct {
+	name   string
+	latest int64
+}
+
+// listsWithSnapshots returns every list with an active snapshot and its
+// latest one.
+func listsWithSnapshots(ctx context.Context, q querier) ([]listLatest, error) {
+	rows, err := q.QueryContext(ctx, `SELECT list, max(id) FROM snapshots
+		WHERE status = 'active' AND retracted_at = '' GROUP BY list ORDER BY list`)
+	if err != nil {
+		return nil, fmt.Errorf("tracked lists: %w", err)
+	}
+	return scanAll(rows, func(r scanner) (listLatest, error) {
+		var l listLatest
+		return l, r.Scan(&l.name, &l.latest)
+	})
+}
+
+// linkWholeList keys and links every entity the list holds or held (the
+// last version of each), replacing what was stored for it, and marks its
+// keys current at snapshot.
+func linkWholeList(ctx context.Context, tx *sql.Tx, list string, snapshot int64) error {
+	if err := clearLinks(ctx, tx, list); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT v.body FROM memberships m JOIN entity_versions v ON v.id = m.version_id
+		WHERE m.list = ?1 AND NOT EXISTS (SELECT 1 FROM memberships n
+			WHERE n.list = ?1 AND n.entity_id = m.entity_id AND n.from_snapshot > m.from_snapshot)`, list)
+	if err != nil {
+		return fmt.Errorf("relink %s: %w", list, err)
+	}
+	var all []*tracker.Entity
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			rows.Close()
+			return err
+		}
+		e, err := tracker.DecodeEntity(body)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := linkEntities(ctx, tx, list, snapshot, all, true); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO link_state (list, snapshot_id) VALUES (?, ?)
+		ON CONFLICT (list) DO UPDATE SET snapshot_id = excluded.snapshot_id`, list, snapshot)
+	return err
+}
+
+// clearLinks removes a list's facts, keys and links.
+func clearLinks(ctx context.Context, tx *sql.Tx, list string) error {
+	var has bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM link_facts WHERE list = ?)`, list).Scan(&has); err != nil {
+		return fmt.Errorf("relink %s: %w", list, err)
+	}
+	qs := []string{`DELETE FROM links WHERE list = ?1 OR other_list = ?1`}
+	if has {
+		qs = append(qs, `DELETE FROM link_keys WHERE entity IN (SELECT id FROM link_facts WHERE list = ?)`,
+			`DELETE FROM link_facts WHERE list = ?`)
+	}
+	for _, q := range qs {
+		if _, err := tx.ExecContext(ctx, q, list); err != nil {
+			return fmt.Errorf("relink %s: %w", list, err)
+		}
+	}
+	return nil
+}
+
+// hasHistory reports whether the list holds entities from before snapshot
+// (its memberships, not its snapshots: a retracted or quarantined one
+// holds none).
+func hasHistory(ctx context.Context, q querier, list string, snapshot int64) bool {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM memberships WHERE list = ? AND from_snapshot < ? LIMIT 1)`, list, snapshot).Scan(&n)
+	return err != nil || n > 0
+}
+
+// linkEntities replaces the facts, keys and links of the given entities of
+// list with those of their new versions.
+func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, entities []*tracker.Entity, fresh bool) error {
+	items, err := prepareItems(ctx, entities, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return err
+	}
+	return linkItems(ctx, tx, list, snapshot, items, fresh)
+}
+
+// linkItems is linkEntities with the entities prepared.
+func linkItems(ctx context.Context, tx *sql.Tx, list string, snapshot int64, items []linkItem, fresh bool) error {
+	if len(items) == 0 {
+		return nil
+	}
+	quiet := context.WithoutCancel(ctx)
+	l := &linker{ctx: quiet, tx: tx, list: list, snap: snapshot, fresh: fresh,
+		cands: map[int64]*candidate{}, seen: map[int64]bool{}}
+	var others bool
+	if err := tx.QueryRowContext(quiet, `SELECT EXISTS (SELECT 1 FROM link_facts WHERE list <> ?)`, list).Scan(&others); err != nil {
+		return fmt.Errorf("link facts: %w", err)
+	}
+	if err := tx.QueryRowContext(quiet, `SELECT coalesce(max(id), 0) + 1 FROM link_facts`).Scan(&l.nextID); err != nil {
+		return fmt.Errorf("link facts: %w", err)
+	}
+	var hashes []int64
+	for _, it := range items {
+		hashes = append(hashes, it.hashes...)
+	}
+	if !fresh {
+		if err := l.loadOld(items); err != nil {
+			return err
+		}
+	}
+	// With no other list, there is nothing to compare with: the run only
+	// stores facts and keys.
+	if others {
+		if err := l.lookup(hashes); err != nil {
+			return err
+		}
+	}
+	for i := range items {
+		if i%saveCtxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := l.link(&items[i]); err != nil {
+			return fmt.Errorf("link %s %s: %w", list, items[i].e.ID, err)
+		}
+	}
+	return l.write()
+}
+
+// prepareParallelAt is how many entities make preparing them worth a
+// goroutine per CPU: a list's first snapshot prepares every entity, and
+// normalising names is most of what linking it costs.
+const prepareParallelAt = 2048
+
+// earlyPrep prepares the entities of a list's first snapshot on another
+// CPU while SaveSnapshot stores them: linking such a snapshot prepares
+// every entity, and storing it leaves a CPU idle.
+type earlyPrep struct {
+	entities []*tracker.Entity
+	done     chan struct{}
+	items    []linkItem
+	err      error
+}
+
+// startEarlyPrep starts preparing in's entities when its list has no
+// entities stored yet, so that the snapshot is most likely its first. A
+// wrong guess costs CPU, never a result: the run prepares what it links
+// itself unless the early preparation is of the same entities.
+func (s *Store) startEarlyPrep(ctx context.Context, in NewSnapshot) *earlyPrep {
+	if !linking || len(in.Entities) < prepareParallelAt {
+		return nil
+	}
+	var stored bool
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM memberships WHERE list = ?)`, in.List).Scan(&stored); err != nil || stored {
+		return nil
+	}
+	ep := &earlyPrep{entities: in.Entities, done: make(chan struct{})}
+	go func() {
+		defer close(ep.done)
+		ep.items, ep.err = prepareItems(ctx, ep.entities, 1)
+	}()
+	return ep
+}
+
+// wait returns the early preparation of entities, or prepares them now.
+func (ep *earlyPrep) wait(ctx context.Context, entities []*tracker.Entity) ([]linkItem, error) {
+	if ep == nil || len(ep.entities) != len(entities) || (len(entities) > 0 && &ep.entities[0] != &entities[0]) {
+		return prepareItems(ctx, entities, runtime.GOMAXPROCS(0))
+	}
+	select {
+	case <-ep.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return ep.items, ep.err
+}
+
+// prepareItems prepares the entities of a run (their facts and key
+// hashes), on up to workers goroutines.
+func prepareItems(ctx context.Context, entities []*tracker.Entity, workers int) ([]linkItem, error) {
+	items := make([]linkItem, len(entities))
+	// A run keeps only the facts and key hashes of its entities, in a few
+	// large slices: a list's first snapshot prepares thousands, and
+	// keeping them prepared, each in its own allocations, made the
+	// garbage collector cost as much as preparing them.
+	prep := func(from, to int) error {
+		var buf []byte
+		var hs []int64
+		for i := from; i < to; i++ {
+			if (i-from)%saveCtxEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			e := entities[i]
+			p := match.Prepare(e)
+			// A new chunk rather than a grown one: the facts before
+			// stay where they are, nothing is copied.
+			if cap(buf)-len(buf) < 1024 {
+				buf = make([]byte, 0, 64<<10)
+			}
+			if cap(hs)-len(hs) < 256 {
+				hs = make([]int64, 0, 8<<10)
+			}
+			start := len(buf)
+			buf = p.AppendFacts(buf)
+			it := linkItem{e: e, facts: buf[start:len(buf):len(buf)]}
+			start = len(hs)
+			for _, k := range match.Keys(p) {
+				hs = append(hs, match.KeyHash(k))
+			}
+			it.hashes = hs[start:len(hs):len(hs)]
+			items[i] = it
+		}
+		return nil
+	}
+	if workers < 2 || len(entities) < prepareParallelAt {
+		return items, prep(0, len(entities))
+	}
+	errs := make(chan error, workers)
+	per := (len(entities) + workers - 1) / workers
+	for w := range workers {
+		go func() { errs <- prep(min(w*per, len(entities)), min((w+1)*per, len(entities))) }()
+	}
+	var first error
+	for range workers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return items, first
+}
+
+// inJSON is a JSON array of values, for json_each: one bound parameter
+// instead of one per value. The queries reading it CROSS JOIN, which
+// SQLite takes as the order to join in: left to choose, it scans a
+// list's facts and json_each for each.
+func inJSON[T any](vs []T) (string, error) {
+	b, err := json.Marshal(vs)
+	return string(b), err
+}
+
+// loadOld reads the facts stored for the run's entities before it.
+func (l *linker) loadOld(items []linkItem) error {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.e.ID
+	}
+	in, err := inJSON(ids)
+	if err != nil {
+		return err
+	}
+	rows, err := l.tx.QueryContext(l.ctx, `SELECT f.id, f.entity_id, f.facts FROM json_each(?) j
+		CROSS JOIN link_facts f ON f.list = ? AND f.entity_id = j.value`, in, l.list)
+	if err != nil {
+		return fmt.Errorf("read link facts: %w", err)
+	}
+	defer rows.Close()
+	l.old = map[string]storedFacts{}
+	for rows.Next() {
+		var id string
+		var sf storedFacts
+		if err := rows.Scan(&sf.id, &id, &sf.facts); err != nil {
+			return err
+		}
+		l.old[id] = sf
+	}
+	return rows.Err()
+}
+
+// lookup reads the other lists' entities holding any of the keys: which
+// entities hold them, then the facts of each once (an entity holds
+// several of a run's keys).
+func (l *linker) lookup(hashes []int64) error {
+	slices.Sort(hashes)
+	hashes = slices.Compact(hashes)
+	in, err := inJSON(hashes)
+	if err != nil {
+		return err
+	}
+	rows, err := l.tx.QueryContext(l.ctx, `SELECT k.key, k.entity FROM json_each(?) j
+		CROSS JOIN link_keys k ON k.key = j.value`, in)
+	if err != nil {
+		return fmt.Errorf("read link keys: %w", err)
+	}
+	byKey := map[int64][]int64{}
+	var ids []int64
+	for rows.Next() {
+		var key, id int64
+		if err := rows.Scan(&key, &id); err != nil {
+			rows.Close()
+			return err
+		}
+		byKey[key] = append(byKey[key], id)
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	slices.Sort(ids)
+	if in, err = inJSON(slices.Compact(ids)); err != nil {
+		return err
+	}
+	rows, err = l.tx.QueryContext(l.ctx, `SELECT f.id, f.list, f.entity_id, f.facts FROM json_each(?) j
+		CROSS JOIN link_facts f ON f.id = j.value WHERE f.list <> ?`, in, l.list)
+	if err != nil {
+		return fmt.Errorf("read link facts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		c := &candidate{}
+		if err := rows.Scan(&id, &c.ref.list, &c.ref.id, &c.facts); err != nil {
+			return err
+		}
+		l.cands[id] = c
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// The run's own list's entities hold some of the keys too: they are
+	// no candidates.
+	l.byKey = byKey
+	for k, ids := range byKey {
+		byKey[k] = slices.DeleteFunc(ids, func(id int64) bool { return l.cands[id] == nil })
+	}
+	return nil
+}
+
+// link stores one entity's facts and keys, replacing those of its
+// previous version and its links, and links it to the candidates that
+// Compare finds the same.
+func (l *linker) link(it *linkItem) error {
+	id, err := l.store(it.e.ID, it.facts)
+	if err != nil {
+		return err
+	}
+	for _, h := range it.hashes {
+		l.keyRows = append(l.keyRows, keyRow{h, id})
+	}
+	if l.byKey == nil {
+		return nil
+	}
+	clear(l.seen)
+	for _, h := range it.hashes {
+		for _, cid := range l.byKey[h] {
+			if l.seen[cid] {
+				continue
+			}
+			l.seen[cid] = true
+			c := l.cands[cid]
+			if c.p == nil && !c.bad {
+				if c.p, err = match.DecodeFacts(c.facts); err != nil {
+					// A facts row this code cannot read is left
+					// unlinked rather than failing the snapshot;
+					// relinking its list whole rewrites it.
+					c.bad = true
+				}
+				c.facts = nil
+			}
+			if c.bad {
+				continue
+			}
+			if it.p == nil {
+				// The run's entity, from its own facts: they compare as
+				// the entity does (match.TestCompare).
+				if it.p, err = match.DecodeFacts(it.facts); err != nil {
+					return err
+				}
+			}
+			v := match.Compare(it.p, c.p)
+			if !v.Strong {
+				continue
+			}
+			reason := v.Reason()
+			l.linkRows = append(l.linkRows, l.list, it.e.ID, c.ref.list, c.ref.id, v.Score, reason, l.snap,
+				c.ref.list, c.ref.id, l.list, it.e.ID, v.Score, reason, l.snap)
+		}
+	}
+	return nil
+}
+
+// store queues an entity's facts and returns the id its keys name. An
+// entity with facts from before keeps its id; its old keys and its links,
+// both directions, are removed.
+func (l *linker) store(entityID string, facts []byte) (int64, error) {
+	if old, ok := l.old[entityID]; ok {
+		if err := l.unlink(old.id, old.facts, entityID); err != nil {
+			return 0, err
+		}
+		if _, err := l.tx.ExecContext(l.ctx, `UPDATE link_facts SET facts = ? WHERE id = ?`, facts, old.id); err != nil {
+			return 0, fmt.Errorf("store link facts: %w", err)
+		}
+		return old.id, nil
+	}
+	id := l.nextID
+	l.nextID++
+	l.factRows = append(l.factRows, id, l.list, entityID, facts)
+	return id, nil
+}
+
+// unlink removes the keys of an entity's previous facts and its links,
+// both directions. Its keys are those its old facts give: no index from
+// entity to key is kept, since it would cost every key written. (Keys a
+// former version of the code gave, and this one does not, stay: they only
+// make the entity a candidate once more, which Compare decides.)
+func (l *linker) unlink(id int64, old []byte, entityID string) error {
+	if p, err := match.DecodeFacts(old); err == nil {
+		for _, k := range match.Keys(p) {
+			if _, err := l.tx.ExecContext(l.ctx, `DELETE FROM link_keys WHERE key = ? AND entity = ?`, match.KeyHash(k), id); err != nil {
+				return err
+			}
+		}
+	} else if _, err := l.tx.ExecContext(l.ctx, `DELETE FROM link_keys WHERE entity = ?`, id); err != nil {
+		return err
+	}
+	rows, err := l.tx.QueryContext(l.ctx, `DELETE FROM links WHERE list = ? AND entity_id = ? RETURNING other_list, other_id`, l.list, entityID)
+	if err != nil {
+		return err
+	}
+	others, err := scanAll(rows, func(r scanner) (linkRef, error) {
+		var x linkRef
+		return x, r.Scan(&x.list, &x.id)
+	})
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if _, err := l.tx.ExecContext(l.ctx, `DELETE FROM links WHERE list = ? AND entity_id = ? AND other_list = ? AND other_id = ?`,
+			o.list, o.id, l.list, entityID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// write stores the queued facts, keys and links, addBatch rows to a statement;
+// the keys in key order, which SQLite appends to its index faster than
+// it inserts them at random.
+func (l *linker) write() error {
+	slices.SortFunc(l.keyRows, func(a, b keyRow) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.entity, b.entity)
+	})
+	keys := make([]any, 0, 2*len(l.keyRows))
+	for _, r := range l.keyRows {
+		keys = append(keys, r.key, r.entity)
+	}
+	for _, w := range []struct {
+		rows        []any
+		n           int
+		q, conflict string
+		what        string
+	}{
+		{l.factRows, 4, `INSERT INTO link_facts (id, list, entity_id, facts) VALUES `, "", "link facts"},
+		{keys, 2, `INSERT OR IGNORE INTO link_keys (key, entity) VALUES `, "", "link keys"},
+		{l.linkRows, 7, `INSERT INTO links (list, entity_id, other_list, other_id, score, reason, snapshot_id) VALUES `,
+			` ON CONFLICT DO UPDATE SET score = excluded.score, reason = excluded.reason, snapshot_id = excluded.snapshot_id`, "links"},
+	} {
+		if err := insertBatched(l.ctx, l.tx, w.q, w.conflict, w.n, w.rows); err != nil {
+			return fmt.Errorf("store %s: %w", w.what, err)
+		}
+	}
+	return nil
+}
+
+// insertBatched runs an INSERT … VALUES over rows of n values each,
+// addBatch rows to a statement, the rest in one last statement.
+func insertBatched(ctx context.Context, tx *sql.Tx, insert, conflict string, n int, rows []any) error {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+	values := func(k int) string { return strings.TrimSuffix(strings.Repeat(row+", ", k), ", ") }
+	if len(rows) >= addBatch*n {
+		st, err := tx.PrepareContext(ctx, insert+values(addBatch)+conflict)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for len(rows) >= addBatch*n {
+			if _, err := st.ExecContext(ctx, rows[:addBatch*n]...); err != nil {
+				return err
+			}
+			rows = rows[addBatch*n:]
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, insert+values(len(rows)/n)+conflict, rows...)
+	return err
+}
+
+// AlsoListed returns the designations on other lists linked to an entity,
+// the strongest first.
+func (s *Store) AlsoListed(ctx context.Context, list, entityID string) ([]tracker.Listing, error) {
+	return alsoListedTx(ctx, s.r, s.authority, list, entityID)
+}
+
+// NotListedBy returns the authorities (Store.Authority) of the tracked
+// lists, other than list's own, with no designation among also.
+func (s *Store) NotListedBy(ctx context.Context, list string, also []tracker.Listing) ([]string, error) {
+	lists, err := listsWithSnapshots(ctx, s.r)
+	if err != nil {
+		return nil, err
+	}
+	return notListedBy(s.authority, list, lists, also), nil
+}
+
+func (s *Store) authority(list string) string {
+	if s.Authority == nil {
+		return list
+	}
+	return s.Authority(list)
+}
+
+// notListedBy returns, sorted, the authorities of the tracked lists that
+// are not list's own and designate none of also.
+func notListedBy(authority func(string) string, list string, tracked []listLatest, also []tracker.Listing) []string {
+	own := authority(list)
+	var out []string
+	for _, l := range tracked {
+		a := authority(l.name)
+		if a == own || slices.Contains(out, a) ||
+			slices.ContainsFunc(also, func(x tracker.Listing) bool { return authority(x.List) == a }) {
+			continue
+		}
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func alsoListedTx(ctx context.Context, q querier, authority func(string) string, list, entityID string) ([]tracker.Listing, error) {
+	rows, err := q.QueryContext(ctx, `SELECT other_list, other_id, score, reason FROM links
+		WHERE list = ? AND entity_id = ? ORDER BY score DESC, other_list, other_id`, list, entityID)
+	if err != nil {
+		return nil, fmt.Errorf("links of %s %s: %w", list, entityID, err)
+	}
+	out, err := scanAll(rows, func(r scanner) (tracker.Listing, error) {
+		var l tracker.Listing
+		return l, r.Scan(&l.List, &l.ID, &l.Score, &l.Reason)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Authority = authority(out[i].List)
+		if err := fillListing(ctx, q, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// fillListing completes a linked designation from its last stored version:
+// name, regimes, designation date, and whether the other list still holds
+// it.
+func fillListing(ctx context.Context, q querier, l *tracker.Listing) error {
+	var body []byte
+	var to sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT v.body, m.to_snapshot FROM memberships m JOIN entity_versions v ON v.id = m.version_id
+		WHERE m.list = ? AND m.entity_id = ? ORDER BY m.from_snapshot DESC LIMIT 1`, l.List, l.ID).Scan(&body, &to)
+	if err != nil {
+		return fmt.Errorf("linked %s %s: %w", l.List, l.ID, err)
+	}
+	e, err := tracker.DecodeEntity(body)
+	if err != nil {
+		return err
+	}
+	l.Name, l.Regimes, l.Designated = e.Name, e.Programs, e.Designated
+	if l.Designated == "" {
+		l.Designated = e.Attrs["listed_on"]
+	}
+	l.StillListed = !to.Valid
+	if to.Valid {
+		var published, fetched string
+		if err := q.QueryRowContext(ctx, `SELECT published_at, fetched_at FROM snapshots WHERE id = ?`, to.Int64).Scan(&published, &fetched); err != nil {
+			return fmt.Errorf("linked %s %s: %w", l.List, l.ID, err)
+		}
+		l.ListedUntil = published
+		if l.ListedUntil == "" {
+			l.ListedUntil, _, _ = strings.Cut(fetched, "T")
+		}
+	}
+	return nil
+}
