@@ -90,39 +90,59 @@ func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities [
 	if err != nil {
 		return err
 	}
-	state := map[string]int64{}
-	rows, err := tx.QueryContext(ctx, `SELECT list, snapshot_id FROM link_state`)
+	state, err := linkStates(ctx, tx)
 	if err != nil {
-		return fmt.Errorf("link state: %w", err)
-	}
-	for rows.Next() {
-		var l string
-		var id int64
-		if err := rows.Scan(&l, &id); err != nil {
-			rows.Close()
-			return err
-		}
-		state[l] = id
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
-
 	for _, l := range lists {
-		if l.name == sn.List {
-			continue
-		}
-		if state[l.name] != l.latest {
+		if l.name != sn.List && state[l.name] != l.latest {
 			if err := linkWholeList(ctx, tx, l.name, l.latest); err != nil {
 				return err
 			}
 		}
 	}
+	if err := linkNewSnapshot(ctx, tx, res, entities, early, state); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO link_state (list, snapshot_id) VALUES (?, ?)
+		ON CONFLICT (list) DO UPDATE SET snapshot_id = excluded.snapshot_id`, sn.List, sn.ID); err != nil {
+		return fmt.Errorf("link state of %s: %w", sn.List, err)
+	}
+	return setAlsoListed(ctx, tx, res, lists, authority)
+}
+
+// linkStates reads up to which snapshot each list's keys are current.
+func linkStates(ctx context.Context, tx *sql.Tx) (map[string]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT list, snapshot_id FROM link_state`)
+	if err != nil {
+		return nil, fmt.Errorf("link state: %w", err)
+	}
+	type listState struct {
+		list string
+		id   int64
+	}
+	all, err := scanAll(rows, func(r scanner) (listState, error) {
+		var st listState
+		return st, r.Scan(&st.list, &st.id)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("link state: %w", err)
+	}
+	state := make(map[string]int64, len(all))
+	for _, st := range all {
+		state[st.list] = st.id
+	}
+	return state, nil
+}
+
+// linkNewSnapshot links the new snapshot's list: whole for its first
+// snapshot (what it holds is all it ever held, and already decoded) or
+// when its keys are stale, else only its added entities and the
+// amendments of fields linking reads.
+func linkNewSnapshot(ctx context.Context, tx *sql.Tx, res *SaveResult, entities []*tracker.Entity, early *earlyPrep, state map[string]int64) error {
+	sn := res.Snapshot
 	switch {
 	case res.Previous == nil && !hasHistory(ctx, tx, sn.List, sn.ID):
-		// The list's first snapshot: what it holds is all it ever held,
-		// and already decoded.
 		if err := clearLinks(ctx, tx, sn.List); err != nil {
 			return err
 		}
@@ -130,32 +150,25 @@ func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities [
 		if err != nil {
 			return err
 		}
-		if err := linkItems(ctx, tx, sn.List, sn.ID, items, true); err != nil {
-			return err
-		}
+		return linkItems(ctx, tx, sn.List, sn.ID, items, true)
 	case res.Previous == nil || state[sn.List] != res.Previous.ID:
-		if err := linkWholeList(ctx, tx, sn.List, sn.ID); err != nil {
-			return err
-		}
-	default:
-		var changed []*tracker.Entity
-		for _, c := range res.Changes {
-			if c.Kind != tracker.Removed && c.Entity != nil && (c.Kind != tracker.Amended || readsAny(c.Fields)) {
-				changed = append(changed, c.Entity)
-			}
-		}
-		if err := linkEntities(ctx, tx, sn.List, sn.ID, changed, false); err != nil {
-			return err
+		return linkWholeList(ctx, tx, sn.List, sn.ID)
+	}
+	var changed []*tracker.Entity
+	for _, c := range res.Changes {
+		if c.Kind != tracker.Removed && c.Entity != nil && (c.Kind != tracker.Amended || readsAny(c.Fields)) {
+			changed = append(changed, c.Entity)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO link_state (list, snapshot_id) VALUES (?, ?)
-		ON CONFLICT (list) DO UPDATE SET snapshot_id = excluded.snapshot_id`, sn.List, sn.ID); err != nil {
-		return fmt.Errorf("link state of %s: %w", sn.List, err)
-	}
+	return linkEntities(ctx, tx, sn.List, sn.ID, changed, false)
+}
 
-	// Few of a list's entities are linked: one query says which, instead
-	// of one per change.
-	rows, err = tx.QueryContext(ctx, `SELECT DISTINCT entity_id FROM links WHERE list = ?`, sn.List)
+// setAlsoListed gives the added and amended changes their AlsoListed and
+// NotListedBy. Few of a list's entities are linked: one query says which,
+// instead of one per change.
+func setAlsoListed(ctx context.Context, tx *sql.Tx, res *SaveResult, lists []listLatest, authority func(string) string) error {
+	sn := res.Snapshot
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT entity_id FROM links WHERE list = ?`, sn.List)
 	if err != nil {
 		return fmt.Errorf("links of %s: %w", sn.List, err)
 	}
