@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +62,10 @@ type content struct {
 	nRem         int
 	// diffURL is the snapshot's changes on the web view, "" without one.
 	diffURL string
+	// signals come first: a designation another authority already had,
+	// or a delisting while another still lists it (what analysts scan
+	// for). Plain text, cleaned.
+	signals []string
 }
 
 // card is one added designation.
@@ -123,6 +128,7 @@ func buildContent(a Alert) *content {
 	if a.SnapshotID != 0 {
 		c.diffURL = pageURL(a, permalink.SnapshotDiff(a.List, a.SnapshotID))
 	}
+	c.signals = signals(a.Changes)
 	kinds := 0
 	for _, n := range []int{c.nAdded, c.nAmd, c.nRem} {
 		if n > 0 {
@@ -294,6 +300,38 @@ func newCard(ch *tracker.Change) card {
 	add(texts("Remarks", []string{e.Remarks}, 1, capRemarks))
 	add(notices(e.Notices))
 	return cd
+}
+
+// signals words the "newly joined" lines: an added designation that
+// another authority lists already ("Newly joined: X — already listed by
+// the UK since 2023-02-09"), and a removal while another still lists it.
+func signals(changes []tracker.Change) []string {
+	var out []string
+	for i := range changes {
+		ch := &changes[i]
+		var by []string
+		for _, l := range ch.AlsoListed {
+			if !l.StillListed {
+				continue
+			}
+			who := authorities([]string{cmp.Or(l.Authority, l.List)})[0]
+			if l.Designated != "" {
+				who += " since " + l.Designated
+			}
+			by = append(by, who)
+		}
+		if len(by) == 0 {
+			continue
+		}
+		name := truncate(clean(cmp.Or(ch.Name, ch.ID)), capName)
+		switch ch.Kind {
+		case tracker.Added:
+			out = append(out, "Newly joined: "+name+" — already listed by "+clean(joinCapped(by, 3, capCompact)))
+		case tracker.Removed:
+			out = append(out, "Dropped: "+name+" — still listed by "+clean(joinCapped(by, 3, capCompact)))
+		}
+	}
+	return out
 }
 
 // alsoListed shows each linked designation on one line: "UK CYB0045

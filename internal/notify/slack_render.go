@@ -78,6 +78,9 @@ func renderSlack(a Alert, threaded bool) []slackMessage {
 func packContent(c *content) []*page {
 	var p packer
 	p.newPage()
+	for _, sg := range c.signals {
+		p.addLine(cutMrkdwn(":rotating_light: *"+esc(sg)+"*", maxSectionText), "")
+	}
 	for i, cd := range c.cards {
 		heading := ""
 		if i == 0 && c.mixed {
@@ -123,9 +126,11 @@ func pageMessage(pg *page, header, ctx string) slackMessage {
 		}
 		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, b.text, false, true), nil, nil))
 	}
-	names := make([]string, len(pg.names))
-	for j, nm := range pg.names {
-		names[j] = esc(nm)
+	names := make([]string, 0, len(pg.names))
+	for _, nm := range pg.names {
+		if nm != "" { // a block about no one designation (a signal line)
+			names = append(names, esc(nm))
+		}
 	}
 	return slackMessage{
 		Text:   cutMrkdwn(esc(header)+": "+strings.Join(names, "; "), maxFallbackText),

@@ -96,6 +96,9 @@ func writeText(w *bytes.Buffer, a Alert) {
 	if c.diffURL != "" {
 		w.WriteString("all changes of this publication: " + c.diffURL + "\n")
 	}
+	for _, sg := range c.signals {
+		w.WriteString("!! " + sg + "\n")
+	}
 	for _, cd := range c.cards {
 		w.WriteString("\n+ " + cd.name + "\n")
 		for _, r := range cd.rows {

@@ -163,8 +163,8 @@ func linkNewSnapshot(ctx context.Context, tx *sql.Tx, res *SaveResult, entities 
 	return linkEntities(ctx, tx, sn.List, sn.ID, changed, false)
 }
 
-// setAlsoListed gives the added and amended changes their AlsoListed and
-// NotListedBy. Few of a list's entities are linked: one query says which,
+// setAlsoListed gives every change its AlsoListed, and the added and
+// amended ones their NotListedBy. Few of a list's entities are linked: one query says which,
 // instead of one per change.
 func setAlsoListed(ctx context.Context, tx *sql.Tx, res *SaveResult, lists []listLatest, authority func(string) string) error {
 	sn := res.Snapshot
@@ -185,15 +185,16 @@ func setAlsoListed(ctx context.Context, tx *sql.Tx, res *SaveResult, lists []lis
 	}
 	for i := range res.Changes {
 		c := &res.Changes[i]
-		if c.Kind == tracker.Removed {
-			continue
-		}
 		if linked[c.ID] {
+			// A removal keeps its links too: "dropped while the UK still
+			// lists it" is news for an analyst.
 			if c.AlsoListed, err = alsoListedTx(ctx, tx, authority, sn.List, c.ID); err != nil {
 				return err
 			}
 		}
-		c.NotListedBy = notListedBy(authority, sn.List, lists, c.AlsoListed)
+		if c.Kind != tracker.Removed {
+			c.NotListedBy = notListedBy(authority, sn.List, lists, c.AlsoListed)
+		}
 	}
 	return nil
 }
