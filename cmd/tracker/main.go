@@ -50,6 +50,7 @@ func commands() []command {
 		{"diff", "show what changed between two snapshots of a list", runDiff},
 		{"snapshots", "list stored snapshots", runSnapshots},
 		{"history", "show every stored change of one designation", runHistory},
+		{"entity", "one designation's timeline on its list and on the lists linked to it", runEntity},
 		{"accept", "promote a quarantined snapshot after a person checked it", runAccept},
 		{"retract", "withdraw a wrongly stored snapshot (kept for audit, no longer the latest)", runRetract},
 		{"export-raw", "write a snapshot's raw published files back out, sha256 checked", runExportRaw},
