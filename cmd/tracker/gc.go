@@ -45,7 +45,7 @@ var oneShotTuned bool
 // fitMemoryToInput lowers a one-shot command's memory limit to what its
 // input needs, once the input's size is known: six times the published
 // files, at least oneShotFloor, at most oneShotMemoryLimit. An OFAC
-// sdn.csv (4 MB) then runs below 48 MiB of heap (about 60 MB resident)
+// sdn.csv (4 MB) then runs below 40 MiB of heap (about 58-60 MB resident)
 // instead of growing to 96 MiB uncollected: what the parse, the raw
 // file's compression and the store leave behind is collected once or
 // twice, which costs no measurable time (docs/performance.md). Larger
@@ -59,4 +59,4 @@ func fitMemoryToInput(inputBytes int64) {
 }
 
 // oneShotFloor is the least memory limit fitMemoryToInput sets.
-const oneShotFloor = 48 << 20
+const oneShotFloor = 40 << 20

@@ -90,6 +90,12 @@ func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities [
 	if err != nil {
 		return err
 	}
+	if !slices.ContainsFunc(lists, func(l listLatest) bool { return l.name != sn.List }) {
+		// Nothing to link with: the list's keys stay stale, and the first
+		// snapshot of another list links it whole then. A first import
+		// into an empty database pays nothing for linking.
+		return nil
+	}
 	state, err := linkStates(ctx, tx)
 	if err != nil {
 		return err
@@ -369,8 +375,11 @@ func (s *Store) startEarlyPrep(ctx context.Context, in NewSnapshot) *earlyPrep {
 	if !linking || len(in.Entities) < prepareParallelAt {
 		return nil
 	}
-	var stored bool
-	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM memberships WHERE list = ?)`, in.List).Scan(&stored); err != nil || stored {
+	// Only a list's first snapshot, and only when another list is there
+	// to link with (see linkSnapshotTx).
+	var stored, others bool
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM memberships WHERE list = ?1),
+		EXISTS (SELECT 1 FROM snapshots WHERE list != ?1 AND status = 'active' AND retracted_at = '')`, in.List).Scan(&stored, &others); err != nil || stored || !others {
 		return nil
 	}
 	ep := &earlyPrep{entities: in.Entities, done: make(chan struct{})}
