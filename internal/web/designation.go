@@ -30,8 +30,17 @@ type designationData struct {
 	Entity    *tracker.Entity `json:"entity"`
 	Addresses []string        `json:"-"`
 	// Official are the publisher's pages about the designation.
-	Official []link    `json:"official"`
+	Official []link `json:"official"`
+	// AlsoListed are the same designation on other authorities' lists
+	// (cross-list links), each with why it is the same.
+	AlsoListed []alsoListed `json:"also_listed,omitempty"`
 	Versions []version `json:"versions"`
+}
+
+// alsoListed is a linked designation, with its page here.
+type alsoListed struct {
+	tracker.Listing
+	URL string `json:"url"`
 }
 
 type link struct {
@@ -55,6 +64,14 @@ func (s *Server) designation(w http.ResponseWriter, r *http.Request) {
 		Official: official(list, cur.Entity)}
 	for _, a := range cur.Entity.Addresses {
 		d.Addresses = append(d.Addresses, a.String())
+	}
+	links, err := s.opts.Store.AlsoListed(r.Context(), list, id)
+	if err != nil {
+		s.failStore(w, r, err)
+		return
+	}
+	for _, l := range links {
+		d.AlsoListed = append(d.AlsoListed, alsoListed{Listing: l, URL: designationPath(l.List, l.ID)})
 	}
 	rows := [][]string{{"from_snapshot", "from_date", "until_snapshot", "until_date", "event", "field", "before", "after"}}
 	for i, v := range vs {
