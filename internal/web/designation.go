@@ -34,7 +34,7 @@ type designationData struct {
 	// AlsoListed are the same designation on other authorities' lists
 	// (cross-list links), each with why it is the same.
 	AlsoListed []alsoListed `json:"also_listed,omitempty"`
-	Versions []version `json:"versions"`
+	Versions   []version    `json:"versions"`
 }
 
 // alsoListed is a linked designation, with its page here.
