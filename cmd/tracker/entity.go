@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -120,25 +119,25 @@ func designationEvents(ctx context.Context, st *store.Store, list, id, linkedBy 
 		return entityEvent{Date: snapshotDay(sn), List: list, Authority: authority, ID: id, Event: event, Snapshot: sn.ID, LinkedBy: linkedBy}
 	}
 	var out []entityEvent
-	first, err := st.EntityFirstSeen(ctx, list, id)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	versions, err := st.EntityVersions(ctx, list, id)
+	if err != nil {
 		return nil, err
 	}
 	hist, err := st.EntityHistory(ctx, list, id)
 	if err != nil {
 		return nil, err
 	}
-	if first != nil && (len(hist) == 0 || hist[0].Snapshot.ID != first.ID) {
-		x := ev(*first, "first held")
+	// The first version held by a snapshot still standing: when the list
+	// first held it, unless a change (an addition) says so already.
+	i := slices.IndexFunc(versions, func(v store.EntityVersion) bool { return v.From.Status != tracker.SnapshotRetracted })
+	if i >= 0 && (len(hist) == 0 || hist[0].Snapshot.ID != versions[i].From.ID) {
+		first, ent := versions[i].From, versions[i].Entity
+		x := ev(first, "first held")
+		x.Name, x.Programs, x.Designated = ent.Name, ent.Programs, ent.Designated
 		// Held since a baseline: the list's own designation date says
 		// more than the day the tracker first read the list.
-		if ent, err := st.EntityAt(ctx, list, id, first.ID); err == nil {
-			x.Name, x.Programs, x.Designated = ent.Name, ent.Programs, ent.Designated
-			if ent.Designated != "" && ent.Designated < x.Date {
-				x.Date = ent.Designated
-			}
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return nil, err
+		if ent.Designated != "" && ent.Designated < x.Date {
+			x.Date = ent.Designated
 		}
 		out = append(out, x)
 	}
@@ -146,13 +145,6 @@ func designationEvents(ctx context.Context, st *store.Store, list, id, linkedBy 
 		x := ev(h.Snapshot, string(h.Change.Kind))
 		x.Name, x.Fields, x.Programs = h.Change.Name, h.Change.Fields, h.Change.Programs
 		out = append(out, x)
-	}
-	// The name of a designation held since a baseline comes from its
-	// first change, if it has one.
-	for i := range out {
-		if out[i].Name == "" && len(hist) > 0 {
-			out[i].Name = hist[0].Change.Name
-		}
 	}
 	return out, nil
 }

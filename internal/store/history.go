@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -63,40 +61,4 @@ func (s *Store) ListsHolding(ctx context.Context, entityID string) ([]string, er
 		var l string
 		return l, r.Scan(&l)
 	})
-}
-
-// EntityFirstSeen returns the first snapshot of list that held the entity
-// (a baseline holds it without a change saying so), or ErrNotFound.
-func (s *Store) EntityFirstSeen(ctx context.Context, list, entityID string) (*tracker.Snapshot, error) {
-	row := s.r.QueryRowContext(ctx, `SELECT `+snapshotColumns+` FROM snapshots WHERE id = (
-		SELECT min(m.from_snapshot) FROM memberships m JOIN snapshots s ON s.id = m.from_snapshot
-		WHERE m.list = ? AND m.entity_id = ? AND s.retracted_at = '')`, list, entityID)
-	sn, err := scanSnapshot(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("first snapshot of %s %s: %w", list, entityID, err)
-	}
-	return sn, nil
-}
-
-// EntityAt returns the version of an entity a snapshot of its list held,
-// or ErrNotFound.
-func (s *Store) EntityAt(ctx context.Context, list, entityID string, snapshot int64) (*tracker.Entity, error) {
-	var body []byte
-	err := s.r.QueryRowContext(ctx, `SELECT v.body FROM memberships m JOIN entity_versions v ON v.id = m.version_id
-		WHERE m.list = ?1 AND m.entity_id = ?2 AND m.from_snapshot <= ?3 AND (m.to_snapshot IS NULL OR m.to_snapshot > ?3)`,
-		list, entityID, snapshot).Scan(&body)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s %s in snapshot %d: %w", list, entityID, snapshot, err)
-	}
-	var e tracker.Entity
-	if err := json.Unmarshal(body, &e); err != nil {
-		return nil, fmt.Errorf("decode %s %s: %w", list, entityID, err)
-	}
-	return &e, nil
 }
