@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/permalink"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -156,7 +157,7 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 		c := e.Change
 		row := changeRow{Snapshot: e.Snapshot.ID, Previous: e.Previous, Date: snapshotDate(e.Snapshot), List: c.List,
 			Kind: string(c.Kind), ID: c.ID, Name: c.Name, EntityKind: string(c.EntityKind), Programs: c.Programs,
-			DesignationURL: designationPath(c.List, c.ID), DiffURL: diffPath(c.List, e.Previous, e.Snapshot.ID)}
+			DesignationURL: permalink.Designation(c.List, c.ID), DiffURL: permalink.Diff(c.List, e.Previous, e.Snapshot.ID)}
 		for _, fc := range c.Fields {
 			row.Fields = append(row.Fields, fc.Field)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/diff"
+	"github.com/cybersanctions/tracker/internal/permalink"
 )
 
 // version is one stored version of a designation and how it differs from
@@ -71,7 +72,7 @@ func (s *Server) designation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, l := range links {
-		d.AlsoListed = append(d.AlsoListed, alsoListed{Listing: l, URL: designationPath(l.List, l.ID)})
+		d.AlsoListed = append(d.AlsoListed, alsoListed{Listing: l, URL: permalink.Designation(l.List, l.ID)})
 	}
 	rows := [][]string{{"from_snapshot", "from_date", "until_snapshot", "until_date", "event", "field", "before", "after"}}
 	for i, v := range vs {
@@ -85,9 +86,9 @@ func (s *Server) designation(w http.ResponseWriter, r *http.Request) {
 			if prev.Until != nil && prev.Until.ID == v.From.ID {
 				ver.Event = "amended"
 				ver.Fields = diff.Fields(prev.Entity, v.Entity)
-				ver.DiffURL = diffPath(list, prev.From.ID, v.From.ID)
+				ver.DiffURL = permalink.Diff(list, prev.From.ID, v.From.ID)
 				if before, err := s.opts.Store.Before(r.Context(), &v.From); err == nil {
-					ver.DiffURL = diffPath(list, before.ID, v.From.ID)
+					ver.DiffURL = permalink.Diff(list, before.ID, v.From.ID)
 				}
 			} else {
 				ver.Event = "relisted"

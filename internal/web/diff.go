@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/permalink"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -94,7 +95,7 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request) {
 			d.Counts.Amended++
 		}
 		row := diffRow{Kind: string(c.Kind), ID: c.ID, Name: c.Name, EntityKind: string(c.EntityKind), Programs: c.Programs,
-			Fields: c.Fields, DesignationURL: designationPath(list, c.ID)}
+			Fields: c.Fields, DesignationURL: permalink.Designation(list, c.ID)}
 		d.Changes = append(d.Changes, row)
 		base := []string{row.Kind, row.ID, row.Name, row.EntityKind, strings.Join(row.Programs, " ")}
 		if len(c.Fields) == 0 {

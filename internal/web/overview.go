@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/permalink"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -26,7 +27,7 @@ func ref(sn *tracker.Snapshot, prev int64) *snapRef {
 	}
 	r := &snapRef{ID: sn.ID, Date: snapshotDate(*sn), Entities: sn.EntityCount}
 	if prev != 0 {
-		r.DiffURL = diffPath(sn.List, prev, sn.ID)
+		r.DiffURL = permalink.Diff(sn.List, prev, sn.ID)
 	}
 	return r
 }
@@ -102,7 +103,7 @@ func refDate(r *snapRef) string {
 func (s *Server) listStatus(r *http.Request, name string) (listStatus, error) {
 	ctx := r.Context()
 	st := s.opts.Store
-	ls := listStatus{List: name, Publisher: publisher(name), SnapshotsURL: snapshotsPath(name),
+	ls := listStatus{List: name, Publisher: publisher(name), SnapshotsURL: permalink.Snapshots(name),
 		ChangesURL: "/changes?list=" + url.QueryEscape(name)}
 	state, err := st.ListState(ctx, name)
 	if err != nil {

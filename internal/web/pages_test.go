@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cybersanctions/tracker/internal/permalink"
 )
 
 // The 11 CYBER2 designations OFAC added on 2023-09-07.
@@ -55,7 +57,7 @@ func TestChanges(t *testing.T) {
 				}
 			}
 			for _, r := range d.Rows {
-				if r.DesignationURL != "/lists/ofac-sdn/designations/"+r.ID || r.DiffURL != diffPath("ofac-sdn", r.Previous, r.Snapshot) ||
+				if r.DesignationURL != "/lists/ofac-sdn/designations/"+r.ID || r.DiffURL != permalink.Diff("ofac-sdn", r.Previous, r.Snapshot) ||
 					r.Previous != r.Snapshot-1 {
 					t.Errorf("row links %+v", r)
 				}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cybersanctions/tracker/internal/permalink"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -64,14 +65,14 @@ func (s *Server) snapshots(w http.ResponseWriter, r *http.Request) {
 			Entities: sn.EntityCount, RawSHA256: sn.RawSHA256, Files: []rawFile{}, Quarantined: sn.Status != "active"}
 		if sn.Status == "active" {
 			if prevActive != 0 {
-				row.DiffURL = diffPath(list, prevActive, sn.ID)
+				row.DiffURL = permalink.Diff(list, prevActive, sn.ID)
 			}
 			prevActive = sn.ID
 		}
 		for i, f := range files[sn.ID] {
 			rf := rawFile{Name: f.Name, Size: f.Size, SHA256: f.SHA256, Pruned: f.Pruned}
 			if !f.Pruned {
-				rf.URL = rawPath(list, sn.ID, i, f.Name)
+				rf.URL = permalink.Raw(list, sn.ID, i, f.Name)
 			}
 			row.Files = append(row.Files, rf)
 		}

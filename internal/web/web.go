@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/cybersanctions/tracker/internal/lists"
-	"github.com/cybersanctions/tracker/internal/permalink"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -262,15 +261,6 @@ func withFormat(u *url.URL, f string) string {
 	q.Set("format", f)
 	return u.Path + "?" + q.Encode()
 }
-
-// Paths of the pages: internal/permalink spells them, for the pages and
-// for the alerts that link to them.
-var (
-	designationPath = permalink.Designation
-	diffPath        = permalink.Diff
-	snapshotsPath   = permalink.Snapshots
-	rawPath         = permalink.Raw
-)
 
 // lists returns the configured lists, then any other list with snapshots.
 func (s *Server) lists(ctx context.Context) ([]string, error) {
