@@ -314,7 +314,7 @@ func signals(changes []tracker.Change) []string {
 			if !l.StillListed {
 				continue
 			}
-			who := authorities([]string{cmp.Or(l.Authority, l.List)})[0]
+			who := authority(cmp.Or(l.Authority, l.List))
 			if l.Designated != "" {
 				who += " since " + l.Designated
 			}
@@ -376,12 +376,17 @@ func alsoListed(ls []tracker.Listing) row {
 func authorities(as []string) []string {
 	out := make([]string, len(as))
 	for i, a := range as {
-		out[i] = a
-		if len(a) == 2 && strings.ToUpper(a) == a {
-			out[i] = "the " + a
-		}
+		out[i] = authority(a)
 	}
 	return out
+}
+
+// authority words one authority: "the UK"; a list name stays as it is.
+func authority(a string) string {
+	if len(a) == 2 && strings.ToUpper(a) == a {
+		return "the " + a
+	}
+	return a
 }
 
 func kindName(k tracker.Kind) string {
