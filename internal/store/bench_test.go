@@ -15,13 +15,18 @@ import (
 
 // benchOFAC parses one real sdn.csv publication.
 func benchOFAC(tb testing.TB, day string) []*tracker.Entity {
+	return benchParse(tb, "ofac/sdn-csv/"+day+".sdn.csv", ofac.Parse)
+}
+
+// benchParse parses one real published file of ../shared/data.
+func benchParse(tb testing.TB, rel string, parse source.Parser) []*tracker.Entity {
 	tb.Helper()
-	path := shareddata.Path(tb, "ofac/sdn-csv/"+day+".sdn.csv")
+	path := shareddata.Path(tb, rel)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	pub, err := ofac.Parse(context.Background(), []source.RawFile{{Name: filepath.Base(path), Data: data}})
+	pub, err := parse(context.Background(), []source.RawFile{{Name: filepath.Base(path), Data: data}})
 	if err != nil {
 		tb.Fatal(err)
 	}
