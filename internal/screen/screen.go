@@ -1,0 +1,154 @@
+// Package screen matches designations against a compliance team's own
+// counterparties (issue 18): every new or amended designation as it is
+// stored, and a whole counterparty file on demand (`tracker screen`).
+//
+// It is pure like internal/match, whose normalisation it shares so that
+// screening and cross-list linking agree on what a name is: parties in,
+// hits out; the caller reads the file (Load) and stores the hits.
+package screen
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/match"
+)
+
+// Party is one counterparty of the team's file.
+type Party struct {
+	Ref         string
+	Name        string
+	Kind        tracker.Kind // "" when the file does not say
+	BirthDate   string       // ISO 8601, full or partial ("1975", "1975-03")
+	Country     string
+	Identifiers []string // document, registration, IMO numbers: compared exactly after normalisation
+	Wallets     []string // crypto wallet addresses
+	Aliases     []string
+	// Extra holds the file's other columns, in file order, shown with a hit.
+	Extra []Field
+	// Line is where the party starts in its file, for messages.
+	Line int
+}
+
+// Field is one extra column of a party.
+type Field struct{ Name, Value string }
+
+// Hit is a designation that may be one of the team's counterparties.
+type Hit struct {
+	Party *Party
+	List  string // the designation's list ("ofac-sdn")
+	ID    string // its id on that list
+	Name  string // its primary name
+	// MatchedName is the designation's name (primary or alias) that matched
+	// the party; "" when the hit is on a wallet or an identifier alone.
+	MatchedName string
+	Kind        tracker.Kind
+	Programs    []string
+	Score       float64  // 0 to 1
+	Matched     []string // what agreed: "wallet", "identifier", "name", "birth date", "country", "kind"
+	Conflicts   []string // what disagreed but did not rule the hit out
+}
+
+// Reason is what matched in one phrase: "name, country".
+func (h Hit) Reason() string { return strings.Join(h.Matched, ", ") }
+
+// DefaultThreshold is the score from which a hit is raised when the
+// configuration does not say.
+const DefaultThreshold = 0.85
+
+// Options tune a Screener.
+type Options struct {
+	// Threshold is the lowest score reported; 0 means DefaultThreshold.
+	Threshold float64
+}
+
+// Screener holds the parties prepared and indexed once; Screen is then
+// cheap per designation. It is safe for concurrent use after New.
+type Screener struct {
+	threshold float64
+	parties   []Party
+	prepared  []*match.Prepared
+	byKey     map[string][]int // blocking key → indexes into parties
+}
+
+// New prepares and indexes the parties.
+func New(parties []Party, opts Options) *Screener {
+	s := &Screener{threshold: opts.Threshold, parties: parties, byKey: map[string][]int{}}
+	if s.threshold <= 0 {
+		s.threshold = DefaultThreshold
+	}
+	s.prepared = make([]*match.Prepared, len(parties))
+	for i := range parties {
+		p := match.Prepare(parties[i].Entity())
+		s.prepared[i] = p
+		for _, k := range match.Keys(p) {
+			s.byKey[k] = append(s.byKey[k], i)
+		}
+	}
+	return s
+}
+
+// Len is the number of parties.
+func (s *Screener) Len() int { return len(s.parties) }
+
+// Threshold is the lowest score Screen reports.
+func (s *Screener) Threshold() float64 { return s.threshold }
+
+// Screen returns the parties the designation may be, best first, each
+// scoring at least the threshold.
+func (s *Screener) Screen(list string, e *tracker.Entity) []Hit {
+	d := match.Prepare(e)
+	seen := map[int]bool{}
+	var hits []Hit
+	for _, k := range match.Keys(d) {
+		for _, i := range s.byKey[k] {
+			if seen[i] {
+				continue
+			}
+			seen[i] = true
+			v := match.Compare(d, s.prepared[i])
+			if v.Score < s.threshold {
+				continue
+			}
+			hits = append(hits, Hit{
+				Party: &s.parties[i], List: list, ID: e.ID, Name: e.Name,
+				Kind: e.Kind, Programs: e.Programs, Score: v.Score,
+				Matched: v.Reasons, Conflicts: v.Conflicts,
+			})
+		}
+	}
+	slices.SortStableFunc(hits, func(a, b Hit) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Party.Ref, b.Party.Ref)
+	})
+	return hits
+}
+
+// Entity is the party in the designations' shape, so that the same
+// normalisation reads both sides.
+func (p *Party) Entity() *tracker.Entity {
+	e := &tracker.Entity{ID: p.Ref, Kind: p.Kind, Name: p.Name}
+	for _, a := range p.Aliases {
+		e.Aliases = append(e.Aliases, tracker.Alias{Name: a})
+	}
+	if p.BirthDate != "" {
+		e.BirthDates = []string{p.BirthDate}
+	}
+	if p.Country != "" {
+		e.Nationalities = []string{p.Country}
+		e.Addresses = []tracker.Address{{Country: p.Country}}
+	}
+	for _, id := range p.Identifiers {
+		e.Identifiers = append(e.Identifiers, tracker.Identifier{Type: "Identification Number", Value: id})
+	}
+	for _, w := range p.Wallets {
+		e.Identifiers = append(e.Identifiers, tracker.Identifier{Type: "Digital Currency Address", Value: w})
+	}
+	return e
+}
