@@ -98,6 +98,10 @@ type compact struct {
 	ref     string
 	details string
 	url     string
+	// also is an amendment's "Also" line: the same subject on the other
+	// lists, which an analyst wants beside an amendment as beside a new
+	// designation (issue 17).
+	also string
 }
 
 func buildContent(a Alert) *content {
@@ -530,7 +534,31 @@ func amendment(ch *tracker.Change) compact {
 		parts = append(parts, "amended")
 	}
 	cp.details = truncate(strings.Join(parts, " · "), capCompact)
+	cp.also = alsoLine(ch)
 	return cp
+}
+
+// alsoLine words an amended designation's other listings on one line:
+// "Also: UK CYB0045 since 2024-03-25 (Cyber) — same national ID · not
+// listed by the EU". It is "" for a designation linked nowhere: a "not
+// listed by" line under every amendment would be noise.
+func alsoLine(ch *tracker.Change) string {
+	r := alsoListed(ch.AlsoListed)
+	if len(r.values) == 0 {
+		return ""
+	}
+	texts := make([]string, len(r.values))
+	for i, v := range r.values {
+		texts[i] = v.text
+	}
+	s := "Also: " + strings.Join(texts, "; ")
+	if r.more > 0 {
+		s += " +" + strconv.Itoa(r.more) + " more"
+	}
+	if len(ch.NotListedBy) > 0 {
+		s += " · not listed by " + clean(joinCapped(authorities(ch.NotListedBy), capValues, capValue))
+	}
+	return truncate(s, capCompact)
 }
 
 func removal(ch *tracker.Change) compact {

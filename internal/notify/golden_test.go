@@ -381,7 +381,7 @@ func goldenRemovedAlert() Alert {
 func goldenAmendedAlert() Alert {
 	uk := &tracker.Entity{ID: "14101", Kind: tracker.KindPerson, Name: "Synthetic Ivan PETROV", Programs: []string{"Cyber"},
 		Attrs: map[string]string{"uk_ref": "CYB0101"}}
-	return Alert{List: "uk-sanctions-list", Publisher: "UK (FCDO UK Sanctions List)", SnapshotID: 44, PublishedAt: "2024-07-02",
+	a := Alert{List: "uk-sanctions-list", Publisher: "UK (FCDO UK Sanctions List)", SnapshotID: 44, PublishedAt: "2024-07-02",
 		Changes: []tracker.Change{
 			{Kind: tracker.Amended, List: "uk-sanctions-list", ID: uk.ID, Name: uk.Name, EntityKind: uk.Kind, Programs: uk.Programs, Entity: uk,
 				Fields: []tracker.FieldChange{
@@ -400,6 +400,12 @@ func goldenAmendedAlert() Alert {
 					{Field: "remarks", Before: []string{"Website: synthetic.example"}, After: nil},
 				}},
 		}}
+	// An amendment shows the subject's other listings as a new
+	// designation does (issue 17), on a line of its own.
+	a.Changes[0].AlsoListed = []tracker.Listing{{List: "ofac-sdn", Authority: "US", ID: "50101", Name: "PETROV, Ivan",
+		Regimes: []string{"CYBER2"}, Designated: "2024-05-07", StillListed: true, Reason: "same name and birth date", Score: 0.95}}
+	a.Changes[0].NotListedBy = []string{"EU"}
+	return a
 }
 
 // goldenMixedAlert has one change of each kind, grouped under headings: an
@@ -490,7 +496,10 @@ func goldenHostileChangesAlert() Alert {
 					{Field: "name", Before: []string{"<!here>"}, After: []string{"<!channel> amended"}},
 					{Field: "aliases", Added: []string{hostileMarkup}, Removed: []string{hostileControl}},
 					{Field: "attrs.<b>x</b>_y", Before: []string{"a & b"}, After: []string{"a &amp; b"}},
-				}},
+				},
+				AlsoListed: []tracker.Listing{{List: "uk-sanctions-list", Authority: "UK", ID: hostileMention,
+					Regimes: []string{"<!everyone>"}, Designated: "2024-08-01", StillListed: true, Reason: hostileMarkup}},
+				NotListedBy: []string{hostileControl}},
 			{Kind: tracker.Removed, List: "ofac-sdn", ID: "`66603`", Name: hostileControl, Programs: []string{"CYBER2", "*SDGT*"}},
 		}}
 }

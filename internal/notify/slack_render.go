@@ -101,6 +101,9 @@ func packContent(c *content) []*page {
 				line += " " + code(cp.ref)
 			}
 			line += " — " + esc(cp.details)
+			if cp.also != "" {
+				line += "\n    " + esc(cp.also)
+			}
 			if i == 0 && c.mixed {
 				line = "*" + g.title + " (" + strconv.Itoa(len(g.items)) + ")*\n" + line
 			}

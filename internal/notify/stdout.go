@@ -142,6 +142,9 @@ func writeText(w *bytes.Buffer, a Alert) {
 				w.WriteString(" " + cp.url)
 			}
 			w.WriteString("\n")
+			if cp.also != "" {
+				w.WriteString("    " + cp.also + "\n")
+			}
 		}
 	}
 }
