@@ -108,12 +108,10 @@ func (sc *Screening) current(ctx context.Context) (*screenerState, []string) {
 		sc.cur.modTime, sc.cur.size = fi.ModTime(), fi.Size()
 		return sc.cur, notices
 	}
+	// Bad rows are logged, not noticed: every CLI run reads the file
+	// anew and would tell operators again; `tracker config check` lists
+	// them.
 	sc.cur = sc.prepare(f, fi)
-	if n := len(f.Problems); n > 0 {
-		notices = append(notices, fmt.Sprintf("screening: %d rows of the counterparty file %s were skipped (the first: %v); "+
-			"the other %d counterparties are screened. `tracker config check` lists them; the file is read again when it changes.",
-			n, sc.Path, f.Problems[0], len(f.Parties)))
-	}
 	return sc.cur, notices
 }
 
