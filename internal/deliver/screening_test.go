@@ -282,3 +282,66 @@ func TestScreeningFileTroubles(t *testing.T) {
 		})
 	}
 }
+
+// TestScreeningScope: only the screened lists and regimes are screened;
+// by default every list and every regime.
+func TestScreeningScope(t *testing.T) {
+	for _, tt := range []struct {
+		name           string
+		lists, regimes []string
+		raised         int
+	}{
+		{"defaults", nil, nil, 1},
+		{"list screened", []string{"eu-fsf", "ofac-sdn"}, nil, 1},
+		{"list not screened", []string{"eu-fsf"}, nil, 0},
+		{"regime screened, any case", nil, []string{"cyber2"}, 1},
+		{"regime not screened", nil, []string{"SDGT"}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, _ := screenedFixture(t)
+			f.planner.Screening.Lists, f.planner.Screening.Regimes = tt.lists, tt.regimes
+			f.save("2021-10-29", entity("1", "ACME", "SDGT"))
+			f.save("2021-11-08", entity("1", "ACME", "SDGT"), vasinskyi("1999-10-20"))
+			if got := len(queuedHits(t, f.st)); got != tt.raised {
+				t.Errorf("raised %d, want %d", got, tt.raised)
+			}
+		})
+	}
+}
+
+// TestScreeningPanicIsAnError: a matcher that panics fails the screening
+// of the change, not the process or the snapshot.
+func TestScreeningPanicIsAnError(t *testing.T) {
+	sc := &Screening{}
+	ch := tracker.Change{Kind: tracker.Added, ID: "33859", Name: "VASINSKYI, Yaroslav", Entity: vasinskyi("1999-10-20")}
+	out, err := sc.raisesFor(&screenerState{}, tracker.Snapshot{ID: 2, List: "ofac-sdn"}, &ch, nil)
+	if err == nil || out != nil || !strings.Contains(err.Error(), "screening ofac-sdn 33859: panic:") {
+		t.Fatalf("raisesFor with a broken screener = %v, %v; want an error naming the designation", out, err)
+	}
+}
+
+// TestScreeningReadableAgain: operators hear once that the file cannot be
+// read, and once that it can again; the new version is then used.
+func TestScreeningReadableAgain(t *testing.T) {
+	f, path := screenedFixture(t)
+	f.save("2021-10-29", entity("1", "ACME", "CYBER2"))
+	f.save("2021-11-01", entity("1", "ACME CORP", "CYBER2"))
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	f.save("2021-11-02", entity("1", "ACME CO", "CYBER2"))
+	f.save("2021-11-03", entity("1", "ACME CO", "CYBER2"), vasinskyi("1999-10-20"))
+	writeFile(t, path, counterparties+polyaninRow)
+	f.save("2021-11-04", entity("1", "ACME CO", "CYBER2"), vasinskyi("1999-10-20"), polyanin())
+	ns := notices(t, f.st)
+	if len(ns) != 2 || !strings.Contains(ns[0], "no such file") || !strings.Contains(ns[1], "can be read again") {
+		t.Fatalf("notices %q, want one that it cannot be read, one that it can", ns)
+	}
+	var got []string
+	for _, h := range queuedHits(t, f.st) {
+		got = append(got, hitLine(h))
+	}
+	if want := "C-1 33859 hit; C-3 33858 hit"; strings.Join(got, "; ") != want {
+		t.Errorf("raised %q, want %q", got, want)
+	}
+}
