@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -85,17 +84,19 @@ func (sc *Screening) current(ctx context.Context) (*screenerState, []string) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	fi, err := os.Stat(sc.Path)
-	if err == nil && sc.cur != nil && fi.ModTime().Equal(sc.cur.modTime) && fi.Size() == sc.cur.size {
+	if err != nil {
+		return sc.cur, sc.unreadable(fmt.Errorf("counterparty file: %w", err))
+	}
+	if sc.cur != nil && fi.ModTime().Equal(sc.cur.modTime) && fi.Size() == sc.cur.size {
 		return sc.cur, nil
 	}
-	var f *screen.File
-	if err == nil {
-		f, err = screen.Load(ctx, sc.Path)
+	f, err := screen.Load(ctx, sc.Path)
+	if ctx.Err() != nil {
+		// The snapshot's transaction is ending with ctx: not the file's
+		// fault, and nothing to tell.
+		return sc.cur, nil
 	}
 	if err != nil {
-		if f == nil && !strings.HasPrefix(err.Error(), "counterparty file") {
-			err = fmt.Errorf("counterparty file: %w", err) // os.Stat's
-		}
 		return sc.cur, sc.unreadable(err)
 	}
 	var notices []string
