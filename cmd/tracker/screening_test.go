@@ -118,3 +118,24 @@ func postsTo(api *slackCapture, channel string) []string {
 	}
 	return out
 }
+
+// TestScreeningStdout: without Slack, a possible match is printed by the
+// stdout notifier like every alert, once.
+func TestScreeningStdout(t *testing.T) {
+	dir := shareddata.Dir(t)
+	tmp := t.TempDir()
+	parties := filepath.Join(tmp, "counterparties.csv")
+	writeTestFile(t, parties, "ref,name,kind,birth_date,country\nC-1,yaroslav Vasinskyi,person,1999-10-20,Ukraine\n")
+	cfg := filepath.Join(tmp, "tracker.yaml")
+	writeTestFile(t, cfg, "screening:\n  file: "+parties+"\n  mention: \"<!here>\"\n")
+	c := newCLI(t)
+	c.mustRun(0, "--config", cfg, "import", "--list", "ofac-sdn", "--as-of", "2021-10-29", filepath.Join(dir, "ofac/sdn-csv/2021-10-29.sdn.csv"))
+	out := c.mustRun(0, "--config", cfg, "import", "--list", "ofac-sdn", "--as-of", "2021-11-08", filepath.Join(dir, "ofac/sdn-csv/2021-11-08.sdn.csv"))
+	want := "?? Possible match: your C-1 'yaroslav Vasinskyi' ↔ US OFAC (SDN List) 33859 VASINSKYI, Yaroslav — 0.90"
+	if strings.Count(out, "?? ") != 1 || !strings.Contains(out, want) || strings.Contains(out, "<!here>") {
+		t.Errorf("stdout:\n%s\nwant one hit, %q, without the Slack mention", out, want)
+	}
+	if out := c.mustRun(0, "--config", cfg, "notify"); strings.Contains(out, "?? ") {
+		t.Errorf("notify printed the hit again:\n%s", out)
+	}
+}

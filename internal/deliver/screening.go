@@ -345,7 +345,13 @@ func (p *Planner) raiseTx(ctx context.Context, tx *sql.Tx, sn tracker.Snapshot, 
 			if err != nil {
 				return 0, fmt.Errorf("encode screening hit of %s %s: %w", sn.List, r.rec.DesignationID, err)
 			}
-			ds = append(ds, store.Delivery{SnapshotID: sn.ID, List: sn.List, Notifier: n, Channel: p.Screening.Channel, Payload: payload})
+			// Not tied to the snapshot in the outbox, whose deliveries_snapshot
+			// index allows one delivery per snapshot, notifier and channel:
+			// the change alert, and each hit, may share a channel. What keeps
+			// a hit from being raised twice is its screening_hits row,
+			// written in this transaction. The alert still names the
+			// snapshot.
+			ds = append(ds, store.Delivery{List: sn.List, Notifier: n, Channel: p.Screening.Channel, Payload: payload})
 		}
 	}
 	return len(raises), p.Store.EnqueueTx(ctx, tx, ds)

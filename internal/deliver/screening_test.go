@@ -345,3 +345,35 @@ func TestScreeningReadableAgain(t *testing.T) {
 		t.Errorf("raised %q, want %q", got, want)
 	}
 }
+
+// TestScreeningSharesTheAlertChannel: several hits of one snapshot and its
+// change alert may go to one channel; each is its own delivery, sent once.
+func TestScreeningSharesTheAlertChannel(t *testing.T) {
+	f, _ := screenedFixture(t)
+	f.planner.Screening.Channel = "#sanctions"
+	f.save("2021-10-29", entity("1", "ACME", "CYBER2"))
+	f.save("2021-11-08", entity("1", "ACME", "CYBER2"), vasinskyi("1999-10-20"), lifshits())
+	ds, err := f.st.Deliveries(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 3 {
+		t.Fatalf("%d deliveries, want the change alert and two hits", len(ds))
+	}
+	if r := f.run(); r.Sent != 3 || len(r.Failed) != 0 {
+		t.Fatalf("run: %+v", r)
+	}
+	var texts []string
+	for _, p := range f.api.posts() {
+		if p.channel != "#sanctions" {
+			t.Errorf("posted to %s", p.channel)
+		}
+		texts = append(texts, p.text)
+	}
+	if len(texts) != 3 || !strings.Contains(texts[1], "your W-1") || !strings.Contains(texts[2], "your C-1") {
+		t.Errorf("posts %q: want the changes, then W-1's and C-1's hits (the diff's order)", texts)
+	}
+	if r := f.run(); r.Sent != 0 {
+		t.Errorf("second run sent %d", r.Sent)
+	}
+}
