@@ -357,3 +357,30 @@ CREATE TABLE link_state (
     list        TEXT PRIMARY KEY,
     snapshot_id INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- migration: 10
+-- Screening (issue 18): designations raised as possible matches of the
+-- team's own counterparties.
+
+-- Why: a possible match is raised once per counterparty and designation,
+-- whatever re-imports, retries or second processes come later; an
+-- amendment of the designation, or its removal, is raised again as an
+-- update. One row per pair, written in the transaction of the snapshot
+-- whose changes raised it, with the alert queued beside it. version is the
+-- sha256 of the designation's entity version last raised about (its
+-- canonical encoding, as entity_versions.hash); raised is what was raised
+-- last: 'hit', 'amended' or 'removed'; score and matched (a JSON array of
+-- what agreed) are those of the last raise. Times are RFC 3339, UTC.
+CREATE TABLE screening_hits (
+    list            TEXT    NOT NULL,
+    designation_id  TEXT    NOT NULL,
+    party_ref       TEXT    NOT NULL,
+    snapshot_id     INTEGER NOT NULL REFERENCES snapshots (id),
+    score           REAL    NOT NULL,
+    matched         TEXT    NOT NULL,
+    version         TEXT    NOT NULL,
+    raised          TEXT    NOT NULL CHECK (raised IN ('hit', 'amended', 'removed')),
+    first_raised_at TEXT    NOT NULL,
+    raised_at       TEXT    NOT NULL,
+    PRIMARY KEY (list, designation_id, party_ref)
+) WITHOUT ROWID;

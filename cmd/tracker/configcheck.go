@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"github.com/cybersanctions/tracker/internal/config"
 	"github.com/cybersanctions/tracker/internal/daemon"
 	"github.com/cybersanctions/tracker/internal/lists"
+	"github.com/cybersanctions/tracker/internal/screen"
 )
 
 func runConfig(ctx context.Context, e *env, args []string) error {
@@ -62,6 +64,49 @@ if there is any problem.`)
 		if w := userAgentWarning(s); w != "" {
 			fmt.Fprintf(e.stdout, "  warning: lists.%s: %s\n", s.List.Name, w)
 		}
+	}
+	return checkScreening(ctx, e, cfg)
+}
+
+// maxRowProblems is how many bad rows of the counterparty file config
+// check shows; the count says how many there are.
+const maxRowProblems = 20
+
+// checkScreening says what screening does and reads the counterparty
+// file, as the daemon will: an unreadable file is a problem, bad rows are
+// warnings (they are skipped, the rest is screened).
+func checkScreening(ctx context.Context, e *env, cfg *config.Config) error {
+	sc := cfg.Screening
+	if !sc.Enabled() {
+		fmt.Fprintln(e.stdout, "  screening: off (no screening.file)")
+		return nil
+	}
+	f, err := screen.Load(ctx, sc.File)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "screening.file: %v\n", err)
+		return exitCodeError{exitTrouble}
+	}
+	scope := func(vs []string, all string) string {
+		if len(vs) == 0 {
+			return all
+		}
+		return strings.Join(vs, ", ")
+	}
+	to := "stdout"
+	if cfg.Slack != nil {
+		to = "Slack " + cmp.Or(cfg.ScreeningChannel(), "webhook")
+	}
+	if sc.Mention != "" {
+		to += " after " + sc.Mention
+	}
+	fmt.Fprintf(e.stdout, "  screening: %s: %d counterparties, %d rows skipped; threshold %.2f; lists: %s; regimes: %s; hits to %s\n",
+		sc.File, len(f.Parties), len(f.Problems), sc.Threshold, scope(sc.Lists, "all tracked"), scope(sc.Regimes, "all"), to)
+	for i, p := range f.Problems {
+		if i == maxRowProblems {
+			fmt.Fprintf(e.stdout, "  warning: screening.file: %d more rows skipped\n", len(f.Problems)-i)
+			break
+		}
+		fmt.Fprintf(e.stdout, "  warning: screening.file: %v (row skipped)\n", p)
 	}
 	return nil
 }

@@ -81,7 +81,8 @@ func (e *env) openPipeline(ctx context.Context, opt pipelineOptions) (*pipeline,
 			l, _ := lists.Lookup(list)
 			return l.Publisher
 		},
-		Log: log,
+		Screening: newScreening(cfg, log),
+		Log:       log,
 	}
 	p.dispatcher = &deliver.Dispatcher{Store: st, Notifiers: []notify.Notifier{n}, MaxAge: cfg.Notify.MaxAge, Secrets: secrets, Log: log}
 	p.ingester = &ingest.Ingester{
@@ -96,6 +97,17 @@ func (e *env) openPipeline(ctx context.Context, opt pipelineOptions) (*pipeline,
 		p.ingester.AfterSave = p.planner.AfterSave
 	}
 	return p, nil
+}
+
+// newScreening is the planner's screening of every stored change against
+// the counterparty file; nil when screening.file is not set.
+func newScreening(cfg *config.Config, log *slog.Logger) *deliver.Screening {
+	sc := cfg.Screening
+	if !sc.Enabled() {
+		return nil
+	}
+	return &deliver.Screening{Path: sc.File, Threshold: sc.Threshold, Regimes: sc.Regimes, Lists: sc.Lists,
+		Channel: cfg.ScreeningChannel(), Mention: sc.Mention, Log: log}
 }
 
 // Close closes the database.

@@ -22,6 +22,7 @@ import (
 
 	tracker "github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/lists"
+	"github.com/cybersanctions/tracker/internal/screen"
 )
 
 // Config is the whole configuration, with defaults applied.
@@ -57,6 +58,46 @@ type Config struct {
 	// Web is the read-only web view (`tracker serve`, and the daemon on
 	// listen).
 	Web WebConfig `json:"web"`
+	// Screening matches every new or amended designation against the
+	// team's counterparties (issue 18); off without a file.
+	Screening ScreeningConfig `json:"screening"`
+}
+
+// ScreeningConfig configures screening of every stored change.
+type ScreeningConfig struct {
+	// File is the counterparty file (CSV, see internal/screen); "" turns
+	// screening off. A relative path is relative to the working directory.
+	File string `json:"file,omitempty"`
+	// Threshold is the lowest score raised, 0 < t <= 1.
+	Threshold float64 `json:"threshold"`
+	// Regimes restricts screening to designations under these regimes
+	// (matched case-insensitively); empty: every regime.
+	Regimes []string `json:"regimes,omitempty"`
+	// Lists restricts screening to these lists; empty: every tracked list.
+	Lists []string `json:"lists,omitempty"`
+	// Channel is the Slack channel of hits; "" the alert channel
+	// (slack.channel). Use ScreeningChannel.
+	Channel string `json:"channel,omitempty"`
+	// Mention is put before every hit as written (validated: only Slack's
+	// <!here>, <!channel>, <!everyone>, <@U…> and <!subteam^S…>).
+	Mention string `json:"mention,omitempty"`
+}
+
+// Enabled reports whether screening is on.
+func (s ScreeningConfig) Enabled() bool { return s.File != "" }
+
+// ScreeningChannel returns the Slack channel of screening hits: its own,
+// else the default alert channel; "" without Slack or in webhook mode,
+// where the webhook decides.
+func (c *Config) ScreeningChannel() string {
+	s := c.Slack
+	if s == nil || s.WebhookMode() {
+		return ""
+	}
+	if c.Screening.Channel != "" {
+		return c.Screening.Channel
+	}
+	return s.Channel
 }
 
 // WebConfig configures the web view.
@@ -171,6 +212,7 @@ func Default() *Config {
 		RawRetention: DefaultRawRetention,
 		UserAgent:    tracker.UserAgent,
 		Lists:        map[string]ListConfig{},
+		Screening:    ScreeningConfig{Threshold: screen.DefaultThreshold},
 		Notify: NotifyConfig{
 			Kinds:            []tracker.ChangeKind{tracker.Added, tracker.Removed, tracker.Amended},
 			MaxAge:           DefaultMaxAge,

@@ -505,7 +505,7 @@ func (l *loader) stringList(dst *[]string, check func(s string) error) field {
 
 func (l *loader) top(cfg *Config, root *yaml.Node) {
 	l.expandEnv(root)
-	var slackNode, regimesNode *yaml.Node
+	var slackNode, regimesNode, screeningNode *yaml.Node
 	l.mapping(root, "", map[string]field{
 		"expand_env": func(*yaml.Node, string) {},
 		"db": func(v *yaml.Node, path string) {
@@ -548,6 +548,10 @@ func (l *loader) top(cfg *Config, root *yaml.Node) {
 		"lists":         func(v *yaml.Node, path string) { l.lists(cfg, v, path) },
 		"notify":        func(v *yaml.Node, path string) { l.notify(&cfg.Notify, v, path) },
 		"web":           func(v *yaml.Node, path string) { l.web(&cfg.Web, v, path) },
+		"screening": func(v *yaml.Node, path string) {
+			screeningNode = v
+			l.screening(&cfg.Screening, v, path)
+		},
 		"slack": func(v *yaml.Node, path string) {
 			slackNode = v
 			cfg.Slack = &SlackConfig{}
@@ -567,6 +571,7 @@ func (l *loader) top(cfg *Config, root *yaml.Node) {
 	if cfg.Slack != nil {
 		l.finishSlack(cfg.Slack, slackNode)
 	}
+	l.finishScreening(cfg, screeningNode)
 }
 
 // expandEnv reads expand_env before anything else: it decides how every

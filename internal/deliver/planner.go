@@ -57,6 +57,9 @@ type Planner struct {
 	WebBase string
 	// Publisher names a list's publisher in alerts. Nil: none.
 	Publisher func(list string) string
+	// Screening, if set, screens each new snapshot's changes against the
+	// team's counterparties and queues the hits with its alerts.
+	Screening *Screening
 	Log       *slog.Logger
 }
 
@@ -68,6 +71,9 @@ func (p *Planner) AfterSave(ctx context.Context, tx *sql.Tx, res *store.SaveResu
 		return err
 	}
 	if err := p.Store.EnqueueTx(ctx, tx, ds); err != nil {
+		return err
+	}
+	if err := p.screenTx(ctx, tx, res); err != nil {
 		return err
 	}
 	if p.Log != nil && res.Created && res.Previous != nil {

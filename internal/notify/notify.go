@@ -37,6 +37,9 @@ type Alert struct {
 	// Operator, when set, makes this an operator notice (a list failing,
 	// recovered, quarantined) instead of changes.
 	Operator string
+	// Screening, when set, makes this a screening alert: a designation of
+	// List that may be one of the team's counterparties.
+	Screening *ScreeningHit `json:",omitempty"`
 }
 
 // Progress is how far a delivery got. The outbox stores it after every

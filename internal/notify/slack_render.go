@@ -41,6 +41,9 @@ type slackMessage struct {
 // Progress.Sent. threaded says the later messages go into the first one's
 // thread (token mode), which the first message mentions.
 func renderSlack(a Alert, threaded bool) []slackMessage {
+	if a.Screening != nil {
+		return []slackMessage{hitMessage(a)}
+	}
 	if a.Operator != "" {
 		return []slackMessage{operatorMessage(a)}
 	}

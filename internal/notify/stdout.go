@@ -77,6 +77,10 @@ func (s *Stdout) Deliver(ctx context.Context, a Alert, p Progress, record func(P
 // but every value has been through clean, so no control character from a
 // list reaches the terminal.
 func writeText(w *bytes.Buffer, a Alert) {
+	if a.Screening != nil {
+		writeHitText(w, a)
+		return
+	}
 	if a.Operator != "" {
 		w.WriteString("!! tracker")
 		if a.List != "" {
@@ -194,6 +198,9 @@ type jsonOperator struct {
 // already writes C0 controls as \u escapes; C1 controls and bidi controls
 // it leaves raw, so escapeControls makes them \u escapes too.
 func writeJSON(w *bytes.Buffer, a Alert) error {
+	if a.Screening != nil {
+		return writeHitJSON(w, a)
+	}
 	enc := json.NewEncoder(w)
 	if a.Operator != "" {
 		if err := enc.Encode(jsonOperator{List: a.List, Snapshot: a.SnapshotID, Operator: a.Operator}); err != nil {
