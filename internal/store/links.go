@@ -596,9 +596,7 @@ func prepareItems(ctx context.Context, entities []*tracker.Entity, workers int) 
 			buf = p.AppendFacts(buf)
 			it := linkItem{id: e.ID, facts: buf[start:len(buf):len(buf)]}
 			start = len(hs)
-			for _, k := range match.Keys(p) {
-				hs = append(hs, match.KeyHash(k))
-			}
+			hs = match.AppendKeyHashes(hs, p)
 			it.hashes = hs[start:len(hs):len(hs)]
 			items[i] = it
 		}
