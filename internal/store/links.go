@@ -305,31 +305,73 @@ func linkedEntities(ctx context.Context, q querier, list string) ([]*tracker.Ent
 }
 
 // linkView is the part of a stored entity that match.Prepare reads (the
-// fields match.Reads names): decoding only it skips the remarks, notices
-// and programmes, a third of what a whole list's relinking cost.
-// TestDecodeForLinking holds it to what match.Prepare gets from the
+// fields match.Reads names, and of those only the parts it looks at: an
+// alias's name and strength, an address's country, the UK and UN
+// references among the attributes, as match's attrUKRef and attrUNRef
+// name them): decoding only it skips the remarks, notices, programmes and
+// the attributes' long texts, half of what a whole list's relinking
+// cost. TestDecodeForLinking holds it to what match.Prepare makes of the
 // whole entity.
 type linkView struct {
-	ID            string               `json:"id"`
-	Kind          tracker.Kind         `json:"kind"`
-	Name          string               `json:"name"`
-	Aliases       []tracker.Alias      `json:"aliases"`
-	BirthDates    []string             `json:"birth_dates"`
-	Nationalities []string             `json:"nationalities"`
-	Addresses     []tracker.Address    `json:"addresses"`
-	Identifiers   []tracker.Identifier `json:"identifiers"`
-	Attrs         map[string]string    `json:"attrs"`
+	ID      string       `json:"id"`
+	Kind    tracker.Kind `json:"kind"`
+	Name    string       `json:"name"`
+	Aliases []struct {
+		Name     string `json:"name"`
+		Strength string `json:"strength"`
+	} `json:"aliases"`
+	BirthDates    []string `json:"birth_dates"`
+	Nationalities []string `json:"nationalities"`
+	Addresses     []struct {
+		Country string `json:"country"`
+	} `json:"addresses"`
+	Identifiers []struct {
+		Type    string `json:"type"`
+		Value   string `json:"value"`
+		Country string `json:"country"`
+	} `json:"identifiers"`
+	Attrs struct {
+		UKRef string `json:"uk_ref"`
+		UNRef string `json:"un_ref"`
+	} `json:"attrs"`
 }
 
-// decodeForLinking decodes the fields of a stored entity that linking
+// decodeForLinking decodes the parts of a stored entity that linking
 // reads.
 func decodeForLinking(body []byte) (*tracker.Entity, error) {
 	var v linkView
 	if err := json.Unmarshal(body, &v); err != nil {
 		return nil, fmt.Errorf("decode entity: %w", err)
 	}
-	return &tracker.Entity{ID: v.ID, Kind: v.Kind, Name: v.Name, Aliases: v.Aliases, BirthDates: v.BirthDates,
-		Nationalities: v.Nationalities, Addresses: v.Addresses, Identifiers: v.Identifiers, Attrs: v.Attrs}, nil
+	e := &tracker.Entity{ID: v.ID, Kind: v.Kind, Name: v.Name, BirthDates: v.BirthDates, Nationalities: v.Nationalities}
+	if len(v.Aliases) > 0 {
+		e.Aliases = make([]tracker.Alias, len(v.Aliases))
+		for i, a := range v.Aliases {
+			e.Aliases[i] = tracker.Alias{Name: a.Name, Strength: a.Strength}
+		}
+	}
+	if len(v.Addresses) > 0 {
+		e.Addresses = make([]tracker.Address, len(v.Addresses))
+		for i, a := range v.Addresses {
+			e.Addresses[i] = tracker.Address{Country: a.Country}
+		}
+	}
+	if len(v.Identifiers) > 0 {
+		e.Identifiers = make([]tracker.Identifier, len(v.Identifiers))
+		for i, id := range v.Identifiers {
+			e.Identifiers[i] = tracker.Identifier{Type: id.Type, Value: id.Value, Country: id.Country}
+		}
+	}
+	if v.Attrs.UKRef != "" || v.Attrs.UNRef != "" {
+		e.Attrs = map[string]string{}
+		if v.Attrs.UKRef != "" {
+			e.Attrs["uk_ref"] = v.Attrs.UKRef
+		}
+		if v.Attrs.UNRef != "" {
+			e.Attrs["un_ref"] = v.Attrs.UNRef
+		}
+	}
+	return e, nil
 }
 
 // earlyRelink loads and prepares, on another goroutine, the entities of
