@@ -175,8 +175,8 @@ type writeBatch struct {
 	rows     []encoded
 	first    int64 // the version id of rows[0] unless it existed
 	bodies   []byte
-	versions []any // id, hash, body per row
-	members  []any // list, entity id, version id, snapshot per row
+	versions []any // the first id, then hash and body per row
+	members  []any // list and snapshot, then entity id and version id per row
 	done     chan struct{}
 }
 
@@ -189,13 +189,13 @@ func (b *writeBatch) encode(list string, snapshot int64) {
 		b.bodies = b.rows[i].e.AppendEncode(b.bodies)
 		ends[i] = len(b.bodies)
 	}
-	b.versions, b.members = b.versions[:0], b.members[:0]
+	b.versions = append(b.versions[:0], b.first)
+	b.members = append(b.members[:0], list, snapshot)
 	start := 0
 	for i := range b.rows {
 		x := &b.rows[i]
-		id := b.first + int64(i)
-		b.versions = append(b.versions, id, x.hash[:], b.bodies[start:ends[i]])
-		b.members = append(b.members, list, x.e.ID, id, snapshot)
+		b.versions = append(b.versions, x.hash[:], b.bodies[start:ends[i]])
+		b.members = append(b.members, x.e.ID, b.first+int64(i))
 		start = ends[i]
 	}
 }
@@ -208,7 +208,6 @@ func newMembershipWriter(ctx context.Context, tx *sql.Tx, list string, snapshot 
 	w := &membershipWriter{ctx: ctx, list: list, snapshot: snapshot,
 		bufs: [2]*writeBatch{{rows: make([]encoded, 0, addBatch)}, {rows: make([]encoded, 0, addBatch)}}}
 	w.pending = w.bufs[0].rows
-	values := func(row string, n int) string { return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") }
 	// The transaction holds the write lock (BEGIN IMMEDIATE): no other
 	// writer takes ids after this one.
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM entity_versions`).Scan(&w.lastID); err != nil {
@@ -218,7 +217,7 @@ func newMembershipWriter(ctx context.Context, tx *sql.Tx, list string, snapshot 
 	// A version that already exists (an entity back to earlier content,
 	// or the same content on another list) is not inserted; a batch with
 	// such a version looks its ids up one by one: that is rare.
-	if w.addVersions, err = tx.PrepareContext(ctx, `INSERT INTO entity_versions (id, hash, body) VALUES `+values("(?, ?, ?)", addBatch)+`
+	if w.addVersions, err = tx.PrepareContext(ctx, `INSERT INTO entity_versions (id, hash, body) VALUES `+batchRows(addBatch, 1, "(?1 + %[1]d, ?%[2]d, ?%[3]d)")+`
 		ON CONFLICT (hash) DO NOTHING`); err != nil {
 		return nil, err
 	}
@@ -229,7 +228,7 @@ func newMembershipWriter(ctx context.Context, tx *sql.Tx, list string, snapshot 
 		return nil, err
 	}
 	const membership = `INSERT INTO memberships (list, entity_id, version_id, from_snapshot) VALUES `
-	if w.addMemberships, err = tx.PrepareContext(ctx, membership+values("(?, ?, ?, ?)", addBatch)); err != nil {
+	if w.addMemberships, err = tx.PrepareContext(ctx, membership+batchRows(addBatch, 2, "(?1, ?%[2]d, ?%[3]d, ?2)")); err != nil {
 		return nil, err
 	}
 	if w.addMembership, err = tx.PrepareContext(ctx, membership+`(?, ?, ?, ?)`); err != nil {
@@ -241,6 +240,21 @@ func newMembershipWriter(ctx context.Context, tx *sql.Tx, list string, snapshot 
 		return nil, err
 	}
 	return w, nil
+}
+
+// batchRows is the VALUES rows of a batch statement whose first fixed
+// parameters are the same for every row (a list's name, a snapshot, the
+// first version id) and are bound once: row is a format of the row's
+// number (%[1]d) and its two own parameters' numbers (%[2]d, %[3]d).
+func batchRows(n, fixed int, row string) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, row, i, fixed+2*i+1, fixed+2*i+2)
+	}
+	return b.String()
 }
 
 // add queues the entity to be stored as a member of the new snapshot, with
@@ -302,7 +316,7 @@ func (w *membershipWriter) storeInFlight() error {
 			if err := w.findVersion.QueryRowContext(w.ctx, x.hash[:]).Scan(&id); err != nil {
 				return fmt.Errorf("store entity %s: %w", x.e.ID, err)
 			}
-			b.members[4*i+2] = id
+			b.members[2+2*i+1] = id
 		}
 	}
 	if _, err := w.addMemberships.ExecContext(w.ctx, b.members...); err != nil {
