@@ -394,38 +394,45 @@ type earlyRelink struct {
 	err    error
 }
 
-// startEarlyRelink starts loading the stale other lists of list; nil when
-// linking is off.
-func (s *Store) startEarlyRelink(ctx context.Context, list string) *earlyRelink {
+// startEarlyRelink starts loading the other lists of list whose keys are
+// stale, as tx sees them; nil when there are none (the usual case: only a
+// list's first snapshot beside another list's makes one stale) or linking
+// is off.
+func (s *Store) startEarlyRelink(ctx context.Context, tx *sql.Tx, list string) *earlyRelink {
 	if !linking {
+		return nil
+	}
+	lists, err := listsWithSnapshots(ctx, tx)
+	if err != nil {
+		return nil // linkSnapshotTx asks again and reports it
+	}
+	state, err := linkStates(ctx, tx)
+	if err != nil {
+		return nil
+	}
+	var stale []listLatest
+	for _, l := range lists {
+		if l.name != list && state[l.name] != l.latest {
+			stale = append(stale, l)
+		}
+	}
+	if len(stale) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	er := &earlyRelink{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(er.done)
-		er.lists, er.err = staleLists(ctx, s, list)
+		er.lists, er.err = loadStale(ctx, s, stale)
 	}()
 	return er
 }
 
-// staleLists reads and prepares every list but list whose keys are not
-// current at its latest snapshot.
-func staleLists(ctx context.Context, s *Store, list string) (map[linkRef][]linkItem, error) {
+// loadStale reads and prepares the entities of the given lists.
+func loadStale(ctx context.Context, s *Store, stale []listLatest) (map[linkRef][]linkItem, error) {
 	out := map[linkRef][]linkItem{}
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		lists, err := listsWithSnapshots(ctx, tx)
-		if err != nil {
-			return err
-		}
-		state, err := linkStates(ctx, tx)
-		if err != nil {
-			return err
-		}
-		for _, l := range lists {
-			if l.name == list || state[l.name] == l.latest {
-				continue
-			}
+		for _, l := range stale {
 			all, err := linkedEntities(ctx, tx, l.name)
 			if err != nil {
 				return err

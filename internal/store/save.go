@@ -98,7 +98,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 	var res *SaveResult
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		// Started under the write lock: see earlyRelink.
-		relink := s.startEarlyRelink(ctx, in.List)
+		relink := s.startEarlyRelink(ctx, tx, in.List)
 		defer relink.stop()
 		var err error
 		if in.Accepts != 0 {
