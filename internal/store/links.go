@@ -437,7 +437,9 @@ func loadStale(ctx context.Context, s *Store, stale []listLatest) (map[linkRef][
 			if err != nil {
 				return err
 			}
-			items, err := prepareItems(ctx, all, 1)
+			// Every CPU: whatever of it is left when the snapshot's writes
+			// end is what the transaction waits for.
+			items, err := prepareItems(ctx, all, runtime.GOMAXPROCS(0))
 			if err != nil {
 				return err
 			}
