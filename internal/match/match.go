@@ -126,6 +126,71 @@ func Keys(p *Prepared) []string {
 	return slices.Compact(keys)
 }
 
+// AppendKeyHashes appends the KeyHash of each of Keys(p) to dst, sorted
+// and without repeats, hashing the keys' parts as they are rather than
+// building each key: a list's first snapshot has tens of thousands.
+func AppendKeyHashes(dst []int64, p *Prepared) []int64 {
+	start := len(dst)
+	for _, id := range p.Idents {
+		dst = append(dst, hashParts("i:", string(id.Class), ":", id.Value))
+	}
+	for _, n := range p.Names {
+		if !p.Person {
+			dst = append(dst, hashJoined("o:", n.Tokens))
+			continue
+		}
+		sk := pairable(n)
+		if len(sk) > maxPairTokens {
+			dst = append(dst, hashJoined("n:", n.Skeletons))
+			continue
+		}
+		for i := 0; i < len(sk); i++ {
+			for j := i + 1; j < len(sk); j++ {
+				if sk[i] != sk[j] {
+					dst = append(dst, hashParts("p:", sk[i], " ", sk[j]))
+				}
+			}
+		}
+	}
+	slices.Sort(dst[start:])
+	return dst[:start+len(slices.Compact(dst[start:]))]
+}
+
+// fnvOffset and fnvPrime are FNV-1a's, 64 bits (KeyHash).
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvAdd(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+// hashParts is KeyHash of the parts joined.
+func hashParts(parts ...string) int64 {
+	h := uint64(fnvOffset)
+	for _, s := range parts {
+		h = fnvAdd(h, s)
+	}
+	return int64(h)
+}
+
+// hashJoined is KeyHash of prefix followed by words joined by spaces.
+func hashJoined(prefix string, words []string) int64 {
+	h := fnvAdd(fnvOffset, prefix)
+	for i, w := range words {
+		if i > 0 {
+			h = fnvAdd(h, " ")
+		}
+		h = fnvAdd(h, w)
+	}
+	return int64(h)
+}
+
 // particles are name words that join names rather than tell them apart
 // (AL, BIN, ABDUL, DE, VAN): in the keys, "AL MUHAMMAD" would make every
 // Mohammed al-Anyone a candidate of every other. They still count when

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cybersanctions/tracker"
@@ -34,7 +35,9 @@ type candidate struct {
 
 // linkItem is one entity of a linking run, prepared.
 type linkItem struct {
-	e      *tracker.Entity
+	// id is the entity's; the entity itself is not kept: a whole list's
+	// run would keep every decoded entity alive to the end.
+	id     string
 	p      *match.Prepared // decoded from facts when it has candidates
 	facts  []byte
 	hashes []int64
@@ -71,10 +74,24 @@ type linker struct {
 	// nextID is the next link_facts id: the transaction holds the write
 	// lock, so a run numbers its rows itself.
 	nextID   int64
-	factRows []any
+	factRows []factRow
 	keyRows  []keyRow
-	linkRows []any
+	linkRows []linkRow
 	seen     map[int64]bool
+}
+
+// factRow is a link_facts row to insert.
+type factRow struct {
+	id       int64
+	entityID string
+	facts    []byte
+}
+
+// linkRow is a links row to insert; its snapshot is the run's.
+type linkRow struct {
+	list, entityID, otherList, otherID string
+	score                              float64
+	reason                             string
 }
 
 // linking is off only in BenchmarkSaveSnapshotLinks, to measure its cost.
@@ -84,7 +101,7 @@ var linking = true
 // snapshot: every list whose keys are stale is linked whole, then the new
 // snapshot's changes are linked, and the added and amended changes get
 // their AlsoListed and NotListedBy.
-func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities []*tracker.Entity, early *earlyPrep, authority func(string) string) error {
+func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities []*tracker.Entity, early *earlyPrep, relink *earlyRelink, authority func(string) string) error {
 	sn := res.Snapshot
 	lists, err := listsWithSnapshots(ctx, tx)
 	if err != nil {
@@ -102,7 +119,7 @@ func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities [
 	}
 	for _, l := range lists {
 		if l.name != sn.List && state[l.name] != l.latest {
-			if err := linkWholeList(ctx, tx, l.name, l.latest); err != nil {
+			if err := linkWholeList(ctx, tx, l.name, l.latest, relink.items(ctx, l.name, l.latest)); err != nil {
 				return err
 			}
 		}
@@ -158,7 +175,7 @@ func linkNewSnapshot(ctx context.Context, tx *sql.Tx, res *SaveResult, entities 
 		}
 		return linkItems(ctx, tx, sn.List, sn.ID, items, true)
 	case res.Previous == nil || state[sn.List] != res.Previous.ID:
-		return linkWholeList(ctx, tx, sn.List, sn.ID)
+		return linkWholeList(ctx, tx, sn.List, sn.ID, nil)
 	}
 	var changed []*tracker.Entity
 	for _, c := range res.Changes {
@@ -233,41 +250,231 @@ func listsWithSnapshots(ctx context.Context, q querier) ([]listLatest, error) {
 
 // linkWholeList keys and links every entity the list holds or held (the
 // last version of each), replacing what was stored for it, and marks its
-// keys current at snapshot.
-func linkWholeList(ctx context.Context, tx *sql.Tx, list string, snapshot int64) error {
+// keys current at snapshot. pre, when not nil, is those entities already
+// prepared (earlyRelink).
+func linkWholeList(ctx context.Context, tx *sql.Tx, list string, snapshot int64, pre []linkItem) error {
 	if err := clearLinks(ctx, tx, list); err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT v.body FROM memberships m JOIN entity_versions v ON v.id = m.version_id
+	items := pre
+	if items == nil {
+		all, err := linkedEntities(ctx, tx, list)
+		if err != nil {
+			return err
+		}
+		if items, err = prepareItems(ctx, all, runtime.GOMAXPROCS(0)); err != nil {
+			return err
+		}
+	}
+	if err := linkItems(ctx, tx, list, snapshot, items, true); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO link_state (list, snapshot_id) VALUES (?, ?)
+		ON CONFLICT (list) DO UPDATE SET snapshot_id = excluded.snapshot_id`, list, snapshot)
+	return err
+}
+
+// linkedEntities returns every entity the list holds or held, the last
+// version of each, with only the fields match.Prepare reads.
+func linkedEntities(ctx context.Context, q querier, list string) ([]*tracker.Entity, error) {
+	rows, err := q.QueryContext(ctx, `SELECT v.body FROM memberships m JOIN entity_versions v ON v.id = m.version_id
 		WHERE m.list = ?1 AND NOT EXISTS (SELECT 1 FROM memberships n
 			WHERE n.list = ?1 AND n.entity_id = m.entity_id AND n.from_snapshot > m.from_snapshot)`, list)
 	if err != nil {
-		return fmt.Errorf("relink %s: %w", list, err)
+		return nil, fmt.Errorf("relink %s: %w", list, err)
 	}
+	defer rows.Close()
 	var all []*tracker.Entity
 	for rows.Next() {
-		var body []byte
+		// Decoded at once, so SQLite's copy of the body serves: no copy
+		// of each body is made.
+		var body sql.RawBytes
 		if err := rows.Scan(&body); err != nil {
-			rows.Close()
-			return err
+			return nil, err
 		}
-		e, err := tracker.DecodeEntity(body)
+		e, err := decodeForLinking(body)
 		if err != nil {
-			rows.Close()
-			return err
+			return nil, fmt.Errorf("relink %s: %w", list, err)
 		}
 		all = append(all, e)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, fmt.Errorf("relink %s: %w", list, err)
 	}
-	if err := linkEntities(ctx, tx, list, snapshot, all, true); err != nil {
-		return err
+	return all, nil
+}
+
+// linkView is the part of a stored entity that match.Prepare reads (the
+// fields match.Reads names, and of those only the parts it looks at: an
+// alias's name and strength, an address's country, the UK and UN
+// references among the attributes, as match's attrUKRef and attrUNRef
+// name them): decoding only it skips the remarks, notices, programmes and
+// the attributes' long texts, half of what a whole list's relinking
+// cost. TestDecodeForLinking holds it to what match.Prepare makes of the
+// whole entity.
+type linkView struct {
+	ID      string       `json:"id"`
+	Kind    tracker.Kind `json:"kind"`
+	Name    string       `json:"name"`
+	Aliases []struct {
+		Name     string `json:"name"`
+		Strength string `json:"strength"`
+	} `json:"aliases"`
+	BirthDates    []string `json:"birth_dates"`
+	Nationalities []string `json:"nationalities"`
+	Addresses     []struct {
+		Country string `json:"country"`
+	} `json:"addresses"`
+	Identifiers []struct {
+		Type    string `json:"type"`
+		Value   string `json:"value"`
+		Country string `json:"country"`
+	} `json:"identifiers"`
+	Attrs struct {
+		UKRef string `json:"uk_ref"`
+		UNRef string `json:"un_ref"`
+	} `json:"attrs"`
+}
+
+// decodeForLinking decodes the parts of a stored entity that linking
+// reads.
+func decodeForLinking(body []byte) (*tracker.Entity, error) {
+	var v linkView
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, fmt.Errorf("decode entity: %w", err)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO link_state (list, snapshot_id) VALUES (?, ?)
-		ON CONFLICT (list) DO UPDATE SET snapshot_id = excluded.snapshot_id`, list, snapshot)
-	return err
+	e := &tracker.Entity{ID: v.ID, Kind: v.Kind, Name: v.Name, BirthDates: v.BirthDates, Nationalities: v.Nationalities}
+	if len(v.Aliases) > 0 {
+		e.Aliases = make([]tracker.Alias, len(v.Aliases))
+		for i, a := range v.Aliases {
+			e.Aliases[i] = tracker.Alias{Name: a.Name, Strength: a.Strength}
+		}
+	}
+	if len(v.Addresses) > 0 {
+		e.Addresses = make([]tracker.Address, len(v.Addresses))
+		for i, a := range v.Addresses {
+			e.Addresses[i] = tracker.Address{Country: a.Country}
+		}
+	}
+	if len(v.Identifiers) > 0 {
+		e.Identifiers = make([]tracker.Identifier, len(v.Identifiers))
+		for i, id := range v.Identifiers {
+			e.Identifiers[i] = tracker.Identifier{Type: id.Type, Value: id.Value, Country: id.Country}
+		}
+	}
+	if v.Attrs.UKRef != "" || v.Attrs.UNRef != "" {
+		e.Attrs = map[string]string{}
+		if v.Attrs.UKRef != "" {
+			e.Attrs["uk_ref"] = v.Attrs.UKRef
+		}
+		if v.Attrs.UNRef != "" {
+			e.Attrs["un_ref"] = v.Attrs.UNRef
+		}
+	}
+	return e, nil
+}
+
+// earlyRelink loads and prepares, on another goroutine, the entities of
+// the other lists whose keys are stale, which linkSnapshotTx links whole:
+// a list stored while it was alone (see linkSnapshotTx) is keyed by the
+// first snapshot of the next list, and decoding and preparing it then
+// cost as much as storing that snapshot. It runs beside the snapshot's
+// writes, which leave a CPU idle.
+//
+// It reads through the reader pool, and is started inside the snapshot's
+// write transaction: that transaction holds the write lock from BEGIN
+// (_txlock=immediate), so no other writer commits before it does, and the
+// reader sees what the transaction started from. The transaction changes
+// only its own list's memberships and the links, so the other lists'
+// entities read here are the ones it would read itself.
+type earlyRelink struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	lists  map[linkRef][]linkItem // by list and its latest snapshot (linkRef.id)
+	err    error
+}
+
+// startEarlyRelink starts loading the other lists of list whose keys are
+// stale, as tx sees them; nil when there are none (the usual case: only a
+// list's first snapshot beside another list's makes one stale) or linking
+// is off.
+func (s *Store) startEarlyRelink(ctx context.Context, tx *sql.Tx, list string) *earlyRelink {
+	if !linking {
+		return nil
+	}
+	lists, err := listsWithSnapshots(ctx, tx)
+	if err != nil {
+		return nil // linkSnapshotTx asks again and reports it
+	}
+	state, err := linkStates(ctx, tx)
+	if err != nil {
+		return nil
+	}
+	var stale []listLatest
+	for _, l := range lists {
+		if l.name != list && state[l.name] != l.latest {
+			stale = append(stale, l)
+		}
+	}
+	if len(stale) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	er := &earlyRelink{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(er.done)
+		er.lists, er.err = loadStale(ctx, s, stale)
+	}()
+	return er
+}
+
+// loadStale reads and prepares the entities of the given lists.
+func loadStale(ctx context.Context, s *Store, stale []listLatest) (map[linkRef][]linkItem, error) {
+	out := map[linkRef][]linkItem{}
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		for _, l := range stale {
+			all, err := linkedEntities(ctx, tx, l.name)
+			if err != nil {
+				return err
+			}
+			// Every CPU: whatever of it is left when the snapshot's writes
+			// end is what the transaction waits for.
+			items, err := prepareItems(ctx, all, runtime.GOMAXPROCS(0))
+			if err != nil {
+				return err
+			}
+			out[linkRef{l.name, strconv.FormatInt(l.latest, 10)}] = items
+		}
+		return nil
+	})
+	return out, err
+}
+
+// items returns the early preparation of list at its latest snapshot, or
+// nil if there is none (then the caller prepares the list itself).
+func (er *earlyRelink) items(ctx context.Context, list string, latest int64) []linkItem {
+	if er == nil {
+		return nil
+	}
+	select {
+	case <-er.done:
+	case <-ctx.Done():
+		return nil
+	}
+	if er.err != nil {
+		return nil
+	}
+	return er.lists[linkRef{list, strconv.FormatInt(latest, 10)}]
+}
+
+// stop ends the early work if it is still running and waits for it: it
+// reads through a pooled connection, which must not outlive the save.
+func (er *earlyRelink) stop() {
+	if er == nil {
+		return
+	}
+	er.cancel()
+	<-er.done
 }
 
 // clearLinks removes a list's facts, keys and links.
@@ -323,10 +530,16 @@ func linkItems(ctx context.Context, tx *sql.Tx, list string, snapshot int64, ite
 	if err := tx.QueryRowContext(quiet, `SELECT coalesce(max(id), 0) + 1 FROM link_facts`).Scan(&l.nextID); err != nil {
 		return fmt.Errorf("link facts: %w", err)
 	}
-	var hashes []int64
+	n := 0
+	for _, it := range items {
+		n += len(it.hashes)
+	}
+	hashes := make([]int64, 0, n)
 	for _, it := range items {
 		hashes = append(hashes, it.hashes...)
 	}
+	l.keyRows = make([]keyRow, 0, n)
+	l.factRows = make([]factRow, 0, len(items))
 	if !fresh {
 		if err := l.loadOld(items); err != nil {
 			return err
@@ -346,7 +559,7 @@ func linkItems(ctx context.Context, tx *sql.Tx, list string, snapshot int64, ite
 			}
 		}
 		if err := l.link(&items[i]); err != nil {
-			return fmt.Errorf("link %s %s: %w", list, items[i].e.ID, err)
+			return fmt.Errorf("link %s %s: %w", list, items[i].id, err)
 		}
 	}
 	return l.write()
@@ -432,11 +645,9 @@ func prepareItems(ctx context.Context, entities []*tracker.Entity, workers int) 
 			}
 			start := len(buf)
 			buf = p.AppendFacts(buf)
-			it := linkItem{e: e, facts: buf[start:len(buf):len(buf)]}
+			it := linkItem{id: e.ID, facts: buf[start:len(buf):len(buf)]}
 			start = len(hs)
-			for _, k := range match.Keys(p) {
-				hs = append(hs, match.KeyHash(k))
-			}
+			hs = match.AppendKeyHashes(hs, p)
 			it.hashes = hs[start:len(hs):len(hs)]
 			items[i] = it
 		}
@@ -468,11 +679,24 @@ func inJSON[T any](vs []T) (string, error) {
 	return string(b), err
 }
 
+// inJSONInts is inJSON for integers, without reflection.
+func inJSONInts(vs []int64) string {
+	b := make([]byte, 0, 2+len(vs)*21)
+	b = append(b, '[')
+	for i, v := range vs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, v, 10)
+	}
+	return string(append(b, ']'))
+}
+
 // loadOld reads the facts stored for the run's entities before it.
 func (l *linker) loadOld(items []linkItem) error {
 	ids := make([]string, len(items))
 	for i, it := range items {
-		ids[i] = it.e.ID
+		ids[i] = it.id
 	}
 	in, err := inJSON(ids)
 	if err != nil {
@@ -502,12 +726,8 @@ func (l *linker) loadOld(items []linkItem) error {
 func (l *linker) lookup(hashes []int64) error {
 	slices.Sort(hashes)
 	hashes = slices.Compact(hashes)
-	in, err := inJSON(hashes)
-	if err != nil {
-		return err
-	}
 	rows, err := l.tx.QueryContext(l.ctx, `SELECT k.key, k.entity FROM json_each(?) j
-		CROSS JOIN link_keys k ON k.key = j.value`, in)
+		CROSS JOIN link_keys k ON k.key = j.value`, inJSONInts(hashes))
 	if err != nil {
 		return fmt.Errorf("read link keys: %w", err)
 	}
@@ -527,21 +747,28 @@ func (l *linker) lookup(hashes []int64) error {
 		return err
 	}
 	slices.Sort(ids)
-	if in, err = inJSON(slices.Compact(ids)); err != nil {
-		return err
-	}
 	rows, err = l.tx.QueryContext(l.ctx, `SELECT f.id, f.list, f.entity_id, f.facts FROM json_each(?) j
-		CROSS JOIN link_facts f ON f.id = j.value WHERE f.list <> ?`, in, l.list)
+		CROSS JOIN link_facts f ON f.id = j.value WHERE f.list <> ?`, inJSONInts(slices.Compact(ids)), l.list)
 	if err != nil {
 		return fmt.Errorf("read link facts: %w", err)
 	}
 	defer rows.Close()
+	// The facts are copied into a few large chunks: as []byte, each would
+	// be copied twice into an allocation of its own.
+	var chunk []byte
 	for rows.Next() {
 		var id int64
+		var facts sql.RawBytes
 		c := &candidate{}
-		if err := rows.Scan(&id, &c.ref.list, &c.ref.id, &c.facts); err != nil {
+		if err := rows.Scan(&id, &c.ref.list, &c.ref.id, &facts); err != nil {
 			return err
 		}
+		if cap(chunk)-len(chunk) < len(facts) {
+			chunk = make([]byte, 0, max(64<<10, len(facts)))
+		}
+		start := len(chunk)
+		chunk = append(chunk, facts...)
+		c.facts = chunk[start:len(chunk):len(chunk)]
 		l.cands[id] = c
 	}
 	if err := rows.Err(); err != nil {
@@ -560,7 +787,7 @@ func (l *linker) lookup(hashes []int64) error {
 // previous version and its links, and links it to the candidates that
 // Compare finds the same.
 func (l *linker) link(it *linkItem) error {
-	id, err := l.store(it.e.ID, it.facts)
+	id, err := l.store(it.id, it.facts)
 	if err != nil {
 		return err
 	}
@@ -602,8 +829,8 @@ func (l *linker) link(it *linkItem) error {
 				continue
 			}
 			reason := v.Reason()
-			l.linkRows = append(l.linkRows, l.list, it.e.ID, c.ref.list, c.ref.id, v.Score, reason, l.snap,
-				c.ref.list, c.ref.id, l.list, it.e.ID, v.Score, reason, l.snap)
+			l.linkRows = append(l.linkRows, linkRow{l.list, it.id, c.ref.list, c.ref.id, v.Score, reason},
+				linkRow{c.ref.list, c.ref.id, l.list, it.id, v.Score, reason})
 		}
 	}
 	return nil
@@ -624,7 +851,7 @@ func (l *linker) store(entityID string, facts []byte) (int64, error) {
 	}
 	id := l.nextID
 	l.nextID++
-	l.factRows = append(l.factRows, id, l.list, entityID, facts)
+	l.factRows = append(l.factRows, factRow{id, entityID, facts})
 	return id, nil
 }
 
@@ -673,50 +900,66 @@ func (l *linker) write() error {
 		}
 		return cmp.Compare(a.entity, b.entity)
 	})
-	keys := make([]any, 0, 2*len(l.keyRows))
-	for _, r := range l.keyRows {
-		keys = append(keys, r.key, r.entity)
-	}
 	for _, w := range []struct {
-		rows        []any
-		n           int
+		rows, n     int
 		q, conflict string
 		what        string
+		row         func(args []any, i int) []any
 	}{
-		{l.factRows, 4, `INSERT INTO link_facts (id, list, entity_id, facts) VALUES `, "", "link facts"},
-		{keys, 2, `INSERT OR IGNORE INTO link_keys (key, entity) VALUES `, "", "link keys"},
-		{l.linkRows, 7, `INSERT INTO links (list, entity_id, other_list, other_id, score, reason, snapshot_id) VALUES `,
-			` ON CONFLICT DO UPDATE SET score = excluded.score, reason = excluded.reason, snapshot_id = excluded.snapshot_id`, "links"},
+		{len(l.factRows), 4, `INSERT INTO link_facts (id, list, entity_id, facts) VALUES `, "", "link facts",
+			func(args []any, i int) []any {
+				r := &l.factRows[i]
+				return append(args, r.id, l.list, r.entityID, r.facts)
+			}},
+		{len(l.keyRows), 2, `INSERT OR IGNORE INTO link_keys (key, entity) VALUES `, "", "link keys",
+			func(args []any, i int) []any { return append(args, l.keyRows[i].key, l.keyRows[i].entity) }},
+		{len(l.linkRows), 7, `INSERT INTO links (list, entity_id, other_list, other_id, score, reason, snapshot_id) VALUES `,
+			` ON CONFLICT DO UPDATE SET score = excluded.score, reason = excluded.reason, snapshot_id = excluded.snapshot_id`, "links",
+			func(args []any, i int) []any {
+				r := &l.linkRows[i]
+				return append(args, r.list, r.entityID, r.otherList, r.otherID, r.score, r.reason, l.snap)
+			}},
 	} {
-		if err := insertBatched(l.ctx, l.tx, w.q, w.conflict, w.n, w.rows); err != nil {
+		if err := insertBatched(l.ctx, l.tx, w.q, w.conflict, w.n, w.rows, w.row); err != nil {
 			return fmt.Errorf("store %s: %w", w.what, err)
 		}
 	}
 	return nil
 }
 
-// insertBatched runs an INSERT … VALUES over rows of n values each,
-// addBatch rows to a statement, the rest in one last statement.
-func insertBatched(ctx context.Context, tx *sql.Tx, insert, conflict string, n int, rows []any) error {
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
-	values := func(k int) string { return strings.TrimSuffix(strings.Repeat(row+", ", k), ", ") }
-	if len(rows) >= addBatch*n {
+// insertBatched runs an INSERT … VALUES over rows rows of n values each,
+// addBatch rows to a statement, the rest in one last statement. row
+// appends the values of row i to args: the rows stay typed until they
+// are bound, a batch at a time, rather than all held as interface values.
+func insertBatched(ctx context.Context, tx *sql.Tx, insert, conflict string, n, rows int, row func(args []any, i int) []any) error {
+	ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+	values := func(k int) string { return strings.TrimSuffix(strings.Repeat(ph+", ", k), ", ") }
+	args := make([]any, 0, min(rows, addBatch)*n)
+	i := 0
+	if rows >= addBatch {
 		st, err := tx.PrepareContext(ctx, insert+values(addBatch)+conflict)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		for len(rows) >= addBatch*n {
-			if _, err := st.ExecContext(ctx, rows[:addBatch*n]...); err != nil {
+		for ; rows-i >= addBatch; i += addBatch {
+			args = args[:0]
+			for j := i; j < i+addBatch; j++ {
+				args = row(args, j)
+			}
+			if _, err := st.ExecContext(ctx, args...); err != nil {
 				return err
 			}
-			rows = rows[addBatch*n:]
 		}
 	}
-	if len(rows) == 0 {
+	if i == rows {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, insert+values(len(rows)/n)+conflict, rows...)
+	args = args[:0]
+	for j := i; j < rows; j++ {
+		args = row(args, j)
+	}
+	_, err := tx.ExecContext(ctx, insert+values(rows-i)+conflict, args...)
 	return err
 }
 

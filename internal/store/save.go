@@ -97,6 +97,9 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 	early := s.startEarlyPrep(ctx, in)
 	var res *SaveResult
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		// Started under the write lock: see earlyRelink.
+		relink := s.startEarlyRelink(ctx, tx, in.List)
+		defer relink.stop()
 		var err error
 		if in.Accepts != 0 {
 			if err := checkAcceptable(ctx, tx, in.List, in.Accepts); err != nil {
@@ -138,7 +141,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 			return err
 		}
 		if res.Created && !res.Quarantined() && linking {
-			if err := linkSnapshotTx(ctx, tx, res, in.Entities, early, s.authority); err != nil {
+			if err := linkSnapshotTx(ctx, tx, res, in.Entities, early, relink, s.authority); err != nil {
 				return fmt.Errorf("link to the other lists: %w", err)
 			}
 		}
