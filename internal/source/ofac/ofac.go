@@ -75,12 +75,7 @@ func Parse(ctx context.Context, files []source.RawFile) (*source.Publication, er
 	if err != nil {
 		return nil, err
 	}
-	pub, err := parseOFACCSV(ctx, set)
-	if err != nil {
-		return nil, err
-	}
-	pub.Sealed, pub.Unsealed = set.sealed()
-	return source.Finish(set.files[ofacPrimary].name, pub)
+	return newOFACCSVRead(set.files[ofacPrimary]).parse(ctx, set)
 }
 
 func ofacFileName(f source.RawFile) string {

@@ -115,7 +115,7 @@ func ofacCSVSetOf(files []source.RawFile, names []string) (*ofacCSVSet, error) {
 // remarks stay raw until sdn_comments.csv has added their continuation.
 type ofacCSVEntry struct {
 	e         *tracker.Entity
-	cols      [9]string // the main file's columns from sdn_type to vess_owner, read on the parallel pass
+	cols      *[9]string // the main file's columns from sdn_type to vess_owner, kept for the parallel pass
 	remarks   string
 	line      int
 	continued bool     // sdn_comments.csv had a row for it
@@ -126,22 +126,34 @@ type ofacCSVEntry struct {
 // remarks; the rest goes to sdn_comments.csv.
 const ofacRemarksMax = 1000
 
-func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*source.Publication, error) {
-	r := newOFACCSVRead(set.files[ofacPrimary])
-	if err := r.primary(ctx); err != nil {
+func (r *ofacCSVRead) parse(ctx context.Context, set *ofacCSVSet) (*source.Publication, error) {
+	pub, err := r.read(ctx, set)
+	if err != nil {
+		return nil, err
+	}
+	pub.Sealed, pub.Unsealed = set.sealed()
+	return source.Finish(set.files[ofacPrimary].name, pub)
+}
+
+func (r *ofacCSVRead) read(ctx context.Context, set *ofacCSVSet) (*source.Publication, error) {
+	if err := r.primary(ctx, set.files[ofacComments] == nil); err != nil {
 		return nil, err
 	}
 	if err := r.details(ctx, set.files[ofacComments], ofacCSVComment); err != nil {
 		return nil, err
 	}
-	// Each entry is read on its own from here to its remarks, so the work
-	// is shared among the cores; the reads above had to be in file order.
-	source.InParallel(len(r.entries), func(lo, hi int) {
-		var b ofacRemarksBuf
-		for _, ent := range r.entries[lo:hi] {
-			ent.columns(&b)
-		}
-	})
+	if !r.columnsRead {
+		// Each entry is read on its own from here to its remarks, so the
+		// work is shared among the cores; the reads above had to be in
+		// file order.
+		source.InParallel(len(r.entries), func(lo, hi int) {
+			var b ofacRemarksBuf
+			for _, ent := range r.entries[lo:hi] {
+				ent.columns(ent.cols, &b)
+				ent.cols = nil
+			}
+		})
+	}
 	if err := r.addenda(ctx, set.files[ofacAdd], "add_num", ofacCSVAddress); err != nil {
 		return nil, err
 	}
@@ -152,39 +164,55 @@ func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*source.Publication, er
 }
 
 // ofacCSVRead is one read of a CSV set: the entries of the main file, in
-// its order and by ent_num, which every row of the other files names.
+// its order, and how to find them by ent_num, which every row of the
+// other files names.
 type ofacCSVRead struct {
 	prim    *ofacCSVFile
 	entries []*ofacCSVEntry
-	byID    map[string]*ofacCSVEntry
-	rows    int // read so far in all files, to look at the context now and then
+	byID    map[string]*ofacCSVEntry // filled by the sequential path only: see entry
+	rows    int                      // read so far in all files, to look at the context now and then
 
-	// Entries and entities are allocated ofacBlock at a time: one
-	// allocation each per row was a tenth of the parse's.
+	columnsRead bool // the entries' columns and remarks are read
+	sequential  bool // read the main file in one part the way any file is read, as tests compare
+	parts       int  // the number of parts to read a plain main file in; 0: one per core, for a large file
+	alloc       ofacEntryAlloc
+}
+
+// ofacEntryAlloc allocates entries and entities ofacBlock at a time: one
+// allocation each per row was a tenth of the parse's.
+type ofacEntryAlloc struct {
 	entryBlock  []ofacCSVEntry
 	entityBlock []tracker.Entity
+	colsBlock   [][9]string
+}
+
+// keep copies the columns of a main file's record that are read on the
+// parallel pass.
+func (a *ofacEntryAlloc) keep(rec []string) *[9]string {
+	if len(a.colsBlock) == 0 {
+		a.colsBlock = make([][9]string, ofacBlock)
+	}
+	cols := &a.colsBlock[0]
+	a.colsBlock = a.colsBlock[1:]
+	copy(cols[:], rec[2:11])
+	return cols
 }
 
 const ofacBlock = 256
 
 // newEntry returns an entry of the main file and its entity, zero.
-func (r *ofacCSVRead) newEntry() *ofacCSVEntry {
-	if len(r.entryBlock) == 0 {
-		r.entryBlock, r.entityBlock = make([]ofacCSVEntry, ofacBlock), make([]tracker.Entity, ofacBlock)
+func (a *ofacEntryAlloc) newEntry() *ofacCSVEntry {
+	if len(a.entryBlock) == 0 {
+		a.entryBlock, a.entityBlock = make([]ofacCSVEntry, ofacBlock), make([]tracker.Entity, ofacBlock)
 	}
-	ent := &r.entryBlock[0]
-	ent.e = &r.entityBlock[0]
-	r.entryBlock, r.entityBlock = r.entryBlock[1:], r.entityBlock[1:]
+	ent := &a.entryBlock[0]
+	ent.e = &a.entityBlock[0]
+	a.entryBlock, a.entityBlock = a.entryBlock[1:], a.entityBlock[1:]
 	return ent
 }
 
 func newOFACCSVRead(prim *ofacCSVFile) *ofacCSVRead {
-	// About 260 bytes a row in the real files.
-	return &ofacCSVRead{
-		prim:    prim,
-		entries: make([]*ofacCSVEntry, 0, len(prim.data)/200),
-		byID:    make(map[string]*ofacCSVEntry, len(prim.data)/200),
-	}
+	return &ofacCSVRead{prim: prim}
 }
 
 func (r *ofacCSVRead) tick(ctx context.Context) error {
@@ -194,9 +222,29 @@ func (r *ofacCSVRead) tick(ctx context.Context) error {
 	return nil
 }
 
-// primary reads the main file, one entry a row. Its columns past the name
+// primary reads the main file, one entry a row: in parts at once if it
+// is plain (see primaryParts), else in file order (primarySeq). With
+// columns, a plain file's entries get their columns and remarks read as
+// well.
+func (r *ofacCSVRead) primary(ctx context.Context, columns bool) error {
+	if !r.sequential {
+		data, err := ofacCSVData(r.prim)
+		if err != nil {
+			return err
+		}
+		if r.primaryParts(ctx, string(data), columns) {
+			return nil
+		}
+	}
+	return r.primarySeq(ctx)
+}
+
+// primarySeq reads the main file in file order. Its columns past the name
 // are only kept here, to be read on the parallel pass (columns).
-func (r *ofacCSVRead) primary(ctx context.Context) error {
+func (r *ofacCSVRead) primarySeq(ctx context.Context) error {
+	// About 260 bytes a row in the real files.
+	r.entries = make([]*ofacCSVEntry, 0, len(r.prim.data)/200)
+	r.byID = make(map[string]*ofacCSVEntry, len(r.prim.data)/200)
 	return ofacReadCSV(r.prim, func(rec []string, line int) error {
 		if err := r.tick(ctx); err != nil {
 			return err
@@ -212,10 +260,10 @@ func (r *ofacCSVRead) primary(ctx context.Context) error {
 		if name == "" {
 			return fmt.Errorf("ent_num %s has no name", id)
 		}
-		ent := r.newEntry()
+		ent := r.alloc.newEntry()
 		ent.e.ID, ent.e.Name = id, name
 		ent.remarks, ent.line = ofacRawRemarks(rec[11]), line
-		copy(ent.cols[:], rec[2:11])
+		ent.cols = r.alloc.keep(rec)
 		r.entries = append(r.entries, ent)
 		r.byID[id] = ent
 		return nil
@@ -237,7 +285,7 @@ func (r *ofacCSVRead) details(ctx context.Context, f *ofacCSVFile, fn func(ent *
 		if err != nil {
 			return err
 		}
-		ent, ok := r.byID[id]
+		ent, ok := r.entry(id)
 		if !ok {
 			return fmt.Errorf("ent_num %s is not in %s", id, r.prim.name)
 		}
@@ -288,8 +336,8 @@ func ofacCSVComment(ent *ofacCSVEntry, rec []string) error {
 // columns reads what the main file's row kept for the parallel pass: the
 // columns, then the remarks, marked when the main file cut them and no
 // sdn_comments.csv row gave the rest.
-func (ent *ofacCSVEntry) columns(b *ofacRemarksBuf) {
-	ofacCSVColumns(ent.e, &ent.cols, b)
+func (ent *ofacCSVEntry) columns(cols *[9]string, b *ofacRemarksBuf) {
+	ofacCSVColumns(ent.e, cols, b)
 	cut := !ent.continued && len(ent.remarks) >= ofacRemarksMax && utf8.RuneCountInString(ent.remarks) >= ofacRemarksMax
 	ofacRemarks(ent.e, ent.remarks, cut, b) // after the columns: it drops items that repeat the title
 	if cut {

@@ -1,0 +1,178 @@
+package ofac
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// The main file of every real CSV set is plainly formed: each line one
+// record that ofacSplitLine splits, ent_nums rising from line to line,
+// every entry named. Such a file cannot fail to parse, and its entries do
+// not depend on one another, so it is read in parts on all cores at once
+// (primaryParts). Anything else about the file, the first odd line or an
+// ent_num out of order, and the parts' work is thrown away and the file
+// is read from the start by the sequential path (primarySeq), which finds
+// the same first error at the same line as ever. FuzzParseOFACParts holds
+// the two paths to the same publication or error.
+//
+// Rising ent_nums also prove them unique without a map, and let the other
+// files of the set find an entry by binary search.
+
+// ofacPartsMin is the shortest main file worth reading in parts.
+const ofacPartsMin = 64 << 10
+
+// ofacCSVPart is a run of whole lines of the main file, read on a
+// goroutine of its own.
+type ofacCSVPart struct {
+	text    string
+	entries []*ofacCSVEntry
+	lines   int  // line breaks read
+	rows    int  // records read
+	ok      bool // every line was plain
+}
+
+// primaryParts reads the main file in parts and reports whether it was
+// plain; if not, r is as it was. With columns, each part also reads its
+// entries' columns and remarks, which is only right when no
+// sdn_comments.csv is to add to them.
+func (r *ofacCSVRead) primaryParts(ctx context.Context, text string, columns bool) bool {
+	n := r.parts
+	if n == 0 {
+		n = 1
+		if len(text) >= ofacPartsMin {
+			n = runtime.GOMAXPROCS(0)
+		}
+	}
+	parts := ofacSplitParts(text, n)
+	var wg sync.WaitGroup
+	for i := range parts {
+		if i > 0 {
+			wg.Go(func() { parts[i].read(ctx, columns) })
+		}
+	}
+	parts[0].read(ctx, columns)
+	wg.Wait()
+
+	last := ""
+	total, rows := 0, 0
+	for i := range parts {
+		p := &parts[i]
+		if !p.ok || len(p.entries) > 0 && !ofacIDBefore(last, p.entries[0].e.ID) {
+			return false
+		}
+		if len(p.entries) > 0 {
+			last = p.entries[len(p.entries)-1].e.ID
+		}
+		total += len(p.entries)
+		rows += p.rows
+	}
+	entries := make([]*ofacCSVEntry, 0, total)
+	line := 0 // line breaks before the part
+	for i := range parts {
+		for _, ent := range parts[i].entries {
+			ent.line += line
+		}
+		line += parts[i].lines
+		entries = append(entries, parts[i].entries...)
+	}
+	r.entries, r.rows, r.columnsRead = entries, rows, columns
+	return true
+}
+
+// ofacSplitParts cuts text into n runs of whole lines of about the same
+// length; the last takes whatever follows the last line break.
+func ofacSplitParts(text string, n int) []ofacCSVPart {
+	parts := make([]ofacCSVPart, 0, n)
+	start := 0
+	for i := 1; i < n; i++ {
+		end := max(start, len(text)*i/n)
+		nl := strings.IndexByte(text[end:], '\n')
+		if nl < 0 {
+			break
+		}
+		end += nl + 1
+		parts = append(parts, ofacCSVPart{text: text[start:end]})
+		start = end
+	}
+	return append(parts, ofacCSVPart{text: text[start:]})
+}
+
+// read reads the part's lines as ofacReadCSV reads plain ones, and
+// stops at the first line that is not plain or whose record the
+// sequential path would refuse.
+func (p *ofacCSVPart) read(ctx context.Context, columns bool) {
+	var (
+		rec   [12]string
+		alloc ofacEntryAlloc
+		b     ofacRemarksBuf
+		last  string
+	)
+	p.entries = make([]*ofacCSVEntry, 0, len(p.text)/200)
+	for off := 0; off < len(p.text); {
+		n := strings.IndexByte(p.text[off:], '\n')
+		if n < 0 {
+			return // a last line without a line break: encoding/csv reads it
+		}
+		if l := strings.TrimSuffix(p.text[off:off+n], "\r"); l != "" {
+			if !ofacSplitLine(l, rec[:]) {
+				return
+			}
+			if p.rows++; p.rows%ofacCtxEvery == 0 && ctx.Err() != nil {
+				return
+			}
+			id, err := ofacEntNum(rec[0])
+			name := ofacVal(rec[1])
+			if err != nil || name == "" || !ofacIDBefore(last, id) {
+				return
+			}
+			last = id
+			ent := alloc.newEntry()
+			ent.e.ID, ent.e.Name = id, name
+			ent.remarks, ent.line = ofacRawRemarks(rec[11]), p.lines+1
+			if columns {
+				ent.columns((*[9]string)(rec[2:11]), &b)
+			} else {
+				ent.cols = alloc.keep(rec[:])
+			}
+			p.entries = append(p.entries, ent)
+		}
+		off += n + 1
+		p.lines++
+	}
+	p.ok = true
+}
+
+// ofacIDBefore reports whether ent_num a comes before b: numbers without
+// leading zeros compare by length first. Any two ent_nums compare so, and
+// unequal ones never compare equal, so rising ent_nums are unique. "" is
+// before all.
+func ofacIDBefore(a, b string) bool {
+	return ofacCompareIDs(a, b) < 0
+}
+
+func ofacCompareIDs(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
+}
+
+// entry finds the entry of an ent_num: in the map the sequential path
+// fills, or else by binary search, since primaryParts only succeeds with
+// rising ent_nums.
+func (r *ofacCSVRead) entry(id string) (*ofacCSVEntry, bool) {
+	if r.byID != nil {
+		ent, ok := r.byID[id]
+		return ent, ok
+	}
+	i, ok := slices.BinarySearchFunc(r.entries, id, func(ent *ofacCSVEntry, id string) int {
+		return ofacCompareIDs(ent.e.ID, id)
+	})
+	if !ok {
+		return nil, false
+	}
+	return r.entries[i], true
+}
