@@ -119,10 +119,7 @@ func (b *ofacRemarksBuf) date(s string) string {
 		if m == "" {
 			break
 		}
-		if b.text.Cap()-b.text.Len() < len("2006-01-02") {
-			b.text = strings.Builder{}
-			b.text.Grow(4096)
-		}
+		b.room(len("2006-01-02"))
 		at := b.text.Len()
 		b.text.WriteString(s[7:])
 		b.text.WriteByte('-')
@@ -282,7 +279,7 @@ func ofacRemarkItem(b *ofacRemarksBuf, item string) bool {
 	if !ok {
 		return false
 	}
-	id := ofacCSVIdentifier(label, rest)
+	id := b.identifier(label, rest)
 	if id.Value == "" {
 		return false
 	}
@@ -290,19 +287,58 @@ func ofacRemarkItem(b *ofacRemarksBuf, item string) bool {
 	return true
 }
 
-// ofacCSVIdentifier splits the text after an identifier's label the way
-// OFAC renders an idList entry: "NUMBER[ (COUNTRY)][ issued DATE][ expires DATE]".
-func ofacCSVIdentifier(label, rest string) tracker.Identifier {
+// identifier splits the text after an identifier's label the way OFAC
+// renders an idList entry: "NUMBER[ (COUNTRY)][ issued DATE][ expires DATE]".
+// It gives what ofacIdentifier gives for those parts, with the dates read
+// once, and the note written into b's shared text rather than allocated.
+func (b *ofacRemarksBuf) identifier(label, rest string) tracker.Identifier {
 	value := rest
 	var issued, expires string
-	if v, d, ok := ofacCutDate(value, " expires "); ok {
+	if v, d, ok := b.cutDate(value, " expires "); ok {
 		value, expires = v, d
 	}
-	if v, d, ok := ofacCutDate(value, " issued "); ok {
+	if v, d, ok := b.cutDate(value, " issued "); ok {
 		value, issued = v, d
 	}
 	value, country := ofacCutCountry(value)
-	return ofacIdentifier(label, value, country, issued, expires)
+	var note string
+	switch {
+	case issued != "" && expires != "":
+		note = b.concat("issued ", issued, "; expires ", expires)
+	case issued != "":
+		note = b.concat("issued ", issued)
+	case expires != "":
+		note = b.concat("expires ", expires)
+	}
+	return tracker.Identifier{
+		Type:    ofacIDType(label),
+		Value:   strings.TrimSpace(value),
+		Country: strings.TrimSpace(country),
+		Note:    note,
+	}
+}
+
+// concat returns its arguments joined, written into b's shared text.
+func (b *ofacRemarksBuf) concat(parts ...string) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	b.room(n)
+	at := b.text.Len()
+	for _, p := range parts {
+		b.text.WriteString(p)
+	}
+	return b.text.String()[at:]
+}
+
+// room makes sure n more bytes fit into b's shared text without moving
+// it: the strings already cut from it keep pointing into it.
+func (b *ofacRemarksBuf) room(n int) {
+	if b.text.Cap()-b.text.Len() < n {
+		b.text = strings.Builder{}
+		b.text.Grow(max(4096, n))
+	}
 }
 
 // ofacCutCountry cuts a trailing " (COUNTRY)" off an identifier's number.
@@ -356,9 +392,9 @@ func ofacIDType(t string) string {
 	}
 }
 
-// ofacCutDate cuts a trailing "<sep>DATE" off s, where DATE is OFAC's
-// "12 Nov 2012", "Nov 2012" or "2012".
-func ofacCutDate(s, sep string) (before, date string, ok bool) {
+// cutDate cuts a trailing "<sep>DATE" off s, where DATE is OFAC's
+// "12 Nov 2012", "Nov 2012" or "2012", and returns the date in ISO form.
+func (b *ofacRemarksBuf) cutDate(s, sep string) (before, iso string, ok bool) {
 	// strings.LastIndex, but for the dates at the end of short values a
 	// plain scan from the end is several times faster than its hashing;
 	// and most values have no date.
@@ -374,11 +410,11 @@ func ofacCutDate(s, sep string) (before, date string, ok bool) {
 	if i <= 0 {
 		return s, "", false
 	}
-	d := s[i+len(sep):]
-	if !ofacIsISO(source.DayMonAbbrevYear(d)) {
+	iso = b.date(s[i+len(sep):])
+	if !ofacIsISO(iso) {
 		return s, "", false
 	}
-	return s[:i], d, true
+	return s[:i], iso, true
 }
 
 // ofacIsISO reports whether s is a (partial) ISO date: DayMonAbbrevYear
@@ -474,8 +510,8 @@ func ofacIDLabelPattern(item string) (label, rest string, ok bool) {
 		return "", "", false
 	}
 	for _, stem := range ofacDatedLabelStems {
-		r, found := strings.CutPrefix(item, stem+" (")
-		if !found {
+		r, found := strings.CutPrefix(item, stem)
+		if r, found = strings.CutPrefix(r, " ("); !found {
 			continue
 		}
 		end := strings.IndexByte(r, ')')
