@@ -228,11 +228,10 @@ func (r *ofacCSVRead) tick(ctx context.Context) error {
 // well.
 func (r *ofacCSVRead) primary(ctx context.Context, columns bool) error {
 	if !r.sequential {
-		data, err := ofacCSVData(r.prim)
-		if err != nil {
-			return err
-		}
-		if r.primaryParts(ctx, string(data), columns) {
+		// A 0x1A left inside, or text that is not UTF-8, is an error
+		// the sequential path reports.
+		data := ofacCSVTrim(r.prim.data)
+		if bytes.IndexByte(data, 0x1a) < 0 && r.primaryParts(ctx, data, columns) {
 			return nil
 		}
 	}
@@ -474,7 +473,11 @@ func ofacReadCSV(f *ofacCSVFile, fn func(rec []string, line int) error) error {
 func ofacSplitLine(l string, rec []string) bool {
 	i := 0
 	for n := range rec {
-		if i < len(l) && l[i] == '"' {
+		// "-0- ", OFAC's empty value, is most of the unquoted fields.
+		if len(l)-i >= 4 && l[i:i+4] == "-0- " && (len(l)-i == 4 || l[i+4] == ',') {
+			rec[n] = l[i : i+4]
+			i += 4
+		} else if i < len(l) && l[i] == '"' {
 			j := strings.IndexByte(l[i+1:], '"')
 			if j < 0 {
 				return false // a field over more than one line
@@ -522,8 +525,7 @@ func ofacShiftLines(err error, skipped int) error {
 // spliced file. The records must be UTF-8, as every file OFAC published
 // since 2019 is.
 func ofacCSVData(f *ofacCSVFile) ([]byte, error) {
-	data := bytes.TrimPrefix(f.data, []byte("\xef\xbb\xbf"))
-	data = bytes.TrimRight(data, "\x1a")
+	data := ofacCSVTrim(f.data)
 	if i := bytes.IndexByte(data, 0x1a); i >= 0 {
 		line := bytes.Count(data[:i], []byte("\n")) + 1
 		return nil, &source.ParseError{File: f.name, Pos: fmt.Sprintf("line %d (offset %d)", line, i), Err: errors.New("DOS end-of-file byte 0x1A before the end of the file: damaged or spliced")}
@@ -535,6 +537,11 @@ func ofacCSVData(f *ofacCSVFile) ([]byte, error) {
 		return nil, err
 	}
 	return data, nil
+}
+
+// ofacCSVTrim strips a byte order mark and the 0x1A bytes at the end.
+func ofacCSVTrim(data []byte) []byte {
+	return bytes.TrimRight(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), "\x1a")
 }
 
 // ofacPlainASCII reports whether data is printable ASCII, tab, line feed
@@ -605,6 +612,9 @@ func ofacBase(name string) string {
 // ofacVal reads a CSV value: "-0-", often with a trailing space, is OFAC's
 // empty value.
 func ofacVal(s string) string {
+	if s == "-0- " { // most of the values of the main file: no need to trim
+		return ""
+	}
 	s = strings.TrimSpace(s)
 	if s == "-0-" {
 		return ""

@@ -1,11 +1,14 @@
 package ofac
 
 import (
+	"bytes"
 	"context"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/cybersanctions/tracker/internal/source"
 )
 
 // The main file of every real CSV set is plainly formed: each line one
@@ -25,8 +28,10 @@ import (
 const ofacPartsMin = 64 << 10
 
 // ofacCSVPart is a run of whole lines of the main file, read on a
-// goroutine of its own.
+// goroutine of its own: checked to be UTF-8 without control characters,
+// and copied into a string its entities' strings are cut from.
 type ofacCSVPart struct {
+	data    []byte
 	text    string
 	entries []*ofacCSVEntry
 	lines   int  // line breaks read
@@ -38,15 +43,15 @@ type ofacCSVPart struct {
 // plain; if not, r is as it was. With columns, each part also reads its
 // entries' columns and remarks, which is only right when no
 // sdn_comments.csv is to add to them.
-func (r *ofacCSVRead) primaryParts(ctx context.Context, text string, columns bool) bool {
+func (r *ofacCSVRead) primaryParts(ctx context.Context, data []byte, columns bool) bool {
 	n := r.parts
 	if n == 0 {
 		n = 1
-		if len(text) >= ofacPartsMin {
+		if len(data) >= ofacPartsMin {
 			n = runtime.GOMAXPROCS(0)
 		}
 	}
-	parts := ofacSplitParts(text, n)
+	parts := ofacSplitParts(data, n)
 	var wg sync.WaitGroup
 	for i := range parts {
 		if i > 0 {
@@ -84,20 +89,20 @@ func (r *ofacCSVRead) primaryParts(ctx context.Context, text string, columns boo
 
 // ofacSplitParts cuts text into n runs of whole lines of about the same
 // length; the last takes whatever follows the last line break.
-func ofacSplitParts(text string, n int) []ofacCSVPart {
+func ofacSplitParts(data []byte, n int) []ofacCSVPart {
 	parts := make([]ofacCSVPart, 0, n)
 	start := 0
 	for i := 1; i < n; i++ {
-		end := max(start, len(text)*i/n)
-		nl := strings.IndexByte(text[end:], '\n')
+		end := max(start, len(data)*i/n)
+		nl := bytes.IndexByte(data[end:], '\n')
 		if nl < 0 {
 			break
 		}
 		end += nl + 1
-		parts = append(parts, ofacCSVPart{text: text[start:end]})
+		parts = append(parts, ofacCSVPart{data: data[start:end]})
 		start = end
 	}
-	return append(parts, ofacCSVPart{text: text[start:]})
+	return append(parts, ofacCSVPart{data: data[start:]})
 }
 
 // read reads the part's lines as ofacReadCSV reads plain ones, and
@@ -110,6 +115,12 @@ func (p *ofacCSVPart) read(ctx context.Context, columns bool) {
 		b     ofacRemarksBuf
 		last  string
 	)
+	// What ofacCSVData checks of the whole file, a part checks of its
+	// lines: a multi-byte character never spans a line break.
+	if !ofacPlainASCII(p.data) && source.CheckUTF8("", p.data, 0) != nil {
+		return
+	}
+	p.text = string(p.data)
 	p.entries = make([]*ofacCSVEntry, 0, len(p.text)/200)
 	for off := 0; off < len(p.text); {
 		n := strings.IndexByte(p.text[off:], '\n')

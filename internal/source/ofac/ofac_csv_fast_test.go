@@ -109,6 +109,10 @@ func TestOFACPartsOddFiles(t *testing.T) {
 		{"empty lines and LF", strings.ReplaceAll(with(10, "\r\n", "\n"), "\r\n", "\n")},
 		{"no last line break", strings.TrimSuffix(with(0), "\r\n\x1a")},
 		{"eof byte inside", with(25, "\x1a")},
+		{"utf-8 name", with(12, row("121", "MÜLLER, José", "-0- "))},
+		{"invalid utf-8 late", with(37, row("371", "BAD \xff BYTE", "-0- "))},
+		{"control character late", with(37, row("371", "BAD \x01 BYTE", "-0- "))},
+		{"bom", "\xef\xbb\xbf" + with(0)},
 		{"only a line break", "\n"},
 		{"empty", ""},
 	} {
