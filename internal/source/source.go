@@ -116,14 +116,21 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // finish canonicalizes entities and rejects an empty publication or duplicate
 // IDs; every parser returns through it.
 func Finish(file string, pub *Publication) (*Publication, error) {
-	if len(pub.Entities) == 0 {
-		return nil, &ParseError{File: file, Err: fmt.Errorf("no entries: not a list file, or an empty one")}
-	}
 	InParallel(len(pub.Entities), func(lo, hi int) {
 		for _, e := range pub.Entities[lo:hi] {
 			e.Canonicalize()
 		}
 	})
+	return FinishCanonical(file, pub)
+}
+
+// FinishCanonical is Finish for a parser that canonicalized every entity
+// itself, on the goroutine that had just built it and while it was still
+// in the processor's cache: a second pass over all entities costs more.
+func FinishCanonical(file string, pub *Publication) (*Publication, error) {
+	if len(pub.Entities) == 0 {
+		return nil, &ParseError{File: file, Err: fmt.Errorf("no entries: not a list file, or an empty one")}
+	}
 	if idsRising(pub.Entities) {
 		return pub, nil // every id given, and none twice
 	}

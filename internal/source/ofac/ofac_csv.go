@@ -132,17 +132,37 @@ func (r *ofacCSVRead) parse(ctx context.Context, set *ofacCSVSet) (*source.Publi
 		return nil, err
 	}
 	pub.Sealed, pub.Unsealed = set.sealed()
+	if r.done == ofacDoneEntity {
+		return source.FinishCanonical(set.files[ofacPrimary].name, pub)
+	}
 	return source.Finish(set.files[ofacPrimary].name, pub)
 }
 
+// ofacDone is how far the parts read each entry of the main file (see
+// primaryParts): as far as the other files of the set let them.
+type ofacDone int
+
+const (
+	ofacDoneRow     ofacDone = iota // the row only: sdn_comments.csv adds to the remarks
+	ofacDoneColumns                 // columns and remarks: add.csv or alt.csv add to the entity
+	ofacDoneEntity                  // canonicalized: nothing adds to the entity
+)
+
 func (r *ofacCSVRead) read(ctx context.Context, set *ofacCSVSet) (*source.Publication, error) {
-	if err := r.primary(ctx, set.files[ofacComments] == nil); err != nil {
+	done := ofacDoneEntity
+	switch {
+	case set.files[ofacComments] != nil:
+		done = ofacDoneRow
+	case set.files[ofacAdd] != nil || set.files[ofacAlt] != nil:
+		done = ofacDoneColumns
+	}
+	if err := r.primary(ctx, done); err != nil {
 		return nil, err
 	}
 	if err := r.details(ctx, set.files[ofacComments], ofacCSVComment); err != nil {
 		return nil, err
 	}
-	if !r.columnsRead {
+	if r.done < ofacDoneColumns {
 		// Each entry is read on its own from here to its remarks, so the
 		// work is shared among the cores; the reads above had to be in
 		// file order.
@@ -172,10 +192,10 @@ type ofacCSVRead struct {
 	byID    map[string]*ofacCSVEntry // filled by the sequential path only: see entry
 	rows    int                      // read so far in all files, to look at the context now and then
 
-	columnsRead bool // the entries' columns and remarks are read
-	sequential  bool // read the main file in one part the way any file is read, as tests compare
-	parts       int  // the number of parts to read a plain main file in; 0: one per core, for a large file
-	alloc       ofacEntryAlloc
+	done       ofacDone // how far the entries are read
+	sequential bool     // read the main file in one part the way any file is read, as tests compare
+	parts      int      // the number of parts to read a plain main file in; 0: one per core, for a large file
+	alloc      ofacEntryAlloc
 }
 
 // ofacEntryAlloc allocates entries and entities ofacBlock at a time: one
@@ -223,15 +243,14 @@ func (r *ofacCSVRead) tick(ctx context.Context) error {
 }
 
 // primary reads the main file, one entry a row: in parts at once if it
-// is plain (see primaryParts), else in file order (primarySeq). With
-// columns, a plain file's entries get their columns and remarks read as
-// well.
-func (r *ofacCSVRead) primary(ctx context.Context, columns bool) error {
+// is plain (see primaryParts), each entry as far as done, else in file
+// order (primarySeq).
+func (r *ofacCSVRead) primary(ctx context.Context, done ofacDone) error {
 	if !r.sequential {
 		// A 0x1A left inside, or text that is not UTF-8, is an error
 		// the sequential path reports.
 		data := ofacCSVTrim(r.prim.data)
-		if bytes.IndexByte(data, 0x1a) < 0 && r.primaryParts(ctx, data, columns) {
+		if bytes.IndexByte(data, 0x1a) < 0 && r.primaryParts(ctx, data, done) {
 			return nil
 		}
 	}

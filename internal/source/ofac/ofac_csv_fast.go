@@ -39,11 +39,9 @@ type ofacCSVPart struct {
 	ok      bool // every line was plain
 }
 
-// primaryParts reads the main file in parts and reports whether it was
-// plain; if not, r is as it was. With columns, each part also reads its
-// entries' columns and remarks, which is only right when no
-// sdn_comments.csv is to add to them.
-func (r *ofacCSVRead) primaryParts(ctx context.Context, data []byte, columns bool) bool {
+// primaryParts reads the main file in parts, each entry as far as done,
+// and reports whether it was plain; if not, r is as it was.
+func (r *ofacCSVRead) primaryParts(ctx context.Context, data []byte, done ofacDone) bool {
 	n := r.parts
 	if n == 0 {
 		n = 1
@@ -55,10 +53,10 @@ func (r *ofacCSVRead) primaryParts(ctx context.Context, data []byte, columns boo
 	var wg sync.WaitGroup
 	for i := range parts {
 		if i > 0 {
-			wg.Go(func() { parts[i].read(ctx, columns) })
+			wg.Go(func() { parts[i].read(ctx, done) })
 		}
 	}
-	parts[0].read(ctx, columns)
+	parts[0].read(ctx, done)
 	wg.Wait()
 
 	last := ""
@@ -83,7 +81,7 @@ func (r *ofacCSVRead) primaryParts(ctx context.Context, data []byte, columns boo
 		line += parts[i].lines
 		entries = append(entries, parts[i].entries...)
 	}
-	r.entries, r.rows, r.columnsRead = entries, rows, columns
+	r.entries, r.rows, r.done = entries, rows, done
 	return true
 }
 
@@ -108,7 +106,7 @@ func ofacSplitParts(data []byte, n int) []ofacCSVPart {
 // read reads the part's lines as ofacReadCSV reads plain ones, and
 // stops at the first line that is not plain or whose record the
 // sequential path would refuse.
-func (p *ofacCSVPart) read(ctx context.Context, columns bool) {
+func (p *ofacCSVPart) read(ctx context.Context, done ofacDone) {
 	var (
 		rec   [12]string
 		alloc ofacEntryAlloc
@@ -143,10 +141,14 @@ func (p *ofacCSVPart) read(ctx context.Context, columns bool) {
 			ent := alloc.newEntry()
 			ent.e.ID, ent.e.Name = id, name
 			ent.remarks, ent.line = ofacRawRemarks(rec[11]), p.lines+1
-			if columns {
-				ent.columns((*[9]string)(rec[2:11]), &b)
-			} else {
+			switch done {
+			case ofacDoneRow:
 				ent.cols = alloc.keep(rec[:])
+			case ofacDoneColumns:
+				ent.columns((*[9]string)(rec[2:11]), &b)
+			case ofacDoneEntity:
+				ent.columns((*[9]string)(rec[2:11]), &b)
+				ent.e.Canonicalize()
 			}
 			p.entries = append(p.entries, ent)
 		}

@@ -164,10 +164,10 @@ func TestOFACPartsTaken(t *testing.T) {
 	for _, p := range []string{"ofac/sdn-csv/2024-05-03.sdn.csv", "ofac/cons-csv/2025-12-19/cons_prim.csv"} {
 		f := ofacRead(t, shareddata.Path(t, p))
 		r := newOFACCSVRead(&ofacCSVFile{name: f.Name, data: f.Data, fields: 12})
-		if err := r.primary(context.Background(), true); err != nil {
+		if err := r.primary(context.Background(), ofacDoneEntity); err != nil {
 			t.Fatal(err)
 		}
-		if r.byID != nil || !r.columnsRead || len(r.entries) == 0 {
+		if r.byID != nil || r.done != ofacDoneEntity || len(r.entries) == 0 {
 			t.Errorf("%s: read sequentially", p)
 		}
 	}
