@@ -3,6 +3,7 @@ package ofac
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/source"
@@ -56,7 +57,9 @@ func ofacRemarks(e *tracker.Entity, remarks string, cut bool, b *ofacRemarksBuf)
 		}
 	}
 	keptLast := false
-	for item := range strings.SplitSeq(text, "; ") {
+	for more := true; more; {
+		var item string
+		item, text, more = ofacCutItem(text)
 		item = strings.TrimSpace(item)
 		keptLast = false
 		if item == "" {
@@ -84,6 +87,21 @@ func ofacRemarks(e *tracker.Entity, remarks string, cut bool, b *ofacRemarksBuf)
 	e.Nationalities = ofacAppendExact(&b.strs, e.Nationalities, b.nationalities)
 	e.Aliases = ofacAppendExact(&b.aliasSlab, e.Aliases, b.aliases)
 	e.Identifiers = ofacAppendExact(&b.idSlab, e.Identifiers, b.identifiers)
+}
+
+// ofacCutItem cuts the first item off remarks, as the first of
+// strings.SplitSeq(s, "; ") but without looking for the two bytes at
+// every byte: the rest, and whether there was a "; " to cut at.
+func ofacCutItem(s string) (item, rest string, found bool) {
+	for i := 0; ; i++ {
+		j := strings.IndexByte(s[i:], ';')
+		if j < 0 {
+			return s, "", false
+		}
+		if i += j; i+1 < len(s) && s[i+1] == ' ' {
+			return s[:i], s[i+2:], true
+		}
+	}
 }
 
 // ofacRemarksBuf is what ofacRemarks reads from one entity's remarks, by
@@ -263,15 +281,26 @@ func ofacRemarkItem(b *ofacRemarksBuf, item string) bool {
 		b.nationalities = append(b.nationalities, rest)
 		return true
 	}
-	for _, p := range [...]string{"a.k.a. ", "f.k.a. ", "n.k.a. "} {
-		if rest, ok := strings.CutPrefix(body, p); ok {
+	if len(body) > len("a.k.a. ") && body[1:len("a.k.a. ")] == ".k.a. " {
+		// ofacAliasType of the prefix, without its allocations.
+		var aliasType string
+		switch body[0] {
+		case 'a':
+			aliasType = "aka"
+		case 'f':
+			aliasType = "fka"
+		case 'n':
+			aliasType = "nka"
+		}
+		if aliasType != "" {
+			rest := body[len("a.k.a. "):]
 			// A name cut off by the 1000-character limit of the column
 			// has lost its closing quote; it stays in the remarks as
 			// it is rather than become a wrong alias.
 			if len(rest) < 3 || rest[0] != '\'' || rest[len(rest)-1] != '\'' {
 				return false
 			}
-			b.aliases = append(b.aliases, tracker.Alias{Name: rest[1 : len(rest)-1], Type: ofacAliasType(p), Strength: "weak"})
+			b.aliases = append(b.aliases, tracker.Alias{Name: rest[1 : len(rest)-1], Type: aliasType, Strength: "weak"})
 			return true
 		}
 	}
@@ -346,7 +375,12 @@ func ofacCutCountry(s string) (number, country string) {
 	if !strings.HasSuffix(s, ")") {
 		return s, ""
 	}
-	i := strings.LastIndex(s, " (")
+	// strings.LastIndex(s, " ("), which hashes: a scan from the end of a
+	// short value is several times faster.
+	i := len(s) - 3
+	for i > 0 && (s[i] != ' ' || s[i+1] != '(') {
+		i--
+	}
 	if i <= 0 {
 		return s, ""
 	}
@@ -395,9 +429,14 @@ func ofacIDType(t string) string {
 // cutDate cuts a trailing "<sep>DATE" off s, where DATE is OFAC's
 // "12 Nov 2012", "Nov 2012" or "2012", and returns the date in ISO form.
 func (b *ofacRemarksBuf) cutDate(s, sep string) (before, iso string, ok bool) {
+	// A date ends in a digit, and what DayMonAbbrevYear cannot read it
+	// returns trimmed, so a value that ends in another printable ASCII
+	// byte has no date: most do not.
+	if n := len(s); n > 0 && s[n-1] > ' ' && s[n-1] < utf8.RuneSelf && (s[n-1] < '0' || s[n-1] > '9') {
+		return s, "", false
+	}
 	// strings.LastIndex, but for the dates at the end of short values a
-	// plain scan from the end is several times faster than its hashing;
-	// and most values have no date.
+	// plain scan from the end is several times faster than its hashing.
 	if !strings.Contains(s, sep) {
 		return s, "", false
 	}
@@ -439,15 +478,12 @@ func ofacIsISO(s string) bool {
 // "Congo, Democratic Republic of the") from a parenthesis that is part of
 // the number ("(EO 14024 Directive 2)"): countries have no digits.
 func ofacLooksLikeCountry(s string) bool {
-	if s == "" || strings.ContainsAny(s, "()") {
-		return false
-	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= '0' && c <= '9' {
+		if c := s[i]; c >= '0' && c <= '9' || c == '(' || c == ')' {
 			return false
 		}
 	}
-	return true
+	return s != ""
 }
 
 // ofacIDLabel finds the identifier label an item starts with, the longest
