@@ -634,7 +634,7 @@ func ofacVal(s string) string {
 	if s == "-0- " { // most of the values of the main file: no need to trim
 		return ""
 	}
-	s = strings.TrimSpace(s)
+	s = ofacTrim(s)
 	if s == "-0-" {
 		return ""
 	}
@@ -644,7 +644,7 @@ func ofacVal(s string) string {
 // ofacRawRemarks keeps remarks untrimmed: a remark cut at the column's
 // length may end in the space its continuation needs.
 func ofacRawRemarks(s string) string {
-	if strings.TrimSpace(s) == "-0-" {
+	if ofacTrim(s) == "-0-" {
 		return ""
 	}
 	return s
@@ -655,7 +655,7 @@ func ofacEntNum(s string) (string, error) { return ofacNumber("ent_num", s) }
 // ofacNumber checks a key column: OFAC's keys are numbers, and anything
 // else there means the file is not what its name says.
 func ofacNumber(col, s string) (string, error) {
-	t := strings.TrimSpace(s)
+	t := ofacTrim(s)
 	if t == "" {
 		return "", fmt.Errorf("empty %s", col)
 	}
@@ -675,7 +675,7 @@ func ofacPrograms(out []string, s string) []string {
 		return out
 	}
 	for p := range strings.SplitSeq(s, "] [") {
-		if p = strings.TrimSpace(strings.Trim(p, "[] ")); p != "" {
+		if p = ofacTrim(strings.Trim(p, "[] ")); p != "" {
 			out = append(out, p)
 		}
 	}

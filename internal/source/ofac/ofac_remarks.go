@@ -38,7 +38,7 @@ import (
 // grew each several times.
 func ofacRemarks(e *tracker.Entity, remarks string, cut bool, b *ofacRemarksBuf) {
 	b.reset()
-	remarks = strings.TrimSpace(remarks)
+	remarks = ofacTrim(remarks)
 	// OFAC closes the whole text with a period unless its last item
 	// already ends with one, so a final period is either punctuation or
 	// the last item's own. It is taken for punctuation, except after an
@@ -60,7 +60,7 @@ func ofacRemarks(e *tracker.Entity, remarks string, cut bool, b *ofacRemarksBuf)
 	for more := true; more; {
 		var item string
 		item, text, more = ofacCutItem(text)
-		item = strings.TrimSpace(item)
+		item = ofacTrim(item)
 		keptLast = false
 		if item == "" {
 			continue
@@ -341,8 +341,8 @@ func (b *ofacRemarksBuf) identifier(label, rest string) tracker.Identifier {
 	}
 	return tracker.Identifier{
 		Type:    ofacIDType(label),
-		Value:   strings.TrimSpace(value),
-		Country: strings.TrimSpace(country),
+		Value:   ofacTrim(value),
+		Country: ofacTrim(country),
 		Note:    note,
 	}
 }
@@ -385,7 +385,7 @@ func ofacCutCountry(s string) (number, country string) {
 		return s, ""
 	}
 	if c := s[i+2 : len(s)-1]; ofacLooksLikeCountry(c) {
-		return strings.TrimSpace(s[:i]), c
+		return ofacTrim(s[:i]), c
 	}
 	return s, ""
 }
@@ -413,7 +413,7 @@ func ofacIdentifier(idType, number, country, issued, expires string) tracker.Ide
 // Determination -"): it joins the label to its value in the remarks and
 // means nothing on its own.
 func ofacIDType(t string) string {
-	t = strings.TrimSpace(t)
+	t = ofacTrim(t)
 	for {
 		switch {
 		case strings.HasSuffix(t, ":"):
@@ -501,7 +501,7 @@ func ofacIDLabel(item string) (label, rest string, ok bool) {
 		}
 	}
 	if best > 0 {
-		if rest = strings.TrimSpace(item[best+1:]); rest != "" {
+		if rest = ofacTrim(item[best+1:]); rest != "" {
 			return item[:best], rest, true
 		}
 		return "", "", false

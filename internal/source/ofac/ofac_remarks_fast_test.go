@@ -42,12 +42,15 @@ func FuzzOFACRemarkHelpers(f *testing.F) {
 		"A1234567 (Pakistan) issued 14 Nov 2007 expires 12 Nov 2012", "12345 (EO 14024 Directive 2)",
 		" (Russia)", "X  (Korea, North)", "() (x)", "A (B (C))", "X issued 2012", "X expires Nov 2012 ",
 		" expires 2012", "X issued 2012-01-02", "X expires 2012\u00a0", "X issued 2012\t", "DOB 1950; ; a.k.a. 'X';",
-		"a;b; c;; d; ", ";", "; ", "",
+		"a;b; c;; d; ", ";", "; ", "", "\x7f", " x", "x\u2028", "\u00a0x", "\x80", "~",
 	} {
 		f.Add(s)
 	}
 	var b ofacRemarksBuf
 	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := ofacTrim(s), strings.TrimSpace(s); got != want {
+			t.Errorf("ofacTrim(%q) = %q, want %q", s, got, want)
+		}
 		n, c := ofacCutCountry(s)
 		if wn, wc := ofacCutCountryRef(s); n != wn || c != wc {
 			t.Errorf("ofacCutCountry(%q) = %q, %q; want %q, %q", s, n, c, wn, wc)
