@@ -3,7 +3,6 @@ package ofac
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -567,17 +566,25 @@ func ofacCSVTrim(data []byte) []byte {
 // and carriage return only, as every real OFAC CSV file is: such text is
 // valid UTF-8 without control characters, so source.CheckUTF8 would pass
 // it. It looks at 32 bytes at a time, where CheckUTF8 looks at each.
-func ofacPlainASCII(data []byte) bool {
+func ofacPlainASCII[T string | []byte](data T) bool {
 	i := 0
 	for ; i+32 <= len(data); i += 32 {
-		w := data[i : i+32 : i+32]
-		if ofacOddBytes(binary.LittleEndian.Uint64(w))|ofacOddBytes(binary.LittleEndian.Uint64(w[8:]))|
-			ofacOddBytes(binary.LittleEndian.Uint64(w[16:]))|ofacOddBytes(binary.LittleEndian.Uint64(w[24:])) != 0 &&
+		w := data[i : i+32]
+		if ofacOddBytes(ofacWord(w[:8]))|ofacOddBytes(ofacWord(w[8:16]))|
+			ofacOddBytes(ofacWord(w[16:24]))|ofacOddBytes(ofacWord(w[24:32])) != 0 &&
 			!ofacPlainASCIIBytes(w) {
 			return false
 		}
 	}
 	return ofacPlainASCIIBytes(data[i:])
+}
+
+// ofacWord reads 8 bytes as a little-endian word: one load, for either
+// type of text.
+func ofacWord[T string | []byte](b T) uint64 {
+	_ = b[7]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // ofacOddBytes is not zero if a byte of x is below 0x20 or above 0x7E
@@ -591,9 +598,9 @@ func ofacOddBytes(x uint64) uint64 {
 	return ((x-ones*0x20)&^x | (x + ones*(0x7f-0x7e)) | x) & highs
 }
 
-func ofacPlainASCIIBytes(b []byte) bool {
-	for _, c := range b {
-		if (c < 0x20 || c > 0x7e) && c != '\t' && c != '\n' && c != '\r' {
+func ofacPlainASCIIBytes[T string | []byte](b T) bool {
+	for i := 0; i < len(b); i++ {
+		if c := b[i]; (c < 0x20 || c > 0x7e) && c != '\t' && c != '\n' && c != '\r' {
 			return false
 		}
 	}

@@ -113,12 +113,8 @@ func (p *ofacCSVPart) read(ctx context.Context, done ofacDone) {
 		b     ofacRemarksBuf
 		last  string
 	)
-	// What ofacCSVData checks of the whole file, a part checks of its
-	// lines: a multi-byte character never spans a line break.
-	if !ofacPlainASCII(p.data) && source.CheckUTF8("", p.data, 0) != nil {
-		return
-	}
 	p.text = string(p.data)
+	utf8Checked := false
 	p.entries = make([]*ofacCSVEntry, 0, len(p.text)/200)
 	for off := 0; off < len(p.text); {
 		n := strings.IndexByte(p.text[off:], '\n')
@@ -126,6 +122,16 @@ func (p *ofacCSVPart) read(ctx context.Context, done ofacDone) {
 			return // a last line without a line break: encoding/csv reads it
 		}
 		if l := strings.TrimSuffix(p.text[off:off+n], "\r"); l != "" {
+			// What ofacCSVData checks of the whole file, a part checks
+			// line by line (the line breaks are plain ASCII), and of the
+			// whole part at the first line that is not plain ASCII: a
+			// character never spans a line break.
+			if !utf8Checked && !ofacPlainASCII(l) {
+				if source.CheckUTF8("", p.data, 0) != nil {
+					return
+				}
+				utf8Checked = true
+			}
 			if !ofacSplitLine(l, rec[:]) {
 				return
 			}
