@@ -546,10 +546,10 @@ func ofacIDLabelPattern(item string) (label, rest string, ok bool) {
 		return "", "", false
 	}
 	for _, stem := range ofacDatedLabelStems {
-		r, found := strings.CutPrefix(item, stem)
-		if r, found = strings.CutPrefix(r, " ("); !found {
+		if len(item) < len(stem)+2 || item[:len(stem)] != stem || item[len(stem):len(stem)+2] != " (" {
 			continue
 		}
+		r := item[len(stem)+2:]
 		end := strings.IndexByte(r, ')')
 		if end < 0 {
 			return "", "", false

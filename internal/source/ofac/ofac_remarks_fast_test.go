@@ -92,3 +92,24 @@ func TestOFACRemarkAliasTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestOFACDatedLabels: the labels with a programme in parentheses are
+// read only after their stem.
+func TestOFACDatedLabels(t *testing.T) {
+	for _, tc := range []struct {
+		item, label, rest string
+		ok                bool
+	}{
+		{"Listing Date (EO 14024 Directive 2): 08 May 2023", "Listing Date (EO 14024 Directive 2):", "08 May 2023", true},
+		{"Effective Date (CMIC) 03 Jun 2021", "Effective Date (CMIC)", "03 Jun 2021", true},
+		{" (EO 14024 Directive 2): 08 May 2023", "", "", false},
+		{"Listing Date (EO 14024", "", "", false},
+		{"Listing Date (", "", "", false},
+		{"Listing Date", "", "", false},
+	} {
+		label, rest, ok := ofacIDLabelPattern(tc.item)
+		if label != tc.label || rest != tc.rest || ok != tc.ok {
+			t.Errorf("%q: %q, %q, %v; want %q, %q, %v", tc.item, label, rest, ok, tc.label, tc.rest, tc.ok)
+		}
+	}
+}
