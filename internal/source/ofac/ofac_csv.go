@@ -186,10 +186,11 @@ func (r *ofacCSVRead) read(ctx context.Context, set *ofacCSVSet) (*source.Public
 // its order, and how to find them by ent_num, which every row of the
 // other files names.
 type ofacCSVRead struct {
-	prim    *ofacCSVFile
-	entries []*ofacCSVEntry
-	byID    map[string]*ofacCSVEntry // filled by the sequential path only: see entry
-	rows    int                      // read so far in all files, to look at the context now and then
+	prim     *ofacCSVFile
+	entries  []*ofacCSVEntry
+	entities []*tracker.Entity        // instead of entries when the parts did the entities: ofacDoneEntity
+	byID     map[string]*ofacCSVEntry // filled by the sequential path only: see entry
+	rows     int                      // read so far in all files, to look at the context now and then
 
 	done       ofacDone // how far the entries are read
 	sequential bool     // read the main file in one part the way any file is read, as tests compare
@@ -218,6 +219,16 @@ func (a *ofacEntryAlloc) keep(rec []string) *[9]string {
 }
 
 const ofacBlock = 256
+
+// newEntity returns a zero entity, for the parts that keep no entry.
+func (a *ofacEntryAlloc) newEntity() *tracker.Entity {
+	if len(a.entityBlock) == 0 {
+		a.entityBlock = make([]tracker.Entity, ofacBlock)
+	}
+	e := &a.entityBlock[0]
+	a.entityBlock = a.entityBlock[1:]
+	return e
+}
 
 // newEntry returns an entry of the main file and its entity, zero.
 func (a *ofacEntryAlloc) newEntry() *ofacCSVEntry {
@@ -331,6 +342,9 @@ func (r *ofacCSVRead) addenda(ctx context.Context, f *ofacCSVFile, numCol string
 // publication puts the remarks of the add.csv and alt.csv rows after the
 // entry's own and returns the entries in the main file's order.
 func (r *ofacCSVRead) publication() *source.Publication {
+	if r.done == ofacDoneEntity {
+		return &source.Publication{Entities: r.entities}
+	}
 	pub := &source.Publication{Entities: make([]*tracker.Entity, len(r.entries))}
 	for i, ent := range r.entries {
 		if len(ent.extra) > 0 {

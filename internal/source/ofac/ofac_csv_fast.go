@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/source"
 )
 
@@ -31,12 +32,13 @@ const ofacPartsMin = 64 << 10
 // goroutine of its own: checked to be UTF-8 without control characters,
 // and copied into a string its entities' strings are cut from.
 type ofacCSVPart struct {
-	data    []byte
-	text    string
-	entries []*ofacCSVEntry
-	lines   int  // line breaks read
-	rows    int  // records read
-	ok      bool // every line was plain
+	data     []byte
+	text     string
+	entities []*tracker.Entity
+	entries  []*ofacCSVEntry // unless the entities are done: ofacDoneEntity
+	lines    int             // line breaks read
+	rows     int             // records read
+	ok       bool            // every line was plain
 }
 
 // primaryParts reads the main file in parts, each entry as far as done,
@@ -60,28 +62,35 @@ func (r *ofacCSVRead) primaryParts(ctx context.Context, data []byte, done ofacDo
 	wg.Wait()
 
 	last := ""
-	total, rows := 0, 0
+	total := 0
 	for i := range parts {
 		p := &parts[i]
-		if !p.ok || len(p.entries) > 0 && !ofacIDBefore(last, p.entries[0].e.ID) {
+		if !p.ok || len(p.entities) > 0 && !ofacIDBefore(last, p.entities[0].ID) {
 			return false
 		}
-		if len(p.entries) > 0 {
-			last = p.entries[len(p.entries)-1].e.ID
+		if len(p.entities) > 0 {
+			last = p.entities[len(p.entities)-1].ID
 		}
-		total += len(p.entries)
-		rows += p.rows
+		total += len(p.entities)
+		r.rows += p.rows
 	}
-	entries := make([]*ofacCSVEntry, 0, total)
+	r.done = done
+	if done == ofacDoneEntity {
+		r.entities = make([]*tracker.Entity, 0, total)
+		for i := range parts {
+			r.entities = append(r.entities, parts[i].entities...)
+		}
+		return true
+	}
+	r.entries = make([]*ofacCSVEntry, 0, total)
 	line := 0 // line breaks before the part
 	for i := range parts {
 		for _, ent := range parts[i].entries {
 			ent.line += line
 		}
 		line += parts[i].lines
-		entries = append(entries, parts[i].entries...)
+		r.entries = append(r.entries, parts[i].entries...)
 	}
-	r.entries, r.rows, r.done = entries, rows, done
 	return true
 }
 
@@ -108,14 +117,15 @@ func ofacSplitParts(data []byte, n int) []ofacCSVPart {
 // sequential path would refuse.
 func (p *ofacCSVPart) read(ctx context.Context, done ofacDone) {
 	var (
-		rec   [12]string
-		alloc ofacEntryAlloc
-		b     ofacRemarksBuf
-		last  string
+		rec     [12]string
+		alloc   ofacEntryAlloc
+		b       ofacRemarksBuf
+		last    string
+		scratch ofacCSVEntry // the entry of an entity done here, not kept
 	)
 	p.text = string(p.data)
 	utf8Checked := false
-	p.entries = make([]*ofacCSVEntry, 0, len(p.text)/200)
+	p.entities = make([]*tracker.Entity, 0, len(p.text)/200)
 	for off := 0; off < len(p.text); {
 		n := strings.IndexByte(p.text[off:], '\n')
 		if n < 0 {
@@ -144,7 +154,14 @@ func (p *ofacCSVPart) read(ctx context.Context, done ofacDone) {
 				return
 			}
 			last = id
-			ent := alloc.newEntry()
+			ent := &scratch
+			if done == ofacDoneEntity {
+				scratch = ofacCSVEntry{e: alloc.newEntity()}
+			} else {
+				ent = alloc.newEntry()
+				p.entries = append(p.entries, ent)
+			}
+			p.entities = append(p.entities, ent.e)
 			ent.e.ID, ent.e.Name = id, name
 			ent.remarks, ent.line = ofacRawRemarks(rec[11]), p.lines+1
 			switch done {
@@ -156,7 +173,6 @@ func (p *ofacCSVPart) read(ctx context.Context, done ofacDone) {
 				ent.columns((*[9]string)(rec[2:11]), &b)
 				ent.e.Canonicalize()
 			}
-			p.entries = append(p.entries, ent)
 		}
 		off += n + 1
 		p.lines++

@@ -167,7 +167,7 @@ func TestOFACPartsTaken(t *testing.T) {
 		if err := r.primary(context.Background(), ofacDoneEntity); err != nil {
 			t.Fatal(err)
 		}
-		if r.byID != nil || r.done != ofacDoneEntity || len(r.entries) == 0 {
+		if r.byID != nil || r.done != ofacDoneEntity || len(r.entities) == 0 {
 			t.Errorf("%s: read sequentially", p)
 		}
 	}
