@@ -75,12 +75,7 @@ func Parse(ctx context.Context, files []source.RawFile) (*source.Publication, er
 	if err != nil {
 		return nil, err
 	}
-	pub, err := parseOFACCSV(ctx, set)
-	if err != nil {
-		return nil, err
-	}
-	pub.Sealed, pub.Unsealed = set.sealed()
-	return source.Finish(set.files[ofacPrimary].name, pub)
+	return newOFACCSVRead(set.files[ofacPrimary]).parse(ctx, set)
 }
 
 func ofacFileName(f source.RawFile) string {
@@ -104,11 +99,21 @@ func ofacIsMarkup(data []byte) bool {
 	return len(data) > 0 && data[0] == '<'
 }
 
+// ofacTrim is strings.TrimSpace without its call for what nearly every
+// value is: text that starts and ends with printable ASCII, of which no
+// space can be a part.
+func ofacTrim(s string) string {
+	if n := len(s); n > 0 && s[0]-0x21 < 0x5f && s[n-1]-0x21 < 0x5f {
+		return s
+	}
+	return strings.TrimSpace(s)
+}
+
 // ofacKind maps the SDN type. An individual's CSV type is "individual", an
 // entity's is empty ("-0-"); the XML spells them "Individual" and "Entity".
 // A type OFAC adds later is kept as published, not guessed.
 func ofacKind(sdnType string) tracker.Kind {
-	switch t := strings.ToLower(strings.TrimSpace(sdnType)); t {
+	switch t := strings.ToLower(ofacTrim(sdnType)); t {
 	case "individual":
 		return tracker.KindPerson
 	case "", "entity":
@@ -142,7 +147,7 @@ func ofacName(first, last string) string {
 }
 
 func ofacSetAttr(e *tracker.Entity, key, value string) {
-	if value = strings.TrimSpace(value); value == "" {
+	if value = ofacTrim(value); value == "" {
 		return
 	}
 	if e.Attrs == nil {
@@ -154,7 +159,7 @@ func ofacSetAttr(e *tracker.Entity, key, value string) {
 // ofacVessel records the vessel details both formats carry outside the
 // remarks: the call sign is an identifier, the rest describe the vessel.
 func ofacVessel(e *tracker.Entity, callSign, vesselType, tonnage, grt, flag, owner string) {
-	if cs := strings.TrimSpace(callSign); cs != "" {
+	if cs := ofacTrim(callSign); cs != "" {
 		e.Identifiers = append(e.Identifiers, tracker.Identifier{Type: ofacCallSign, Value: cs})
 	}
 	ofacSetAttr(e, ofacAttrVesselType, vesselType)
@@ -170,7 +175,7 @@ func ofacPositions(title string) []string { return ofacAppendPositions(nil, titl
 
 func ofacAppendPositions(out []string, title string) []string {
 	for t := range strings.SplitSeq(title, "; ") {
-		if t = strings.TrimSpace(t); t != "" {
+		if t = ofacTrim(t); t != "" {
 			out = append(out, t)
 		}
 	}

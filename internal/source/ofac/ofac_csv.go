@@ -3,7 +3,6 @@ package ofac
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -115,7 +114,7 @@ func ofacCSVSetOf(files []source.RawFile, names []string) (*ofacCSVSet, error) {
 // remarks stay raw until sdn_comments.csv has added their continuation.
 type ofacCSVEntry struct {
 	e         *tracker.Entity
-	cols      [9]string // the main file's columns from sdn_type to vess_owner, read on the parallel pass
+	cols      *[9]string // the main file's columns from sdn_type to vess_owner, kept for the parallel pass
 	remarks   string
 	line      int
 	continued bool     // sdn_comments.csv had a row for it
@@ -126,22 +125,54 @@ type ofacCSVEntry struct {
 // remarks; the rest goes to sdn_comments.csv.
 const ofacRemarksMax = 1000
 
-func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*source.Publication, error) {
-	r := newOFACCSVRead(set.files[ofacPrimary])
-	if err := r.primary(ctx); err != nil {
+func (r *ofacCSVRead) parse(ctx context.Context, set *ofacCSVSet) (*source.Publication, error) {
+	pub, err := r.read(ctx, set)
+	if err != nil {
+		return nil, err
+	}
+	pub.Sealed, pub.Unsealed = set.sealed()
+	if r.done == ofacDoneEntity {
+		return source.FinishCanonical(set.files[ofacPrimary].name, pub)
+	}
+	return source.Finish(set.files[ofacPrimary].name, pub)
+}
+
+// ofacDone is how far the parts read each entry of the main file (see
+// primaryParts): as far as the other files of the set let them.
+type ofacDone int
+
+const (
+	ofacDoneRow     ofacDone = iota // the row only: sdn_comments.csv adds to the remarks
+	ofacDoneColumns                 // columns and remarks: add.csv or alt.csv add to the entity
+	ofacDoneEntity                  // canonicalized: nothing adds to the entity
+)
+
+func (r *ofacCSVRead) read(ctx context.Context, set *ofacCSVSet) (*source.Publication, error) {
+	done := ofacDoneEntity
+	switch {
+	case set.files[ofacComments] != nil:
+		done = ofacDoneRow
+	case set.files[ofacAdd] != nil || set.files[ofacAlt] != nil:
+		done = ofacDoneColumns
+	}
+	if err := r.primary(ctx, done); err != nil {
 		return nil, err
 	}
 	if err := r.details(ctx, set.files[ofacComments], ofacCSVComment); err != nil {
 		return nil, err
 	}
-	// Each entry is read on its own from here to its remarks, so the work
-	// is shared among the cores; the reads above had to be in file order.
-	source.InParallel(len(r.entries), func(lo, hi int) {
-		var b ofacRemarksBuf
-		for _, ent := range r.entries[lo:hi] {
-			ent.columns(&b)
-		}
-	})
+	if r.done < ofacDoneColumns {
+		// Each entry is read on its own from here to its remarks, so the
+		// work is shared among the cores; the reads above had to be in
+		// file order.
+		source.InParallel(len(r.entries), func(lo, hi int) {
+			var b ofacRemarksBuf
+			for _, ent := range r.entries[lo:hi] {
+				ent.columns(ent.cols, &b)
+				ent.cols = nil
+			}
+		})
+	}
 	if err := r.addenda(ctx, set.files[ofacAdd], "add_num", ofacCSVAddress); err != nil {
 		return nil, err
 	}
@@ -152,39 +183,66 @@ func parseOFACCSV(ctx context.Context, set *ofacCSVSet) (*source.Publication, er
 }
 
 // ofacCSVRead is one read of a CSV set: the entries of the main file, in
-// its order and by ent_num, which every row of the other files names.
+// its order, and how to find them by ent_num, which every row of the
+// other files names.
 type ofacCSVRead struct {
-	prim    *ofacCSVFile
-	entries []*ofacCSVEntry
-	byID    map[string]*ofacCSVEntry
-	rows    int // read so far in all files, to look at the context now and then
+	prim     *ofacCSVFile
+	entries  []*ofacCSVEntry
+	entities []*tracker.Entity        // instead of entries when the parts did the entities: ofacDoneEntity
+	byID     map[string]*ofacCSVEntry // filled by the sequential path only: see entry
+	rows     int                      // read so far in all files, to look at the context now and then
 
-	// Entries and entities are allocated ofacBlock at a time: one
-	// allocation each per row was a tenth of the parse's.
+	done       ofacDone // how far the entries are read
+	sequential bool     // read the main file in one part the way any file is read, as tests compare
+	parts      int      // the number of parts to read a plain main file in; 0: one per core, for a large file
+	alloc      ofacEntryAlloc
+}
+
+// ofacEntryAlloc allocates entries and entities ofacBlock at a time: one
+// allocation each per row was a tenth of the parse's.
+type ofacEntryAlloc struct {
 	entryBlock  []ofacCSVEntry
 	entityBlock []tracker.Entity
+	colsBlock   [][9]string
+}
+
+// keep copies the columns of a main file's record that are read on the
+// parallel pass.
+func (a *ofacEntryAlloc) keep(rec []string) *[9]string {
+	if len(a.colsBlock) == 0 {
+		a.colsBlock = make([][9]string, ofacBlock)
+	}
+	cols := &a.colsBlock[0]
+	a.colsBlock = a.colsBlock[1:]
+	copy(cols[:], rec[2:11])
+	return cols
 }
 
 const ofacBlock = 256
 
-// newEntry returns an entry of the main file and its entity, zero.
-func (r *ofacCSVRead) newEntry() *ofacCSVEntry {
-	if len(r.entryBlock) == 0 {
-		r.entryBlock, r.entityBlock = make([]ofacCSVEntry, ofacBlock), make([]tracker.Entity, ofacBlock)
+// newEntity returns a zero entity, for the parts that keep no entry.
+func (a *ofacEntryAlloc) newEntity() *tracker.Entity {
+	if len(a.entityBlock) == 0 {
+		a.entityBlock = make([]tracker.Entity, ofacBlock)
 	}
-	ent := &r.entryBlock[0]
-	ent.e = &r.entityBlock[0]
-	r.entryBlock, r.entityBlock = r.entryBlock[1:], r.entityBlock[1:]
+	e := &a.entityBlock[0]
+	a.entityBlock = a.entityBlock[1:]
+	return e
+}
+
+// newEntry returns an entry of the main file and its entity, zero.
+func (a *ofacEntryAlloc) newEntry() *ofacCSVEntry {
+	if len(a.entryBlock) == 0 {
+		a.entryBlock, a.entityBlock = make([]ofacCSVEntry, ofacBlock), make([]tracker.Entity, ofacBlock)
+	}
+	ent := &a.entryBlock[0]
+	ent.e = &a.entityBlock[0]
+	a.entryBlock, a.entityBlock = a.entryBlock[1:], a.entityBlock[1:]
 	return ent
 }
 
 func newOFACCSVRead(prim *ofacCSVFile) *ofacCSVRead {
-	// About 260 bytes a row in the real files.
-	return &ofacCSVRead{
-		prim:    prim,
-		entries: make([]*ofacCSVEntry, 0, len(prim.data)/200),
-		byID:    make(map[string]*ofacCSVEntry, len(prim.data)/200),
-	}
+	return &ofacCSVRead{prim: prim}
 }
 
 func (r *ofacCSVRead) tick(ctx context.Context) error {
@@ -194,9 +252,27 @@ func (r *ofacCSVRead) tick(ctx context.Context) error {
 	return nil
 }
 
-// primary reads the main file, one entry a row. Its columns past the name
+// primary reads the main file, one entry a row: in parts at once if it
+// is plain (see primaryParts), each entry as far as done, else in file
+// order (primarySeq).
+func (r *ofacCSVRead) primary(ctx context.Context, done ofacDone) error {
+	if !r.sequential {
+		// A 0x1A left inside, or text that is not UTF-8, is an error
+		// the sequential path reports.
+		data := ofacCSVTrim(r.prim.data)
+		if bytes.IndexByte(data, 0x1a) < 0 && r.primaryParts(ctx, data, done) {
+			return nil
+		}
+	}
+	return r.primarySeq(ctx)
+}
+
+// primarySeq reads the main file in file order. Its columns past the name
 // are only kept here, to be read on the parallel pass (columns).
-func (r *ofacCSVRead) primary(ctx context.Context) error {
+func (r *ofacCSVRead) primarySeq(ctx context.Context) error {
+	// About 260 bytes a row in the real files.
+	r.entries = make([]*ofacCSVEntry, 0, len(r.prim.data)/200)
+	r.byID = make(map[string]*ofacCSVEntry, len(r.prim.data)/200)
 	return ofacReadCSV(r.prim, func(rec []string, line int) error {
 		if err := r.tick(ctx); err != nil {
 			return err
@@ -212,10 +288,10 @@ func (r *ofacCSVRead) primary(ctx context.Context) error {
 		if name == "" {
 			return fmt.Errorf("ent_num %s has no name", id)
 		}
-		ent := r.newEntry()
+		ent := r.alloc.newEntry()
 		ent.e.ID, ent.e.Name = id, name
 		ent.remarks, ent.line = ofacRawRemarks(rec[11]), line
-		copy(ent.cols[:], rec[2:11])
+		ent.cols = r.alloc.keep(rec)
 		r.entries = append(r.entries, ent)
 		r.byID[id] = ent
 		return nil
@@ -237,7 +313,7 @@ func (r *ofacCSVRead) details(ctx context.Context, f *ofacCSVFile, fn func(ent *
 		if err != nil {
 			return err
 		}
-		ent, ok := r.byID[id]
+		ent, ok := r.entry(id)
 		if !ok {
 			return fmt.Errorf("ent_num %s is not in %s", id, r.prim.name)
 		}
@@ -266,6 +342,9 @@ func (r *ofacCSVRead) addenda(ctx context.Context, f *ofacCSVFile, numCol string
 // publication puts the remarks of the add.csv and alt.csv rows after the
 // entry's own and returns the entries in the main file's order.
 func (r *ofacCSVRead) publication() *source.Publication {
+	if r.done == ofacDoneEntity {
+		return &source.Publication{Entities: r.entities}
+	}
 	pub := &source.Publication{Entities: make([]*tracker.Entity, len(r.entries))}
 	for i, ent := range r.entries {
 		if len(ent.extra) > 0 {
@@ -288,8 +367,8 @@ func ofacCSVComment(ent *ofacCSVEntry, rec []string) error {
 // columns reads what the main file's row kept for the parallel pass: the
 // columns, then the remarks, marked when the main file cut them and no
 // sdn_comments.csv row gave the rest.
-func (ent *ofacCSVEntry) columns(b *ofacRemarksBuf) {
-	ofacCSVColumns(ent.e, &ent.cols, b)
+func (ent *ofacCSVEntry) columns(cols *[9]string, b *ofacRemarksBuf) {
+	ofacCSVColumns(ent.e, cols, b)
 	cut := !ent.continued && len(ent.remarks) >= ofacRemarksMax && utf8.RuneCountInString(ent.remarks) >= ofacRemarksMax
 	ofacRemarks(ent.e, ent.remarks, cut, b) // after the columns: it drops items that repeat the title
 	if cut {
@@ -426,7 +505,11 @@ func ofacReadCSV(f *ofacCSVFile, fn func(rec []string, line int) error) error {
 func ofacSplitLine(l string, rec []string) bool {
 	i := 0
 	for n := range rec {
-		if i < len(l) && l[i] == '"' {
+		// "-0- ", OFAC's empty value, is most of the unquoted fields.
+		if len(l)-i >= 4 && l[i:i+4] == "-0- " && (len(l)-i == 4 || l[i+4] == ',') {
+			rec[n] = l[i : i+4]
+			i += 4
+		} else if i < len(l) && l[i] == '"' {
 			j := strings.IndexByte(l[i+1:], '"')
 			if j < 0 {
 				return false // a field over more than one line
@@ -474,8 +557,7 @@ func ofacShiftLines(err error, skipped int) error {
 // spliced file. The records must be UTF-8, as every file OFAC published
 // since 2019 is.
 func ofacCSVData(f *ofacCSVFile) ([]byte, error) {
-	data := bytes.TrimPrefix(f.data, []byte("\xef\xbb\xbf"))
-	data = bytes.TrimRight(data, "\x1a")
+	data := ofacCSVTrim(f.data)
 	if i := bytes.IndexByte(data, 0x1a); i >= 0 {
 		line := bytes.Count(data[:i], []byte("\n")) + 1
 		return nil, &source.ParseError{File: f.name, Pos: fmt.Sprintf("line %d (offset %d)", line, i), Err: errors.New("DOS end-of-file byte 0x1A before the end of the file: damaged or spliced")}
@@ -489,21 +571,34 @@ func ofacCSVData(f *ofacCSVFile) ([]byte, error) {
 	return data, nil
 }
 
+// ofacCSVTrim strips a byte order mark and the 0x1A bytes at the end.
+func ofacCSVTrim(data []byte) []byte {
+	return bytes.TrimRight(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), "\x1a")
+}
+
 // ofacPlainASCII reports whether data is printable ASCII, tab, line feed
 // and carriage return only, as every real OFAC CSV file is: such text is
 // valid UTF-8 without control characters, so source.CheckUTF8 would pass
 // it. It looks at 32 bytes at a time, where CheckUTF8 looks at each.
-func ofacPlainASCII(data []byte) bool {
+func ofacPlainASCII[T string | []byte](data T) bool {
 	i := 0
 	for ; i+32 <= len(data); i += 32 {
-		w := data[i : i+32 : i+32]
-		if ofacOddBytes(binary.LittleEndian.Uint64(w))|ofacOddBytes(binary.LittleEndian.Uint64(w[8:]))|
-			ofacOddBytes(binary.LittleEndian.Uint64(w[16:]))|ofacOddBytes(binary.LittleEndian.Uint64(w[24:])) != 0 &&
+		w := data[i : i+32]
+		if ofacOddBytes(ofacWord(w[:8]))|ofacOddBytes(ofacWord(w[8:16]))|
+			ofacOddBytes(ofacWord(w[16:24]))|ofacOddBytes(ofacWord(w[24:32])) != 0 &&
 			!ofacPlainASCIIBytes(w) {
 			return false
 		}
 	}
 	return ofacPlainASCIIBytes(data[i:])
+}
+
+// ofacWord reads 8 bytes as a little-endian word: one load, for either
+// type of text.
+func ofacWord[T string | []byte](b T) uint64 {
+	_ = b[7]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // ofacOddBytes is not zero if a byte of x is below 0x20 or above 0x7E
@@ -517,9 +612,9 @@ func ofacOddBytes(x uint64) uint64 {
 	return ((x-ones*0x20)&^x | (x + ones*(0x7f-0x7e)) | x) & highs
 }
 
-func ofacPlainASCIIBytes(b []byte) bool {
-	for _, c := range b {
-		if (c < 0x20 || c > 0x7e) && c != '\t' && c != '\n' && c != '\r' {
+func ofacPlainASCIIBytes[T string | []byte](b T) bool {
+	for i := 0; i < len(b); i++ {
+		if c := b[i]; (c < 0x20 || c > 0x7e) && c != '\t' && c != '\n' && c != '\r' {
 			return false
 		}
 	}
@@ -557,7 +652,10 @@ func ofacBase(name string) string {
 // ofacVal reads a CSV value: "-0-", often with a trailing space, is OFAC's
 // empty value.
 func ofacVal(s string) string {
-	s = strings.TrimSpace(s)
+	if s == "-0- " { // most of the values of the main file: no need to trim
+		return ""
+	}
+	s = ofacTrim(s)
 	if s == "-0-" {
 		return ""
 	}
@@ -567,7 +665,7 @@ func ofacVal(s string) string {
 // ofacRawRemarks keeps remarks untrimmed: a remark cut at the column's
 // length may end in the space its continuation needs.
 func ofacRawRemarks(s string) string {
-	if strings.TrimSpace(s) == "-0-" {
+	if ofacTrim(s) == "-0-" {
 		return ""
 	}
 	return s
@@ -578,7 +676,7 @@ func ofacEntNum(s string) (string, error) { return ofacNumber("ent_num", s) }
 // ofacNumber checks a key column: OFAC's keys are numbers, and anything
 // else there means the file is not what its name says.
 func ofacNumber(col, s string) (string, error) {
-	t := strings.TrimSpace(s)
+	t := ofacTrim(s)
 	if t == "" {
 		return "", fmt.Errorf("empty %s", col)
 	}
@@ -598,7 +696,7 @@ func ofacPrograms(out []string, s string) []string {
 		return out
 	}
 	for p := range strings.SplitSeq(s, "] [") {
-		if p = strings.TrimSpace(strings.Trim(p, "[] ")); p != "" {
+		if p = ofacTrim(strings.Trim(p, "[] ")); p != "" {
 			out = append(out, p)
 		}
 	}

@@ -159,6 +159,9 @@ func FuzzOFACPlainASCII(f *testing.F) {
 		if want := ofacPlainASCIIBytes(data); got != want {
 			t.Fatalf("ofacPlainASCII(%q) = %v, want %v", data, got, want)
 		}
+		if ofacPlainASCII(string(data)) != got {
+			t.Fatalf("ofacPlainASCII of %q differs as a string", data)
+		}
 		if got {
 			if err := source.CheckUTF8("x.csv", data, 0); err != nil {
 				t.Fatalf("plain ASCII %q, but CheckUTF8: %v", data, err)

@@ -3,6 +3,7 @@ package ofac
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cybersanctions/tracker"
 	"github.com/cybersanctions/tracker/internal/source"
@@ -37,7 +38,7 @@ import (
 // grew each several times.
 func ofacRemarks(e *tracker.Entity, remarks string, cut bool, b *ofacRemarksBuf) {
 	b.reset()
-	remarks = strings.TrimSpace(remarks)
+	remarks = ofacTrim(remarks)
 	// OFAC closes the whole text with a period unless its last item
 	// already ends with one, so a final period is either punctuation or
 	// the last item's own. It is taken for punctuation, except after an
@@ -56,8 +57,10 @@ func ofacRemarks(e *tracker.Entity, remarks string, cut bool, b *ofacRemarksBuf)
 		}
 	}
 	keptLast := false
-	for item := range strings.SplitSeq(text, "; ") {
-		item = strings.TrimSpace(item)
+	for more := true; more; {
+		var item string
+		item, text, more = ofacCutItem(text)
+		item = ofacTrim(item)
 		keptLast = false
 		if item == "" {
 			continue
@@ -84,6 +87,21 @@ func ofacRemarks(e *tracker.Entity, remarks string, cut bool, b *ofacRemarksBuf)
 	e.Nationalities = ofacAppendExact(&b.strs, e.Nationalities, b.nationalities)
 	e.Aliases = ofacAppendExact(&b.aliasSlab, e.Aliases, b.aliases)
 	e.Identifiers = ofacAppendExact(&b.idSlab, e.Identifiers, b.identifiers)
+}
+
+// ofacCutItem cuts the first item off remarks, as the first of
+// strings.SplitSeq(s, "; ") but without looking for the two bytes at
+// every byte: the rest, and whether there was a "; " to cut at.
+func ofacCutItem(s string) (item, rest string, found bool) {
+	for i := 0; ; i++ {
+		j := strings.IndexByte(s[i:], ';')
+		if j < 0 {
+			return s, "", false
+		}
+		if i += j; i+1 < len(s) && s[i+1] == ' ' {
+			return s[:i], s[i+2:], true
+		}
+	}
 }
 
 // ofacRemarksBuf is what ofacRemarks reads from one entity's remarks, by
@@ -119,10 +137,7 @@ func (b *ofacRemarksBuf) date(s string) string {
 		if m == "" {
 			break
 		}
-		if b.text.Cap()-b.text.Len() < len("2006-01-02") {
-			b.text = strings.Builder{}
-			b.text.Grow(4096)
-		}
+		b.room(len("2006-01-02"))
 		at := b.text.Len()
 		b.text.WriteString(s[7:])
 		b.text.WriteByte('-')
@@ -266,15 +281,26 @@ func ofacRemarkItem(b *ofacRemarksBuf, item string) bool {
 		b.nationalities = append(b.nationalities, rest)
 		return true
 	}
-	for _, p := range [...]string{"a.k.a. ", "f.k.a. ", "n.k.a. "} {
-		if rest, ok := strings.CutPrefix(body, p); ok {
+	if len(body) > len("a.k.a. ") && body[1:len("a.k.a. ")] == ".k.a. " {
+		// ofacAliasType of the prefix, without its allocations.
+		var aliasType string
+		switch body[0] {
+		case 'a':
+			aliasType = "aka"
+		case 'f':
+			aliasType = "fka"
+		case 'n':
+			aliasType = "nka"
+		}
+		if aliasType != "" {
+			rest := body[len("a.k.a. "):]
 			// A name cut off by the 1000-character limit of the column
 			// has lost its closing quote; it stays in the remarks as
 			// it is rather than become a wrong alias.
 			if len(rest) < 3 || rest[0] != '\'' || rest[len(rest)-1] != '\'' {
 				return false
 			}
-			b.aliases = append(b.aliases, tracker.Alias{Name: rest[1 : len(rest)-1], Type: ofacAliasType(p), Strength: "weak"})
+			b.aliases = append(b.aliases, tracker.Alias{Name: rest[1 : len(rest)-1], Type: aliasType, Strength: "weak"})
 			return true
 		}
 	}
@@ -282,7 +308,7 @@ func ofacRemarkItem(b *ofacRemarksBuf, item string) bool {
 	if !ok {
 		return false
 	}
-	id := ofacCSVIdentifier(label, rest)
+	id := b.identifier(label, rest)
 	if id.Value == "" {
 		return false
 	}
@@ -290,19 +316,58 @@ func ofacRemarkItem(b *ofacRemarksBuf, item string) bool {
 	return true
 }
 
-// ofacCSVIdentifier splits the text after an identifier's label the way
-// OFAC renders an idList entry: "NUMBER[ (COUNTRY)][ issued DATE][ expires DATE]".
-func ofacCSVIdentifier(label, rest string) tracker.Identifier {
+// identifier splits the text after an identifier's label the way OFAC
+// renders an idList entry: "NUMBER[ (COUNTRY)][ issued DATE][ expires DATE]".
+// It gives what ofacIdentifier gives for those parts, with the dates read
+// once, and the note written into b's shared text rather than allocated.
+func (b *ofacRemarksBuf) identifier(label, rest string) tracker.Identifier {
 	value := rest
 	var issued, expires string
-	if v, d, ok := ofacCutDate(value, " expires "); ok {
+	if v, d, ok := b.cutDate(value, " expires "); ok {
 		value, expires = v, d
 	}
-	if v, d, ok := ofacCutDate(value, " issued "); ok {
+	if v, d, ok := b.cutDate(value, " issued "); ok {
 		value, issued = v, d
 	}
 	value, country := ofacCutCountry(value)
-	return ofacIdentifier(label, value, country, issued, expires)
+	var note string
+	switch {
+	case issued != "" && expires != "":
+		note = b.concat("issued ", issued, "; expires ", expires)
+	case issued != "":
+		note = b.concat("issued ", issued)
+	case expires != "":
+		note = b.concat("expires ", expires)
+	}
+	return tracker.Identifier{
+		Type:    ofacIDType(label),
+		Value:   ofacTrim(value),
+		Country: ofacTrim(country),
+		Note:    note,
+	}
+}
+
+// concat returns its arguments joined, written into b's shared text.
+func (b *ofacRemarksBuf) concat(parts ...string) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	b.room(n)
+	at := b.text.Len()
+	for _, p := range parts {
+		b.text.WriteString(p)
+	}
+	return b.text.String()[at:]
+}
+
+// room makes sure n more bytes fit into b's shared text without moving
+// it: the strings already cut from it keep pointing into it.
+func (b *ofacRemarksBuf) room(n int) {
+	if b.text.Cap()-b.text.Len() < n {
+		b.text = strings.Builder{}
+		b.text.Grow(max(4096, n))
+	}
 }
 
 // ofacCutCountry cuts a trailing " (COUNTRY)" off an identifier's number.
@@ -310,12 +375,17 @@ func ofacCutCountry(s string) (number, country string) {
 	if !strings.HasSuffix(s, ")") {
 		return s, ""
 	}
-	i := strings.LastIndex(s, " (")
+	// strings.LastIndex(s, " ("), which hashes: a scan from the end of a
+	// short value is several times faster.
+	i := len(s) - 3
+	for i > 0 && (s[i] != ' ' || s[i+1] != '(') {
+		i--
+	}
 	if i <= 0 {
 		return s, ""
 	}
 	if c := s[i+2 : len(s)-1]; ofacLooksLikeCountry(c) {
-		return strings.TrimSpace(s[:i]), c
+		return ofacTrim(s[:i]), c
 	}
 	return s, ""
 }
@@ -343,7 +413,7 @@ func ofacIdentifier(idType, number, country, issued, expires string) tracker.Ide
 // Determination -"): it joins the label to its value in the remarks and
 // means nothing on its own.
 func ofacIDType(t string) string {
-	t = strings.TrimSpace(t)
+	t = ofacTrim(t)
 	for {
 		switch {
 		case strings.HasSuffix(t, ":"):
@@ -356,12 +426,17 @@ func ofacIDType(t string) string {
 	}
 }
 
-// ofacCutDate cuts a trailing "<sep>DATE" off s, where DATE is OFAC's
-// "12 Nov 2012", "Nov 2012" or "2012".
-func ofacCutDate(s, sep string) (before, date string, ok bool) {
+// cutDate cuts a trailing "<sep>DATE" off s, where DATE is OFAC's
+// "12 Nov 2012", "Nov 2012" or "2012", and returns the date in ISO form.
+func (b *ofacRemarksBuf) cutDate(s, sep string) (before, iso string, ok bool) {
+	// A date ends in a digit, and what DayMonAbbrevYear cannot read it
+	// returns trimmed, so a value that ends in another printable ASCII
+	// byte has no date: most do not.
+	if n := len(s); n > 0 && s[n-1] > ' ' && s[n-1] < utf8.RuneSelf && (s[n-1] < '0' || s[n-1] > '9') {
+		return s, "", false
+	}
 	// strings.LastIndex, but for the dates at the end of short values a
-	// plain scan from the end is several times faster than its hashing;
-	// and most values have no date.
+	// plain scan from the end is several times faster than its hashing.
 	if !strings.Contains(s, sep) {
 		return s, "", false
 	}
@@ -374,11 +449,11 @@ func ofacCutDate(s, sep string) (before, date string, ok bool) {
 	if i <= 0 {
 		return s, "", false
 	}
-	d := s[i+len(sep):]
-	if !ofacIsISO(source.DayMonAbbrevYear(d)) {
+	iso = b.date(s[i+len(sep):])
+	if !ofacIsISO(iso) {
 		return s, "", false
 	}
-	return s[:i], d, true
+	return s[:i], iso, true
 }
 
 // ofacIsISO reports whether s is a (partial) ISO date: DayMonAbbrevYear
@@ -403,15 +478,12 @@ func ofacIsISO(s string) bool {
 // "Congo, Democratic Republic of the") from a parenthesis that is part of
 // the number ("(EO 14024 Directive 2)"): countries have no digits.
 func ofacLooksLikeCountry(s string) bool {
-	if s == "" || strings.ContainsAny(s, "()") {
-		return false
-	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= '0' && c <= '9' {
+		if c := s[i]; c >= '0' && c <= '9' || c == '(' || c == ')' {
 			return false
 		}
 	}
-	return true
+	return s != ""
 }
 
 // ofacIDLabel finds the identifier label an item starts with, the longest
@@ -429,7 +501,7 @@ func ofacIDLabel(item string) (label, rest string, ok bool) {
 		}
 	}
 	if best > 0 {
-		if rest = strings.TrimSpace(item[best+1:]); rest != "" {
+		if rest = ofacTrim(item[best+1:]); rest != "" {
 			return item[:best], rest, true
 		}
 		return "", "", false
@@ -474,10 +546,10 @@ func ofacIDLabelPattern(item string) (label, rest string, ok bool) {
 		return "", "", false
 	}
 	for _, stem := range ofacDatedLabelStems {
-		r, found := strings.CutPrefix(item, stem+" (")
-		if !found {
+		if len(item) < len(stem)+2 || item[:len(stem)] != stem || item[len(stem):len(stem)+2] != " (" {
 			continue
 		}
+		r := item[len(stem)+2:]
 		end := strings.IndexByte(r, ')')
 		if end < 0 {
 			return "", "", false
