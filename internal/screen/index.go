@@ -1,0 +1,233 @@
+package screen
+
+import (
+	"sync"
+
+	"github.com/cybersanctions/tracker"
+)
+
+// index finds the parties a designation may be without comparing it with
+// all of them. Every word of every party name is interned once in a
+// vocabulary; a designation's word finds the vocabulary words that may be
+// the same word — equal, the same skeleton (transliteration), or sharing
+// the first or the last four letters (a typo elsewhere) — and through them
+// the parties. A word held by very many parties ("MOHAMMED", "TRADING")
+// finds nobody by itself: such names are found through their pairs of
+// word skeletons instead, which are rare.
+type index struct {
+	vocab    map[string]uint32
+	words    []string
+	skels    []string
+	postings [][]int32 // word → parties holding it, ascending
+	bySkel   map[string][]uint32
+	byPrefix map[string][]uint32
+	bySuffix map[string][]uint32
+	byEnds   map[string][]uint32 // first two and last two letters: a slip in the middle
+	byPair   map[string][]int32  // "SKEL1 SKEL2" (sorted) → parties
+	byWallet map[string][]int32
+	byIdent  map[string][]int32
+	// common is the most parties a word may find by itself.
+	common int
+
+	// similar caches, per designation word, the vocabulary words that may
+	// be it with their similarity: designations share words, and this is
+	// the dearest step. It only grows with the lists' vocabulary.
+	similar sync.Map // string → []wordSim
+}
+
+type wordSim struct {
+	word uint32
+	sim  float64
+}
+
+// affixLen is how many first or last letters make a typo key; only words
+// longer than it have such keys.
+const affixLen = 4
+
+// Common-word cap: a word found in more than max(minCommon, parties/
+// commonShare) parties does not find candidates by itself.
+const (
+	minCommon   = 500
+	commonShare = 100
+)
+
+func newIndex(parties []subject) *index {
+	x := &index{
+		vocab: map[string]uint32{}, bySkel: map[string][]uint32{}, byPrefix: map[string][]uint32{},
+		bySuffix: map[string][]uint32{}, byEnds: map[string][]uint32{}, byPair: map[string][]int32{}, byWallet: map[string][]int32{},
+		byIdent: map[string][]int32{}, common: max(minCommon, len(parties)/commonShare),
+	}
+	for i := range parties {
+		p := &parties[i]
+		for k := range p.names {
+			x.addName(&p.names[k], int32(i))
+		}
+		for _, w := range p.wallets {
+			x.byWallet[w] = appendOnce(x.byWallet[w], int32(i))
+		}
+		for _, id := range p.idents {
+			x.byIdent[id] = appendOnce(x.byIdent[id], int32(i))
+		}
+	}
+	return x
+}
+
+// addName interns a party name's words and keys them.
+func (x *index) addName(n *name, party int32) {
+	n.ids = make([]uint32, len(n.toks))
+	for j, t := range n.toks {
+		id, ok := x.vocab[t]
+		if !ok {
+			id = uint32(len(x.words))
+			x.vocab[t] = id
+			x.words = append(x.words, t)
+			x.skels = append(x.skels, n.skels[j])
+			x.postings = append(x.postings, nil)
+			x.bySkel[n.skels[j]] = append(x.bySkel[n.skels[j]], id)
+			if len(t) > affixLen {
+				x.byPrefix[t[:affixLen]] = append(x.byPrefix[t[:affixLen]], id)
+				x.bySuffix[t[len(t)-affixLen:]] = append(x.bySuffix[t[len(t)-affixLen:]], id)
+				x.byEnds[ends(t)] = append(x.byEnds[ends(t)], id)
+			}
+		}
+		n.ids[j] = id
+		x.postings[id] = appendOnce(x.postings[id], party)
+	}
+	for _, k := range pairKeys(n) {
+		x.byPair[k] = appendOnce(x.byPair[k], party)
+	}
+}
+
+func ends(w string) string { return w[:2] + w[len(w)-2:] }
+
+// maxPairWords bounds the names whose word pairs are keys: n words give
+// n(n-1)/2 keys.
+const maxPairWords = 6
+
+func pairKeys(n *name) []string {
+	if len(n.skels) < 2 || len(n.skels) > maxPairWords {
+		return nil
+	}
+	var keys []string
+	for i := range n.skels {
+		for j := i + 1; j < len(n.skels); j++ {
+			a, b := n.skels[i], n.skels[j]
+			if a > b {
+				a, b = b, a
+			}
+			keys = append(keys, a+" "+b)
+		}
+	}
+	return keys
+}
+
+// appendOnce appends a party unless it is already last (a party's names
+// share words).
+func appendOnce(s []int32, i int32) []int32 {
+	if len(s) > 0 && s[len(s)-1] == i {
+		return s
+	}
+	return append(s, i)
+}
+
+// similarWords returns the vocabulary words that may be word w (skeleton
+// sk) with their similarity, from the cache when seen before.
+func (x *index) similarWords(w, sk string, org bool) []wordSim {
+	key := w
+	if org {
+		key = "\x00" + w // organisations also accept abbreviations
+	}
+	if v, ok := x.similar.Load(key); ok {
+		return v.([]wordSim)
+	}
+	var out []wordSim
+	try := func(id uint32) {
+		for _, s := range out {
+			if s.word == id {
+				return
+			}
+		}
+		if sim := tokenSim(w, x.words[id], sk, x.skels[id], org); sim > 0 {
+			out = append(out, wordSim{id, sim})
+		}
+	}
+	if id, ok := x.vocab[w]; ok {
+		try(id)
+	}
+	for _, id := range x.bySkel[sk] {
+		try(id)
+	}
+	if len(w) > affixLen {
+		for _, id := range x.byPrefix[w[:affixLen]] {
+			try(id)
+		}
+		for _, id := range x.bySuffix[w[len(w)-affixLen:]] {
+			try(id)
+		}
+		for _, id := range x.byEnds[ends(w)] {
+			try(id)
+		}
+	}
+	x.similar.Store(key, out)
+	return out
+}
+
+// scratch is one Screen call's working memory, pooled: a generation mark
+// per party (seen as a candidate in this call) and the candidates.
+type scratch struct {
+	mark  []uint32
+	gen   uint32
+	cands []int32
+	memo  map[uint64]float64
+}
+
+func (x *index) newScratchPool(n int) *sync.Pool {
+	return &sync.Pool{New: func() any {
+		return &scratch{mark: make([]uint32, n), memo: map[uint64]float64{}}
+	}}
+}
+
+func (sc *scratch) reset() {
+	sc.gen++
+	if sc.gen == 0 { // wrapped: old marks would read as this call's
+		clear(sc.mark)
+		sc.gen = 1
+	}
+	sc.cands = sc.cands[:0]
+	clear(sc.memo)
+}
+
+func (sc *scratch) add(parties []int32) {
+	for _, p := range parties {
+		if sc.mark[p] != sc.gen {
+			sc.mark[p] = sc.gen
+			sc.cands = append(sc.cands, p)
+		}
+	}
+}
+
+// candidates collects into sc the parties that share a wallet, an
+// identifier, a word that is not common or a pair of word skeletons with
+// the designation d.
+func (x *index) candidates(d *subject, sc *scratch) {
+	for _, w := range d.wallets {
+		sc.add(x.byWallet[w])
+	}
+	for _, id := range d.idents {
+		sc.add(x.byIdent[id])
+	}
+	org := d.kind != tracker.KindPerson
+	for k := range d.names {
+		n := &d.names[k]
+		for j, t := range n.toks {
+			for _, s := range x.similarWords(t, n.skels[j], org) {
+				if len(x.postings[s.word]) <= x.common {
+					sc.add(x.postings[s.word])
+				}
+			}
+		}
+		for _, key := range pairKeys(n) {
+			sc.add(x.byPair[key])
+		}
+	}
+}
