@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/cybersanctions/tracker"
@@ -28,6 +29,8 @@ type index struct {
 	byIdent  map[string][]int32
 	// common is the most parties a word may find by itself.
 	common int
+	// minWords is, per party, the fewest words of its names (at most 2).
+	minWords []uint8
 
 	// similar caches, per designation word, the vocabulary words that may
 	// be it with their similarity: designations share words, and this is
@@ -57,10 +60,13 @@ func newIndex(parties []subject) *index {
 		bySuffix: map[string][]uint32{}, byEnds: map[string][]uint32{}, byPair: map[string][]int32{}, byWallet: map[string][]int32{},
 		byIdent: map[string][]int32{}, common: max(minCommon, len(parties)/commonShare),
 	}
+	x.minWords = make([]uint8, len(parties))
 	for i := range parties {
 		p := &parties[i]
+		x.minWords[i] = 2
 		for k := range p.names {
 			x.addName(&p.names[k], int32(i))
+			x.minWords[i] = min(x.minWords[i], uint8(len(p.names[k].toks)))
 		}
 		for _, w := range p.wallets {
 			x.byWallet[w] = appendOnce(x.byWallet[w], int32(i))
@@ -154,6 +160,13 @@ func (x *index) similarWords(w, sk string, org bool) []wordSim {
 	if id, ok := x.vocab[w]; ok {
 		try(id)
 	}
+	if org {
+		for _, a := range abbreviationsOf(w) {
+			if id, ok := x.vocab[a]; ok {
+				try(id)
+			}
+		}
+	}
 	for _, id := range x.bySkel[sk] {
 		try(id)
 	}
@@ -172,18 +185,23 @@ func (x *index) similarWords(w, sk string, org bool) []wordSim {
 	return out
 }
 
-// scratch is one Screen call's working memory, pooled: a generation mark
-// per party (seen as a candidate in this call) and the candidates.
+// scratch is one Screen call's working memory, pooled: per party a
+// generation mark (a candidate in this call), the number of the
+// designation's words it shares and the last word counted; the
+// candidates; and, per designation word, the party words it may be.
 type scratch struct {
-	mark  []uint32
-	gen   uint32
-	cands []int32
-	memo  map[uint64]float64
+	mark    []uint32
+	count   []uint8
+	lastTok []uint32
+	gen     uint32
+	tokSeq  uint32
+	cands   []int32
+	sims    [][][]wordSim // [name][word] → similar vocabulary words
 }
 
 func (x *index) newScratchPool(n int) *sync.Pool {
 	return &sync.Pool{New: func() any {
-		return &scratch{mark: make([]uint32, n), memo: map[uint64]float64{}}
+		return &scratch{mark: make([]uint32, n), count: make([]uint8, n), lastTok: make([]uint32, n)}
 	}}
 }
 
@@ -194,40 +212,87 @@ func (sc *scratch) reset() {
 		sc.gen = 1
 	}
 	sc.cands = sc.cands[:0]
-	clear(sc.memo)
+	sc.sims = sc.sims[:0]
 }
 
-func (sc *scratch) add(parties []int32) {
+// nextWord starts counting the parties one designation word finds, each
+// once however many of its words are alike.
+func (sc *scratch) nextWord() {
+	sc.tokSeq++
+	if sc.tokSeq == 0 {
+		clear(sc.lastTok)
+		sc.tokSeq = 1
+	}
+}
+
+// add counts weight shared words for each party, making it a candidate.
+func (sc *scratch) add(parties []int32, weight uint8) {
 	for _, p := range parties {
 		if sc.mark[p] != sc.gen {
 			sc.mark[p] = sc.gen
+			sc.count[p] = 0
 			sc.cands = append(sc.cands, p)
+		}
+		if sc.lastTok[p] != sc.tokSeq {
+			sc.lastTok[p] = sc.tokSeq
+			sc.count[p] = min(sc.count[p]+weight, 200)
+		}
+	}
+}
+
+// countOnly counts a word for parties already candidates: a common word
+// finds nobody but still counts for whom a rarer word found.
+func (sc *scratch) countOnly(parties []int32) {
+	for _, p := range parties {
+		if sc.mark[p] == sc.gen && sc.lastTok[p] != sc.tokSeq {
+			sc.lastTok[p] = sc.tokSeq
+			sc.count[p] = min(sc.count[p]+1, 200)
 		}
 	}
 }
 
 // candidates collects into sc the parties that share a wallet, an
 // identifier, a word that is not common or a pair of word skeletons with
-// the designation d.
+// the designation d, then keeps those sharing enough words to be it: two,
+// or one when either side has a one-word name (a company's).
 func (x *index) candidates(d *subject, sc *scratch) {
 	for _, w := range d.wallets {
-		sc.add(x.byWallet[w])
+		sc.nextWord()
+		sc.add(x.byWallet[w], 2)
 	}
 	for _, id := range d.idents {
-		sc.add(x.byIdent[id])
+		sc.nextWord()
+		sc.add(x.byIdent[id], 2)
 	}
 	org := d.kind != tracker.KindPerson
+	dMin := 2
+	var common [][]int32
 	for k := range d.names {
 		n := &d.names[k]
+		dMin = min(dMin, len(n.toks))
+		sims := make([][]wordSim, len(n.toks))
 		for j, t := range n.toks {
-			for _, s := range x.similarWords(t, n.skels[j], org) {
+			sims[j] = x.similarWords(t, n.skels[j], org)
+			sc.nextWord()
+			for _, s := range sims[j] {
 				if len(x.postings[s.word]) <= x.common {
-					sc.add(x.postings[s.word])
+					sc.add(x.postings[s.word], 1)
+				} else {
+					common = append(common, x.postings[s.word])
 				}
 			}
 		}
+		sc.sims = append(sc.sims, sims)
 		for _, key := range pairKeys(n) {
-			sc.add(x.byPair[key])
+			sc.nextWord()
+			sc.add(x.byPair[key], 2)
 		}
 	}
+	for _, c := range common {
+		sc.nextWord()
+		sc.countOnly(c)
+	}
+	sc.cands = slices.DeleteFunc(sc.cands, func(p int32) bool {
+		return int(sc.count[p]) < min(dMin, int(x.minWords[p]))
+	})
 }

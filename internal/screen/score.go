@@ -55,13 +55,39 @@ func tokenSim(a, b, ska, skb string, org bool) float64 {
 	if org && isAbbreviation(a, b) {
 		return abbrevSim
 	}
-	if min(len(a), len(b)) < 4 || a[0] != b[0] || len(a)-len(b) > 2 || len(b)-len(a) > 2 {
+	return typoSim(a, b)
+}
+
+// typoSim is the Jaro-Winkler part of tokenSim: the similarity of two
+// words that may be one another misspelt, else 0.
+func typoSim(a, b string) float64 {
+	if min(len(a), len(b)) < 4 || a[0] != b[0] || len(a)-len(b) > 2 || len(b)-len(a) > 2 || !mayBeTypo(a, b) {
 		return 0
 	}
 	if j := float64(edlib.JaroWinklerSimilarity(a, b)); j >= minTokenSim {
 		return j
 	}
 	return 0
+}
+
+// mayBeTypo bounds Jaro-Winkler from above without computing it: Jaro's
+// matching characters are at most the letters the words share, and
+// Winkler's prefix bonus at most 0.4 of what Jaro lacks. Most pairs of
+// words fail here, for the price of counting letters.
+func mayBeTypo(a, b string) bool {
+	var count [256]int8
+	for i := 0; i < len(a); i++ {
+		count[a[i]]++
+	}
+	m := 0
+	for i := 0; i < len(b); i++ {
+		if count[b[i]] > 0 {
+			count[b[i]]--
+			m++
+		}
+	}
+	jaro := (float64(m)/float64(len(a)) + float64(m)/float64(len(b)) + 1) / 3
+	return jaro+0.4*(1-jaro) >= minTokenSim
 }
 
 // abbreviations are the short forms company names are written with.
@@ -76,6 +102,22 @@ var abbreviations = map[string][]string{
 	"EQUIP": {"EQUIPMENT"}, "INST": {"INSTITUTE"}, "LAB": {"LABORATORY"}, "LABS": {"LABORATORIES"},
 	"PHARM": {"PHARMACEUTICAL", "PHARMACEUTICALS"}, "PROD": {"PRODUCTS", "PRODUCTION"}, "RES": {"RESEARCH"},
 	"SYS": {"SYSTEMS"}, "TRANS": {"TRANSPORT", "TRANSPORTATION"}, "UNIV": {"UNIVERSITY"},
+}
+
+// expansions maps a long word to its abbreviations.
+var expansions = func() map[string][]string {
+	m := map[string][]string{}
+	for short, longs := range abbreviations {
+		for _, l := range longs {
+			m[l] = append(m[l], short)
+		}
+	}
+	return m
+}()
+
+// abbreviationsOf is the words that may be w abbreviated or spelt out.
+func abbreviationsOf(w string) []string {
+	return append(slices.Clone(abbreviations[w]), expansions[w]...)
 }
 
 func isAbbreviation(a, b string) bool {

@@ -159,23 +159,26 @@ func (s *Screener) compare(d *subject, i int32, sc *scratch) (verdict, bool) {
 }
 
 // bestName is the best score of any of the designation's names against
-// any of the party's, and the designation's name that gave it.
+// any of the party's, and the designation's name that gave it. A pair of
+// words is as similar as the index found them (sc.sims), else as typoSim
+// says: a typo early in a short word escapes every key.
 func (s *Screener) bestName(d, p *subject, sc *scratch) (float64, string) {
 	person := d.kind == tracker.KindPerson || p.kind == tracker.KindPerson
-	org := !person
 	best, matched := 0.0, ""
 	for k := range d.names {
 		dn := &d.names[k]
 		for m := range p.names {
 			pn := &p.names[m]
 			sim := func(i, j int) float64 {
-				key := uint64(k)<<48 | uint64(i)<<40 | uint64(pn.ids[j])
-				if v, ok := sc.memo[key]; ok {
-					return v
+				id := pn.ids[j]
+				for _, w := range sc.sims[k][i] {
+					if w.word == id {
+						return w.sim
+					}
 				}
-				v := tokenSim(dn.toks[i], pn.toks[j], dn.skels[i], pn.skels[j], org)
-				sc.memo[key] = v
-				return v
+				// Equal words, skeletons and abbreviations are all
+				// found through keys: only a typo can be left.
+				return typoSim(dn.toks[i], pn.toks[j])
 			}
 			if ns := nameScore(dn, pn, person, sim); ns > best {
 				best, matched = ns, dn.display
@@ -206,4 +209,49 @@ func (p *Party) Entity() *tracker.Entity {
 		e.Identifiers = append(e.Identifiers, tracker.Identifier{Type: "Digital Currency Address", Value: w})
 	}
 	return e
+}
+
+// Designation is one designation to screen, with its list.
+type Designation struct {
+	List   string
+	Entity *tracker.Entity
+}
+
+// ScreenAll screens many designations on workers goroutines (at least
+// one) and returns every hit, ordered by party ref, then best score,
+// then list and id: what a whole counterparty file's report reads.
+func (s *Screener) ScreenAll(ds []Designation, workers int) []Hit {
+	workers = max(1, min(workers, len(ds)))
+	found := make([][]Hit, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(ds); i += workers {
+				found[w] = append(found[w], s.Screen(ds[i].List, ds[i].Entity)...)
+			}
+		}()
+	}
+	wg.Wait()
+	var hits []Hit
+	for _, f := range found {
+		hits = append(hits, f...)
+	}
+	slices.SortFunc(hits, func(a, b Hit) int {
+		if c := strings.Compare(a.Party.Ref, b.Party.Ref); c != 0 {
+			return c
+		}
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		if c := strings.Compare(a.List, b.List); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return hits
 }
