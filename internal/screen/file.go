@@ -175,8 +175,25 @@ func csvRow(rec, header []string, line int) row {
 
 var isoDate = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
 
-// validDate accepts a full or partial ISO date that exists.
-func validDate(s string) bool {
+// ParseKind reads a party's kind as a file or a flag gives it: "" when
+// not given.
+func ParseKind(s string) (tracker.Kind, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "":
+		return "", nil
+	case "person", "individual":
+		return tracker.KindPerson, nil
+	case "organisation", "organization", "entity", "company":
+		return tracker.KindEntity, nil
+	case "vessel":
+		return tracker.KindVessel, nil
+	}
+	return "", fmt.Errorf("kind %q: want person, organisation or vessel", s)
+}
+
+// ValidDate accepts a full or partial ISO date that exists: YYYY,
+// YYYY-MM or YYYY-MM-DD.
+func ValidDate(s string) bool {
 	if !isoDate.MatchString(s) {
 		return false
 	}
@@ -205,18 +222,11 @@ func partyFromRow(r row, name string) (Party, *RowError) {
 		return p, fail(f, "empty name")
 	}
 	kind, f := get("kind")
-	switch strings.ToLower(kind) {
-	case "":
-	case "person", "individual":
-		p.Kind = tracker.KindPerson
-	case "organisation", "organization", "entity", "company":
-		p.Kind = tracker.KindEntity
-	case "vessel":
-		p.Kind = tracker.KindVessel
-	default:
-		return p, fail(f, "kind %q: want person, organisation or vessel", kind)
+	var err error
+	if p.Kind, err = ParseKind(kind); err != nil {
+		return p, fail(f, "%v", err)
 	}
-	if p.BirthDate, f = get("birth_date"); p.BirthDate != "" && !validDate(p.BirthDate) {
+	if p.BirthDate, f = get("birth_date"); p.BirthDate != "" && !ValidDate(p.BirthDate) {
 		return p, fail(f, "birth_date %q: want YYYY, YYYY-MM or YYYY-MM-DD", p.BirthDate)
 	}
 	p.Country, _ = get("country")

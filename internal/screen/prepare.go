@@ -143,7 +143,7 @@ func prepareDesignation(e *tracker.Entity) subject {
 		}
 	}
 	for _, d := range e.BirthDates {
-		if validDate(d) {
+		if ValidDate(d) {
 			s.dates = append(s.dates, d)
 		}
 	}
