@@ -1,7 +1,10 @@
 package screen
 
 import (
+	"context"
+	"encoding/csv"
 	"fmt"
+	"os"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -145,4 +148,29 @@ func cpuTime(t *testing.T) time.Duration {
 		t.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestWriteSyntheticFile writes the benchmarks' 100,000 counterparties as
+// a CSV file to $TRACKER_SYNTHETIC_CSV, for measuring `tracker screen` as
+// a whole process (docs/screening.md); without it there is nothing to do.
+func TestWriteSyntheticFile(t *testing.T) {
+	path := os.Getenv("TRACKER_SYNTHETIC_CSV")
+	if path == "" {
+		t.Skip("TRACKER_SYNTHETIC_CSV not set")
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	_ = w.Write(Columns)
+	for _, p := range syntheticParties(loadReal(t), 100_000) {
+		_ = w.Write([]string{p.Ref, p.Name, string(p.Kind), p.BirthDate, p.Country,
+			strings.Join(p.Identifiers, ";"), strings.Join(p.Wallets, ";"), strings.Join(p.Aliases, ";")})
+	}
+	w.Flush()
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(context.Background(), path)
+	if err != nil || len(f.Parties) != 100_000 || len(f.Problems) != 0 {
+		t.Fatalf("reading it back: %v, %d parties, problems %v", err, len(f.Parties), f.Problems)
+	}
 }

@@ -7,13 +7,15 @@ import (
 	"testing"
 )
 
-// Floors of the figures docs/screening.md reports at DefaultThreshold:
-// TestQuality fails when a change of the matcher falls below them.
+// Floors of the figures docs/screening.md reports at DefaultThreshold
+// (persons 0.990 / 0.993, organisations 0.980 / 0.982), rounded down:
+// TestQuality fails when a change of the matcher falls below them. The
+// issue's goal is 0.95 recall at 0.90 precision.
 const (
-	minPersonRecall    = 0.95
-	minPersonPrecision = 0.90
-	minOrgRecall       = 0.95
-	minOrgPrecision    = 0.90
+	minPersonRecall    = 0.985
+	minPersonPrecision = 0.99
+	minOrgRecall       = 0.975
+	minOrgPrecision    = 0.975
 )
 
 // outcome is what screening every real designation found for one sample:

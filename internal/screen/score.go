@@ -49,8 +49,8 @@ func tokenSim(a, b, ska, skb string, org bool) float64 {
 	if a == b {
 		return 1
 	}
-	if ska == skb && len(ska) >= 2 {
-		return variantSim
+	if ska == skb && len(ska) >= 2 && min(len(a), len(b)) >= 3 {
+		return variantSim // not "AL" for "ALI"
 	}
 	if org && isAbbreviation(a, b) {
 		return abbrevSim
@@ -139,7 +139,10 @@ type pairing struct {
 }
 
 // leftoverCost is what each unpaired word costs when both names have
-// one: then a word differs ("Igor" for "Maksim"), it is not missing.
+// one (then a word differs: "Igor" for "Maksim", it is not missing), and
+// each unpaired word after the first when only one name has them: one
+// middle name is usual, "Ali KHALILI" inside a name of seven words is not
+// that name.
 const leftoverCost = 0.05
 
 // nameScore compares two names, token order ignored: each word is paired
@@ -148,8 +151,9 @@ const leftoverCost = 0.05
 // of its words that found a pair, times their similarity. When one name
 // has all its words paired, the other's unpaired words (a middle name, a
 // patronymic) cost a person personExtraWeight of their share and an
-// organisation orgExtraWeight; when both have unpaired words, the score
-// is the mean share less leftoverCost a word. sim(i, j) is the similarity
+// organisation orgExtraWeight, and leftoverCost each after the first; when
+// both have unpaired words, the score is the mean share less leftoverCost
+// a word. sim(i, j) is the similarity
 // of a's word i and b's word j.
 func nameScore(a, b *name, person bool, sim func(i, j int) float64) float64 {
 	if person && (len(a.toks) < 2 || len(b.toks) < 2) {
@@ -169,9 +173,9 @@ func nameScore(a, b *name, person bool, sim func(i, j int) float64) float64 {
 	case leftA == 0 && leftB == 0:
 		return (shareA + shareB) / 2
 	case leftA == 0:
-		return (1-extra)*shareA + extra*shareB
+		return max(0, (1-extra)*shareA+extra*shareB-leftoverCost*float64(leftB-1))
 	case leftB == 0:
-		return (1-extra)*shareB + extra*shareA
+		return max(0, (1-extra)*shareB+extra*shareA-leftoverCost*float64(leftA-1))
 	}
 	return max(0, (shareA+shareB)/2-leftoverCost*float64(leftA+leftB))
 }
