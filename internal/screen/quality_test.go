@@ -63,7 +63,7 @@ type figures struct {
 func measure(out []outcome, person bool, threshold float64) figures {
 	f := figures{threshold: threshold}
 	for _, o := range out {
-		if o.s.person != person || o.s.party.Kind == "" && person {
+		if o.s.person != person {
 			continue
 		}
 		if o.s.source != "" {

@@ -179,3 +179,18 @@ func TestParseYAML(t *testing.T) {
 		t.Errorf("a mapping at the top: err = %v", err)
 	}
 }
+
+// TestParseCSVQuoteError: a quoting mistake is one problem at its
+// position, and the rows after it are still read.
+func TestParseCSVQuoteError(t *testing.T) {
+	f, err := Parse([]byte("ref,name\nA,Bad \"quote\nB,Good Name\n"), "p.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Problems) != 1 || !strings.HasPrefix(f.Problems[0].Error(), "p.csv:2:7: ") {
+		t.Errorf("problems = %v", f.Problems)
+	}
+	if len(f.Parties) != 1 || f.Parties[0].Ref != "B" || f.Parties[0].Line != 3 {
+		t.Errorf("parties = %+v", f.Parties)
+	}
+}
