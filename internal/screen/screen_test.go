@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -101,6 +102,9 @@ func TestScreenCases(t *testing.T) {
 		{"BTC address one character off", Party{Name: "Nobody Alike", Wallets: []string{btc[:len(btc)-1] + "7"}},
 			&tracker.Entity{ID: "D", Kind: tracker.KindPerson, Name: "SOMEONE ELSE", Identifiers: []tracker.Identifier{{Type: "Digital Currency Address - XBT", Value: btc}}},
 			false, nil},
+		{"IMO number", Party{Name: "Some Ship", Kind: tracker.KindVessel, Identifiers: []string{"IMO 9502453"}},
+			&tracker.Entity{ID: "D", Kind: tracker.KindVessel, Name: "OTHER NAME", Identifiers: []tracker.Identifier{{Type: "Vessel Registration Identification", Value: "IMO 9502453"}}},
+			true, []string{"identifier"}},
 		{"passport number, other layout", Party{Name: "Nobody Alike", Kind: tracker.KindPerson, Identifiers: []string{"p-1234 5678"}},
 			&tracker.Entity{ID: "D", Kind: tracker.KindPerson, Name: "SOMEONE ELSE", Identifiers: []tracker.Identifier{{Type: "Passport", Value: "P12345678"}}},
 			true, []string{"identifier"}},
@@ -192,5 +196,34 @@ func TestParseCSVQuoteError(t *testing.T) {
 	}
 	if len(f.Parties) != 1 || f.Parties[0].Ref != "B" || f.Parties[0].Line != 3 {
 		t.Errorf("parties = %+v", f.Parties)
+	}
+}
+
+// TestScreenAllMatchesScreen: screening on several workers finds what
+// screening one designation after another does (and, under -race, shares
+// the index and its word cache safely).
+func TestScreenAllMatchesScreen(t *testing.T) {
+	all := loadReal(t)
+	ds := realDesignations(all[:min(len(all), 3000)])
+	set := labelled(t, all[:3000], 20, 20, 200)
+	parties := make([]Party, len(set))
+	for i := range set {
+		parties[i] = set[i].party
+	}
+	s := New(parties, Options{Threshold: 0.8})
+	var want []string
+	for _, d := range ds {
+		for _, h := range s.Screen(d.List, d.Entity) {
+			want = append(want, fmt.Sprintf("%s %s/%s %.4f", h.Party.Ref, h.List, h.ID, h.Score))
+		}
+	}
+	var got []string
+	for _, h := range New(parties, Options{Threshold: 0.8}).ScreenAll(ds, 4) {
+		got = append(got, fmt.Sprintf("%s %s/%s %.4f", h.Party.Ref, h.List, h.ID, h.Score))
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("ScreenAll found %d hits, Screen one by one %d", len(got), len(want))
 	}
 }
