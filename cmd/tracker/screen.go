@@ -112,11 +112,9 @@ func screenParties(ctx context.Context, e *env, f *screenFlags) ([]screen.Party,
 		if f.dob != "" && !screen.ValidDate(f.dob) {
 			return nil, fmt.Errorf("--dob %q: want YYYY, YYYY-MM or YYYY-MM-DD", f.dob)
 		}
-		name := f.name
-		if name == "" {
-			name = "(no name)"
-		}
-		return []screen.Party{{Ref: "-", Name: name, Kind: kind, BirthDate: f.dob, Country: f.country,
+		// Without --name the party is screened by its wallets and
+		// identifiers alone.
+		return []screen.Party{{Ref: "-", Name: f.name, Kind: kind, BirthDate: f.dob, Country: f.country,
 			Identifiers: f.ids, Wallets: f.wallets, Aliases: f.aliases}}, nil
 	}
 	file, err := screen.Load(ctx, f.file)

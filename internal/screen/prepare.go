@@ -49,18 +49,25 @@ var jointStock = map[string]bool{"JOINT": true, "STOCK": true, "PUBLIC": true, "
 // dropOrgWords takes off an organisation name's joining words and its
 // legal-form words misspelt.
 func dropOrgWords(toks []string) []string {
-	stock := slices.Contains(toks, "JOINT") && slices.Contains(toks, "STOCK")
+	stock := slices.ContainsFunc(toks, func(t string) bool { return alike(t, "JOINT") }) &&
+		slices.ContainsFunc(toks, func(t string) bool { return alike(t, "STOCK") })
 	return slices.DeleteFunc(slices.Clone(toks), func(t string) bool {
-		if orgStopWords[t] || stock && jointStock[t] {
+		if orgStopWords[t] || stock && (jointStock[t] || alike(t, "JOINT") || alike(t, "STOCK")) {
 			return true
 		}
 		for _, w := range misspeltLegal {
-			if t[0] == w[0] && len(t) >= 5 && tokenSim(t, w, "", "-", false) >= 0.9 {
+			if alike(t, w) {
 				return true
 			}
 		}
 		return false
 	})
+}
+
+// alike: t is w, or w misspelt as tokenSim judges a typo (five letters
+// or more).
+func alike(t, w string) bool {
+	return t == w || len(t) >= 5 && typoSim(t, w) > 0
 }
 
 // newName normalises one name; ok is false when nothing is left of it.

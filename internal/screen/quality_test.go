@@ -8,14 +8,14 @@ import (
 )
 
 // Floors of the figures docs/screening.md reports at DefaultThreshold
-// (persons 0.990 / 0.993, organisations 0.980 / 0.982), rounded down:
+// (persons 0.990 / 0.993, organisations 0.986 / 0.983), rounded down:
 // TestQuality fails when a change of the matcher falls below them. The
 // issue's goal is 0.95 recall at 0.90 precision.
 const (
 	minPersonRecall    = 0.985
 	minPersonPrecision = 0.99
-	minOrgRecall       = 0.975
-	minOrgPrecision    = 0.975
+	minOrgRecall       = 0.98
+	minOrgPrecision    = 0.98
 )
 
 // outcome is what screening every real designation found for one sample:
