@@ -163,7 +163,10 @@ func screenDesignations(ctx context.Context, st *store.Store, f *screenFlags) ([
 			ds = append(ds, screen.Designation{List: l, Entity: ent})
 		}
 	}
-	if len(snaps) == 0 {
+	switch {
+	case len(snaps) == 0 && f.asOf != "":
+		return nil, nil, fmt.Errorf("no list has a snapshot on or before %s", f.asOf)
+	case len(snaps) == 0:
 		return nil, nil, errors.New("no snapshot to screen against: run 'tracker fetch' or 'tracker import' first")
 	}
 	return snaps, ds, nil

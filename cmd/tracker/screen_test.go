@@ -120,6 +120,7 @@ func TestScreenOutputs(t *testing.T) {
 		{"screen", "--format", "xml", file},
 		{"screen"},
 		{"screen", "--name", "X", file},
+		{"screen", "--as-of", "2019-01-01", file},
 	} {
 		if code, _, _ := c.run(args...); code != exitTrouble {
 			t.Errorf("tracker %s: exit %d, want 2", strings.Join(args, " "), code)
