@@ -149,3 +149,31 @@ func logByStyle(t *testing.T, out []outcome, person bool) {
 	t.Logf("  misses (%d): %s", len(misses), strings.Join(misses[:min(len(misses), 40)], "; "))
 	t.Logf("  false positives (%d): %s", len(fps), strings.Join(fps[:min(len(fps), 40)], "; "))
 }
+
+// TestQualityNamesOnly measures the same labelled set with every birth
+// date and country taken off, names alone deciding: what a counterparty
+// file holding nothing else gets. It reports (docs/screening.md) and
+// asserts only the goal for recall, which names alone must meet.
+func TestQualityNamesOnly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("screens the real lists")
+	}
+	ds := loadReal(t)
+	set := labelled(t, ds, 200, 200, 2000)
+	for i := range set {
+		set[i].party.BirthDate, set[i].party.Country = "", ""
+	}
+	out := screenLabelled(t, ds, set)
+	for _, class := range []struct {
+		name   string
+		person bool
+	}{{"persons", true}, {"organisations", false}} {
+		for _, th := range []float64{0.85, DefaultThreshold, 0.9, 0.95} {
+			f := measure(out, class.person, th)
+			t.Logf("names only, %s at %.2f: recall %.3f, precision %.3f (%d flagged)", class.name, th, f.recall, f.precision, f.flagged)
+			if th == DefaultThreshold && f.recall < 0.95 {
+				t.Errorf("names only, %s: recall %.3f below the goal 0.95", class.name, f.recall)
+			}
+		}
+	}
+}
