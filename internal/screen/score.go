@@ -234,11 +234,13 @@ type verdict struct {
 func adjust(v *verdict, d, p *subject) bool {
 	person := d.kind == tracker.KindPerson || p.kind == tracker.KindPerson
 	if d.kind != "" && p.kind != "" && d.kind != p.kind {
+		// Said even when it rules the pair out: a shared wallet is a
+		// hit all the same, and the analyst should see the kinds differ.
+		v.conflicts = append(v.conflicts, "kind ("+string(p.kind)+", "+string(d.kind)+")")
 		if person {
 			return false
 		}
 		v.score -= kindConflict
-		v.conflicts = append(v.conflicts, "kind ("+string(p.kind)+", "+string(d.kind)+")")
 	}
 	switch compareDates(d.dates, p.dates) {
 	case dateExact:
