@@ -188,8 +188,8 @@ func (s *Screener) bestName(d, p *subject, sc *scratch) (float64, string) {
 	return best, matched
 }
 
-// Entity is the party in the designations' shape, so that the same
-// normalisation reads both sides.
+// Entity is the party in the designations' shape, for code that reads
+// both with internal/match (Screen prepares parties itself).
 func (p *Party) Entity() *tracker.Entity {
 	e := &tracker.Entity{ID: p.Ref, Kind: p.Kind, Name: p.Name}
 	for _, a := range p.Aliases {
