@@ -197,18 +197,86 @@ type scratch struct {
 	tokSeq  uint32
 	cands   []int32
 	sims    [][][]wordSim // [name][word] → similar vocabulary words
+	// wordMark (this call's generation) and wordNames say, per vocabulary
+	// word, which of the designation's names (a bit each, the 64th for
+	// all after it) have a word like it: a party name sharing none with a
+	// designation name is not scored against it.
+	wordMark  []uint32
+	wordNames []uint64
+	// wordHead starts, per vocabulary word, its list in entries: the
+	// designation words (name k, word i) it is like, and how much.
+	wordHead []int32
+	entries  []simEntry
+}
+
+type simEntry struct {
+	k, i int32
+	sim  float64
+	next int32 // -1 ends the list
 }
 
 func (x *index) newScratchPool(n int) *sync.Pool {
+	words := len(x.words)
 	return &sync.Pool{New: func() any {
-		return &scratch{mark: make([]uint32, n), count: make([]uint8, n), lastTok: make([]uint32, n)}
+		return &scratch{mark: make([]uint32, n), count: make([]uint8, n), lastTok: make([]uint32, n),
+			wordMark: make([]uint32, words), wordNames: make([]uint64, words), wordHead: make([]int32, words)}
 	}}
+}
+
+// nameBit is designation name k's bit in wordNames.
+func nameBit(k int) uint64 { return 1 << min(k, 63) }
+
+// markWords records, per similar vocabulary word, which designation
+// names and words it is like.
+func (sc *scratch) markWords() {
+	sc.entries = sc.entries[:0]
+	for k, name := range sc.sims {
+		for i, ws := range name {
+			for _, w := range ws {
+				if sc.wordMark[w.word] != sc.gen {
+					sc.wordMark[w.word] = sc.gen
+					sc.wordNames[w.word] = 0
+					sc.wordHead[w.word] = -1
+				}
+				sc.wordNames[w.word] |= nameBit(k)
+				sc.entries = append(sc.entries, simEntry{int32(k), int32(i), w.sim, sc.wordHead[w.word]})
+				sc.wordHead[w.word] = int32(len(sc.entries) - 1)
+			}
+		}
+	}
+}
+
+// simOf is how like designation name k's word i a vocabulary word is, as
+// the index found it; ok is false when it did not.
+func (sc *scratch) simOf(k, i int, word uint32) (sim float64, ok bool) {
+	if sc.wordMark[word] != sc.gen {
+		return 0, false
+	}
+	for e := sc.wordHead[word]; e >= 0; e = sc.entries[e].next {
+		if x := &sc.entries[e]; int(x.k) == k && int(x.i) == i {
+			return x.sim, true
+		}
+	}
+	return 0, false
+}
+
+// namesSharing is the designation names that share a word with a party
+// name (its vocabulary ids).
+func (sc *scratch) namesSharing(ids []uint32) uint64 {
+	var m uint64
+	for _, id := range ids {
+		if sc.wordMark[id] == sc.gen {
+			m |= sc.wordNames[id]
+		}
+	}
+	return m
 }
 
 func (sc *scratch) reset() {
 	sc.gen++
 	if sc.gen == 0 { // wrapped: old marks would read as this call's
 		clear(sc.mark)
+		clear(sc.wordMark)
 		sc.gen = 1
 	}
 	sc.cands = sc.cands[:0]
@@ -292,6 +360,7 @@ func (x *index) candidates(d *subject, sc *scratch) {
 		sc.nextWord()
 		sc.countOnly(c)
 	}
+	sc.markWords()
 	sc.cands = slices.DeleteFunc(sc.cands, func(p int32) bool {
 		return int(sc.count[p]) < min(dMin, int(x.minWords[p]))
 	})

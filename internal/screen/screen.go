@@ -159,22 +159,24 @@ func (s *Screener) compare(d *subject, i int32, sc *scratch) (verdict, bool) {
 }
 
 // bestName is the best score of any of the designation's names against
-// any of the party's, and the designation's name that gave it. A pair of
-// words is as similar as the index found them (sc.sims), else as typoSim
-// says: a typo early in a short word escapes every key.
+// any of the party's, and the designation's name that gave it. Only names
+// sharing a word the index found alike are compared. A pair of words is as
+// similar as the index found them (sc.sims), else as typoSim says: a typo
+// early in a short word escapes every key.
 func (s *Screener) bestName(d, p *subject, sc *scratch) (float64, string) {
 	person := d.kind == tracker.KindPerson || p.kind == tracker.KindPerson
 	best, matched := 0.0, ""
-	for k := range d.names {
-		dn := &d.names[k]
-		for m := range p.names {
-			pn := &p.names[m]
+	for m := range p.names {
+		pn := &p.names[m]
+		sharing := sc.namesSharing(pn.ids)
+		for k := range d.names {
+			if sharing&nameBit(k) == 0 {
+				continue // no word alike: typos alone do not make a name
+			}
+			dn := &d.names[k]
 			sim := func(i, j int) float64 {
-				id := pn.ids[j]
-				for _, w := range sc.sims[k][i] {
-					if w.word == id {
-						return w.sim
-					}
+				if v, ok := sc.simOf(k, i, pn.ids[j]); ok {
+					return v
 				}
 				// Equal words, skeletons and abbreviations are all
 				// found through keys: only a typo can be left.
