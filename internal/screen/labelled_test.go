@@ -86,7 +86,7 @@ type sample struct {
 
 // labelled builds the set: nPerson and nOrg designated names, each turned
 // into every variant style that applies, and negatives of each class.
-func labelled(tb testing.TB, ds []designation, nPerson, nOrg, nNeg int) []sample {
+func labelled(ds []designation, nPerson, nOrg, nNeg int) []sample {
 	r := rand.New(rand.NewPCG(18, 2026))
 	designated := designatedNames(ds)
 	var persons, orgs []designation

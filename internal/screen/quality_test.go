@@ -28,7 +28,7 @@ type outcome struct {
 
 // screenLabelled screens every real designation against the labelled set
 // and returns each sample's best scores.
-func screenLabelled(tb testing.TB, ds []designation, set []sample) []outcome {
+func screenLabelled(ds []designation, set []sample) []outcome {
 	parties := make([]Party, len(set))
 	for i := range set {
 		parties[i] = set[i].party
@@ -89,8 +89,8 @@ func TestQuality(t *testing.T) {
 		t.Skip("screens the real lists")
 	}
 	ds := loadReal(t)
-	set := labelled(t, ds, 200, 200, 2000)
-	out := screenLabelled(t, ds, set)
+	set := labelled(ds, 200, 200, 2000)
+	out := screenLabelled(ds, set)
 	for _, class := range []struct {
 		name                  string
 		person                bool
@@ -159,11 +159,11 @@ func TestQualityNamesOnly(t *testing.T) {
 		t.Skip("screens the real lists")
 	}
 	ds := loadReal(t)
-	set := labelled(t, ds, 200, 200, 2000)
+	set := labelled(ds, 200, 200, 2000)
 	for i := range set {
 		set[i].party.BirthDate, set[i].party.Country = "", ""
 	}
-	out := screenLabelled(t, ds, set)
+	out := screenLabelled(ds, set)
 	for _, class := range []struct {
 		name   string
 		person bool

@@ -205,7 +205,7 @@ func TestParseCSVQuoteError(t *testing.T) {
 func TestScreenAllMatchesScreen(t *testing.T) {
 	all := loadReal(t)
 	ds := realDesignations(all[:min(len(all), 3000)])
-	set := labelled(t, all[:3000], 20, 20, 200)
+	set := labelled(all[:3000], 20, 20, 200)
 	parties := make([]Party, len(set))
 	for i := range set {
 		parties[i] = set[i].party
