@@ -51,6 +51,7 @@ func commands() []command {
 		{"snapshots", "list stored snapshots", runSnapshots},
 		{"history", "show every stored change of one designation", runHistory},
 		{"entity", "one designation's timeline on its list and on the lists linked to it", runEntity},
+		{"screen", "screen counterparties (a CSV/YAML file, or one by flags) against the latest designations", runScreen},
 		{"accept", "promote a quarantined snapshot after a person checked it", runAccept},
 		{"retract", "withdraw a wrongly stored snapshot (kept for audit, no longer the latest)", runRetract},
 		{"export-raw", "write a snapshot's raw published files back out, sha256 checked", runExportRaw},
@@ -224,6 +225,7 @@ Commands:
 	}
 	fmt.Fprint(w, `
 Run 'tracker COMMAND -h' for a command's options.
-Exit status: 0 success, 2 trouble; 'diff' exits 1 when there are changes.
+Exit status: 0 success, 2 trouble; 'diff' exits 1 when there are changes,
+'screen' when there are hits.
 `)
 }

@@ -199,3 +199,14 @@ func countries(in []string) []string {
 	}
 	return out
 }
+
+// WalletAddress normalises a crypto wallet address as links compare it:
+// hex addresses lower-cased, base58 and bech32 ones exact; "" when it
+// cannot be an address. Screening compares a counterparty's wallets so.
+func WalletAddress(v string) string { return walletValue(v) }
+
+// DocumentNumbers splits a published identifier field into the numbers
+// links compare (upper-case letters and digits, layout taken off, at
+// least six characters and four digits). Screening reads a
+// counterparty's identifiers the same way.
+func DocumentNumbers(v string) []string { return documentValues(v) }

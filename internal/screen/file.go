@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -47,7 +48,7 @@ var Columns = []string{"ref", "name", "kind", "birth_date", "country", "identifi
 // MaxFileBytes caps a counterparty file (100k rows are ~15 MB).
 const MaxFileBytes = 256 << 20
 
-// Load reads a counterparty file (CSV).
+// Load reads a counterparty file (CSV, or YAML by its extension).
 func Load(ctx context.Context, path string) (*File, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -67,15 +68,25 @@ func Load(ctx context.Context, path string) (*File, error) {
 	return Parse(data, path)
 }
 
-// Parse reads a counterparty file's bytes; name is for messages.
+// Parse reads a counterparty file's bytes; name is for messages, and its
+// extension says the format: .yaml or .yml for YAML, anything else CSV.
 func Parse(data []byte, name string) (*File, error) {
 	sum := sha256.Sum256(data)
 	out := &File{Path: name, SHA256: hex.EncodeToString(sum[:])}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yaml", ".yml":
+		return out, parseYAML(data, name, out)
+	}
+	return out, parseCSV(data, name, out)
+}
+
+// parseCSV reads a CSV file: a header naming the columns, one party a row.
+func parseCSV(data []byte, name string, out *File) error {
 	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(data), "\ufeff")))
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if err != nil {
-		return nil, fmt.Errorf("counterparty file %s: header: %w", name, err)
+		return fmt.Errorf("counterparty file %s: header: %w", name, err)
 	}
 	cols := map[string]int{}
 	for i, h := range header {
@@ -83,7 +94,7 @@ func Parse(data []byte, name string) (*File, error) {
 	}
 	for _, need := range []string{"ref", "name"} {
 		if _, ok := cols[need]; !ok {
-			return nil, fmt.Errorf("counterparty file %s:1: no %q column (columns: %s)", name, need, strings.Join(Columns, ", "))
+			return fmt.Errorf("counterparty file %s:1: no %q column (columns: %s)", name, need, strings.Join(Columns, ", "))
 		}
 	}
 	refs := map[string]int{}
@@ -99,28 +110,90 @@ func Parse(data []byte, name string) (*File, error) {
 				out.Problems = append(out.Problems, &RowError{File: name, Line: pe.Line, Column: pe.Column, Msg: pe.Err.Error()})
 				continue
 			}
-			return nil, fmt.Errorf("counterparty file %s: %w", name, err)
+			return fmt.Errorf("counterparty file %s: %w", name, err)
 		}
-		p, rowErr := partyFromRow(rec, header, cols, name, line)
-		if rowErr != nil {
-			out.Problems = append(out.Problems, rowErr)
-			continue
-		}
-		if first, dup := refs[p.Ref]; dup {
-			out.Problems = append(out.Problems, &RowError{File: name, Line: line, Column: cols["ref"] + 1,
-				Msg: fmt.Sprintf("ref %q already on line %d", p.Ref, first)})
-			continue
-		}
-		refs[p.Ref] = line
-		out.Parties = append(out.Parties, p)
+		out.add(csvRow(rec, header, line), name, refs)
 	}
-	return out, nil
+	return nil
+}
+
+// add reads one row into a party, or a problem: a bad row, or a ref
+// already used.
+func (out *File) add(r row, name string, refs map[string]int) {
+	p, rowErr := partyFromRow(r, name)
+	if rowErr != nil {
+		out.Problems = append(out.Problems, rowErr)
+		return
+	}
+	if first, dup := refs[p.Ref]; dup {
+		f := r.fields["ref"]
+		out.Problems = append(out.Problems, &RowError{File: name, Line: f.line, Column: f.col,
+			Msg: fmt.Sprintf("ref %q already on line %d", p.Ref, first)})
+		return
+	}
+	refs[p.Ref] = p.Line
+	out.Parties = append(out.Parties, p)
+}
+
+// row is one party as a file gives it, whatever the format: each field's
+// values and where it is.
+type row struct {
+	line, col int              // where the row starts
+	fields    map[string]field // by lower-case column name
+	extra     []Field          // the other columns, in file order
+}
+
+type field struct {
+	values    []string // one for a single-valued column
+	line, col int
+}
+
+func (f field) value() string { return strings.TrimSpace(strings.Join(f.values, ";")) }
+
+// csvRow is a CSV record as a row.
+func csvRow(rec, header []string, line int) row {
+	r := row{line: line, fields: map[string]field{}}
+	known := map[string]bool{}
+	for _, c := range Columns {
+		known[c] = true
+	}
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		if i >= len(rec) {
+			break
+		}
+		if !known[strings.ToLower(h)] {
+			if v := strings.TrimSpace(rec[i]); v != "" {
+				r.extra = append(r.extra, Field{Name: h, Value: v})
+			}
+			continue
+		}
+		r.fields[strings.ToLower(h)] = field{values: []string{rec[i]}, line: line, col: i + 1}
+	}
+	return r
 }
 
 var isoDate = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
 
-// validDate accepts a full or partial ISO date that exists.
-func validDate(s string) bool {
+// ParseKind reads a party's kind as a file or a flag gives it: "" when
+// not given.
+func ParseKind(s string) (tracker.Kind, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "":
+		return "", nil
+	case "person", "individual":
+		return tracker.KindPerson, nil
+	case "organisation", "organization", "entity", "company":
+		return tracker.KindEntity, nil
+	case "vessel":
+		return tracker.KindVessel, nil
+	}
+	return "", fmt.Errorf("kind %q: want person, organisation or vessel", s)
+}
+
+// ValidDate accepts a full or partial ISO date that exists: YYYY,
+// YYYY-MM or YYYY-MM-DD.
+func ValidDate(s string) bool {
 	if !isoDate.MatchString(s) {
 		return false
 	}
@@ -129,62 +202,48 @@ func validDate(s string) bool {
 	return err == nil
 }
 
-func partyFromRow(rec, header []string, cols map[string]int, name string, line int) (Party, *RowError) {
-	get := func(col string) (string, int) {
-		i, ok := cols[col]
-		if !ok || i >= len(rec) {
-			return "", 0
+func partyFromRow(r row, name string) (Party, *RowError) {
+	get := func(col string) (string, field) {
+		f, ok := r.fields[col]
+		if !ok {
+			return "", field{line: r.line}
 		}
-		return strings.TrimSpace(rec[i]), i + 1
+		return f.value(), f
 	}
-	fail := func(col int, format string, args ...any) *RowError {
-		return &RowError{File: name, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
+	fail := func(f field, format string, args ...any) *RowError {
+		return &RowError{File: name, Line: f.line, Column: f.col, Msg: fmt.Sprintf(format, args...)}
 	}
-	p := Party{Line: line}
-	var col int
-	if p.Ref, col = get("ref"); p.Ref == "" {
-		return p, fail(col, "empty ref")
+	p := Party{Line: r.line, Extra: r.extra}
+	var f field
+	if p.Ref, f = get("ref"); p.Ref == "" {
+		return p, fail(f, "empty ref")
 	}
-	if p.Name, col = get("name"); p.Name == "" {
-		return p, fail(col, "empty name")
+	if p.Name, f = get("name"); p.Name == "" {
+		return p, fail(f, "empty name")
 	}
-	kind, col := get("kind")
-	switch strings.ToLower(kind) {
-	case "":
-	case "person", "individual":
-		p.Kind = tracker.KindPerson
-	case "organisation", "organization", "entity", "company":
-		p.Kind = tracker.KindEntity
-	case "vessel":
-		p.Kind = tracker.KindVessel
-	default:
-		return p, fail(col, "kind %q: want person, organisation or vessel", kind)
+	kind, f := get("kind")
+	var err error
+	if p.Kind, err = ParseKind(kind); err != nil {
+		return p, fail(f, "%v", err)
 	}
-	if p.BirthDate, col = get("birth_date"); p.BirthDate != "" && !validDate(p.BirthDate) {
-		return p, fail(col, "birth_date %q: want YYYY, YYYY-MM or YYYY-MM-DD", p.BirthDate)
+	if p.BirthDate, f = get("birth_date"); p.BirthDate != "" && !ValidDate(p.BirthDate) {
+		return p, fail(f, "birth_date %q: want YYYY, YYYY-MM or YYYY-MM-DD", p.BirthDate)
 	}
 	p.Country, _ = get("country")
-	p.Identifiers = splitValues(get("identifiers"))
-	p.Wallets = splitValues(get("wallets"))
-	p.Aliases = splitValues(get("aliases"))
-	known := map[string]bool{}
-	for _, c := range Columns {
-		known[c] = true
-	}
-	for i, h := range header {
-		h = strings.TrimSpace(h)
-		if !known[strings.ToLower(h)] && i < len(rec) && strings.TrimSpace(rec[i]) != "" {
-			p.Extra = append(p.Extra, Field{Name: h, Value: strings.TrimSpace(rec[i])})
-		}
-	}
+	p.Identifiers = splitValues(r.fields["identifiers"].values)
+	p.Wallets = splitValues(r.fields["wallets"].values)
+	p.Aliases = splitValues(r.fields["aliases"].values)
 	return p, nil
 }
 
-func splitValues(s string, _ int) []string {
+// splitValues splits a multi-valued column's values at ";".
+func splitValues(vs []string) []string {
 	var out []string
-	for _, v := range strings.Split(s, ";") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
+	for _, s := range vs {
+		for _, v := range strings.Split(s, ";") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
 		}
 	}
 	return out

@@ -10,9 +10,9 @@ package screen
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/cybersanctions/tracker"
-	"github.com/cybersanctions/tracker/internal/match"
 )
 
 // Party is one counterparty of the team's file.
@@ -46,8 +46,8 @@ type Hit struct {
 	Kind        tracker.Kind
 	Programs    []string
 	Score       float64  // 0 to 1
-	Matched     []string // what agreed: "wallet", "identifier", "name", "birth date", "country", "kind"
-	Conflicts   []string // what disagreed but did not rule the hit out
+	Matched     []string // what agreed: "wallet", "identifier", "name", "birth date", "country"
+	Conflicts   []string // what disagreed but did not rule the hit out: "birth date", "country", "kind (…)"
 }
 
 // Reason is what matched in one phrase: "name, country".
@@ -55,7 +55,7 @@ func (h Hit) Reason() string { return strings.Join(h.Matched, ", ") }
 
 // DefaultThreshold is the score from which a hit is raised when the
 // configuration does not say.
-const DefaultThreshold = 0.85
+const DefaultThreshold = 0.88
 
 // Options tune a Screener.
 type Options struct {
@@ -68,24 +68,24 @@ type Options struct {
 type Screener struct {
 	threshold float64
 	parties   []Party
-	prepared  []*match.Prepared
-	byKey     map[string][]int // blocking key → indexes into parties
+	prepared  []subject
+	index     *index
+	scratch   *sync.Pool
 }
 
-// New prepares and indexes the parties.
+// New prepares and indexes the parties: the dear step, done once per
+// counterparty file.
 func New(parties []Party, opts Options) *Screener {
-	s := &Screener{threshold: opts.Threshold, parties: parties, byKey: map[string][]int{}}
+	s := &Screener{threshold: opts.Threshold, parties: parties}
 	if s.threshold <= 0 {
 		s.threshold = DefaultThreshold
 	}
-	s.prepared = make([]*match.Prepared, len(parties))
+	s.prepared = make([]subject, len(parties))
 	for i := range parties {
-		p := match.Prepare(parties[i].Entity())
-		s.prepared[i] = p
-		for _, k := range match.Keys(p) {
-			s.byKey[k] = append(s.byKey[k], i)
-		}
+		s.prepared[i] = prepareParty(&parties[i])
 	}
+	s.index = newIndex(s.prepared)
+	s.scratch = s.index.newScratchPool(len(parties))
 	return s
 }
 
@@ -98,25 +98,22 @@ func (s *Screener) Threshold() float64 { return s.threshold }
 // Screen returns the parties the designation may be, best first, each
 // scoring at least the threshold.
 func (s *Screener) Screen(list string, e *tracker.Entity) []Hit {
-	d := match.Prepare(e)
-	seen := map[int]bool{}
+	d := prepareDesignation(e)
+	sc := s.scratch.Get().(*scratch)
+	defer s.scratch.Put(sc)
+	sc.reset()
+	s.index.candidates(&d, sc)
 	var hits []Hit
-	for _, k := range match.Keys(d) {
-		for _, i := range s.byKey[k] {
-			if seen[i] {
-				continue
-			}
-			seen[i] = true
-			v := match.Compare(d, s.prepared[i])
-			if v.Score < s.threshold {
-				continue
-			}
-			hits = append(hits, Hit{
-				Party: &s.parties[i], List: list, ID: e.ID, Name: e.Name,
-				Kind: e.Kind, Programs: e.Programs, Score: v.Score,
-				Matched: v.Reasons, Conflicts: v.Conflicts,
-			})
+	for _, i := range sc.cands {
+		v, ok := s.compare(&d, i, sc)
+		if !ok || v.score < s.threshold {
+			continue
 		}
+		hits = append(hits, Hit{
+			Party: &s.parties[i], List: list, ID: e.ID, Name: e.Name, MatchedName: v.matchedName,
+			Kind: e.Kind, Programs: e.Programs, Score: v.score,
+			Matched: v.matched, Conflicts: v.conflicts,
+		})
 	}
 	slices.SortStableFunc(hits, func(a, b Hit) int {
 		if a.Score != b.Score {
@@ -130,8 +127,71 @@ func (s *Screener) Screen(list string, e *tracker.Entity) []Hit {
 	return hits
 }
 
-// Entity is the party in the designations' shape, so that the same
-// normalisation reads both sides.
+// compare scores designation d against party i: a shared wallet address
+// is a hit whatever else differs; a shared identifier or a similar name
+// is scored, then raised or lowered by birth date, country and kind.
+func (s *Screener) compare(d *subject, i int32, sc *scratch) (verdict, bool) {
+	p := &s.prepared[i]
+	var v verdict
+	wallet := overlaps(d.wallets, p.wallets)
+	if wallet {
+		v.matched = append(v.matched, "wallet")
+	}
+	if overlaps(d.idents, p.idents) {
+		v.score = 1
+		v.matched = append(v.matched, "identifier")
+	}
+	if ns, matched := s.bestName(d, p, sc); ns >= nameFloor {
+		v.score = max(v.score, ns)
+		v.matchedName = matched
+		v.matched = append(v.matched, "name")
+	}
+	if v.score == 0 && !wallet {
+		return v, false
+	}
+	if !adjust(&v, d, p) && !wallet {
+		return v, false
+	}
+	if wallet {
+		v.score = 1
+	}
+	return v, true
+}
+
+// bestName is the best score of any of the designation's names against
+// any of the party's, and the designation's name that gave it. Only names
+// sharing a word the index found alike are compared. A pair of words is as
+// similar as the index found them (sc.sims), else as typoSim says: a typo
+// early in a short word escapes every key.
+func (s *Screener) bestName(d, p *subject, sc *scratch) (float64, string) {
+	person := d.kind == tracker.KindPerson || p.kind == tracker.KindPerson
+	best, matched := 0.0, ""
+	for m := range p.names {
+		pn := &p.names[m]
+		sharing := sc.namesSharing(pn.ids)
+		for k := range d.names {
+			if sharing&nameBit(k) == 0 {
+				continue // no word alike: typos alone do not make a name
+			}
+			dn := &d.names[k]
+			sim := func(i, j int) float64 {
+				if v, ok := sc.simOf(k, i, pn.ids[j]); ok {
+					return v
+				}
+				// Equal words, skeletons and abbreviations are all
+				// found through keys: only a typo can be left.
+				return typoSim(dn.toks[i], pn.toks[j])
+			}
+			if ns := nameScore(dn, pn, person, sim); ns > best {
+				best, matched = ns, dn.display
+			}
+		}
+	}
+	return best, matched
+}
+
+// Entity is the party in the designations' shape, for code that reads
+// both with internal/match (Screen prepares parties itself).
 func (p *Party) Entity() *tracker.Entity {
 	e := &tracker.Entity{ID: p.Ref, Kind: p.Kind, Name: p.Name}
 	for _, a := range p.Aliases {
@@ -151,4 +211,49 @@ func (p *Party) Entity() *tracker.Entity {
 		e.Identifiers = append(e.Identifiers, tracker.Identifier{Type: "Digital Currency Address", Value: w})
 	}
 	return e
+}
+
+// Designation is one designation to screen, with its list.
+type Designation struct {
+	List   string
+	Entity *tracker.Entity
+}
+
+// ScreenAll screens many designations on workers goroutines (at least
+// one) and returns every hit, ordered by party ref, then best score,
+// then list and id: what a whole counterparty file's report reads.
+func (s *Screener) ScreenAll(ds []Designation, workers int) []Hit {
+	workers = max(1, min(workers, len(ds)))
+	found := make([][]Hit, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(ds); i += workers {
+				found[w] = append(found[w], s.Screen(ds[i].List, ds[i].Entity)...)
+			}
+		}()
+	}
+	wg.Wait()
+	var hits []Hit
+	for _, f := range found {
+		hits = append(hits, f...)
+	}
+	slices.SortFunc(hits, func(a, b Hit) int {
+		if c := strings.Compare(a.Party.Ref, b.Party.Ref); c != 0 {
+			return c
+		}
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		if c := strings.Compare(a.List, b.List); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return hits
 }
