@@ -8,9 +8,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/cybersanctions/tracker"
 )
@@ -118,36 +116,6 @@ func reportMemory(b *testing.B) {
 	runtime.GC()
 	runtime.ReadMemStats(&m)
 	b.ReportMetric(float64(m.Sys)/(1<<20), "MB-sys")
-}
-
-// TestScreenSpeed keeps the whole-file screening within the budget
-// of 30 s on this machine's two cores, counted in CPU time (60 s for two
-// cores) so that other work on a shared machine does not fail it: a change
-// that makes screening several times dearer fails here, not in production.
-func TestScreenSpeed(t *testing.T) {
-	if testing.Short() {
-		t.Skip("screens the real lists against 100,000 parties")
-	}
-	all := loadReal(t)
-	parties := syntheticParties(all, 100_000)
-	cpu0, start := cpuTime(t), time.Now()
-	s := New(parties, Options{})
-	built := time.Since(start)
-	hits := s.ScreenAll(realDesignations(all), 2)
-	took, cpu := time.Since(start), cpuTime(t)-cpu0
-	t.Logf("%d designations × %d parties: index %v, total %v wall, %v CPU, %d hits",
-		len(all), len(parties), built.Round(time.Millisecond), took.Round(time.Millisecond), cpu.Round(time.Millisecond), len(hits))
-	if cpu > 60*time.Second {
-		t.Errorf("screening took %v of CPU, budget 60 s (30 s on two cores)", cpu)
-	}
-}
-
-func cpuTime(t *testing.T) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		t.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestWriteSyntheticFile writes the benchmarks' 100,000 counterparties as
