@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"flag"
 	"fmt"
 	"runtime"
 	"strings"
@@ -21,7 +22,9 @@ name tolerated), birth date, country and kind raising or lowering the
 score; wallet addresses and identifiers exactly. FILE is a counterparty
 file, CSV or YAML (.yaml, .yml), with the columns of docs/screening.md;
 a bad row is reported on stderr (file:line:column) and the others are
-still screened. Without FILE, --name gives one party.
+still screened. Without FILE, --name gives one party, or else the
+configuration's screening.file is screened; the threshold defaults to
+screening.threshold.
 
 Each hit names the party, the designation (list, id, name), the score and
 the fields that agreed.
@@ -88,8 +91,12 @@ func parseScreenFlags(e *env, args []string) (*screenFlags, error) {
 		return nil, err
 	}
 	f.party = f.name != "" || len(f.wallets) > 0 || len(f.ids) > 0
+	f.file = fs.Arg(0)
+	if err := screenConfigDefaults(e, fs, f); err != nil {
+		return nil, err
+	}
 	switch {
-	case f.party == (fs.NArg() == 1) || fs.NArg() > 1:
+	case f.party == (f.file != "") || fs.NArg() > 1:
 		fs.Usage()
 		return nil, errUsage
 	case f.format != "text" && f.format != "json" && f.format != "csv":
@@ -97,8 +104,30 @@ func parseScreenFlags(e *env, args []string) (*screenFlags, error) {
 	case f.threshold <= 0 || f.threshold > 1:
 		return nil, fmt.Errorf("--threshold %v: want a score above 0, at most 1", f.threshold)
 	}
-	f.file = fs.Arg(0)
 	return f, nil
+}
+
+// screenConfigDefaults takes what the flags leave unsaid from the
+// configuration's screening section, so that an on-demand screen agrees
+// with the daemon's: its threshold, and its file when neither FILE nor a
+// party is given.
+func screenConfigDefaults(e *env, fs *flag.FlagSet, f *screenFlags) error {
+	set := false
+	fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == "threshold" })
+	if set && (f.party || f.file != "") {
+		return nil
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	if !set && cfg.Screening.Threshold > 0 {
+		f.threshold = cfg.Screening.Threshold
+	}
+	if !f.party && f.file == "" {
+		f.file = cfg.Screening.File
+	}
+	return nil
 }
 
 // screenParties reads the counterparty file, reporting its bad rows on

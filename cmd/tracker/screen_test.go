@@ -149,3 +149,39 @@ func TestScreenOneParty(t *testing.T) {
 		}
 	}
 }
+
+// TestScreenConfigDefaults: without FILE, `tracker screen` screens the
+// configured screening.file at screening.threshold, as the daemon would; a
+// flag still wins.
+func TestScreenConfigDefaults(t *testing.T) {
+	c := screenDB(t)
+	file := writeFile(t, "parties.csv", "ref,name,kind,birth_date,country\n"+
+		"C-1,Evgeny Igorevich Polyanin,person,1993-03-04,Russia\n"+ // name, birth date and country agree
+		"C-5,Maksim Yakubetz,person,,\n") // one typo, no middle name: a lower score
+	cfg := writeFile(t, "tracker.yaml", "screening:\n  file: "+file+"\n  threshold: 0.97\n")
+	refs := func(args ...string) (float64, []string) {
+		t.Helper()
+		code, out, errOut := c.run(append([]string{"--config", cfg, "screen", "--format", "json"}, args...)...)
+		if code != exitChanges {
+			t.Fatalf("screen %v: exit %d, want 1\n%s\n%s", args, code, out, errOut)
+		}
+		var got struct {
+			Threshold float64
+			Hits      []screenHit
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		var rs []string
+		for _, h := range got.Hits {
+			rs = append(rs, h.PartyRef)
+		}
+		return got.Threshold, rs
+	}
+	if th, rs := refs(); th != 0.97 || strings.Join(rs, ",") != "C-1" {
+		t.Errorf("configured: threshold %v, hits %v; want 0.97 and C-1 alone", th, rs)
+	}
+	if th, rs := refs("--threshold", "0.9"); th != 0.9 || strings.Join(rs, ",") != "C-1,C-5" {
+		t.Errorf("--threshold 0.9: threshold %v, hits %v; want 0.9 and C-1,C-5", th, rs)
+	}
+}
