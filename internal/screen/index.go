@@ -3,6 +3,7 @@ package screen
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cybersanctions/tracker"
 )
@@ -34,9 +35,16 @@ type index struct {
 
 	// similar caches, per designation word, the vocabulary words that may
 	// be it with their similarity: designations share words, and this is
-	// the dearest step. It only grows with the lists' vocabulary.
-	similar sync.Map // string → []wordSim
+	// the dearest step. It grows with the lists' vocabulary, and stops
+	// growing at maxSimilar words so that a daemon that keeps one index
+	// for months (or is fed odd text) keeps its memory bounded.
+	similar  sync.Map // string → []wordSim
+	nSimilar atomic.Int64
 }
+
+// maxSimilar caps the similar cache: OFAC's SDN names and aliases and
+// OFSI's name columns hold ~35k distinct words (2024–2025 files).
+const maxSimilar = 250_000
 
 type wordSim struct {
 	word uint32
@@ -181,7 +189,11 @@ func (x *index) similarWords(w, sk string, org bool) []wordSim {
 			try(id)
 		}
 	}
-	x.similar.Store(key, out)
+	if x.nSimilar.Load() < maxSimilar {
+		if _, loaded := x.similar.LoadOrStore(key, out); !loaded {
+			x.nSimilar.Add(1)
+		}
+	}
 	return out
 }
 
