@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/csvsafe"
 	"github.com/cybersanctions/tracker/internal/screen"
 	"github.com/cybersanctions/tracker/internal/store"
 )
@@ -246,26 +246,16 @@ func writeScreen(e *env, f *screenFlags, s *screen.Screener, snaps []tracker.Sna
 	return nil
 }
 
-// writeScreenCSV writes one hit a row. A cell a spreadsheet would run as a
-// formula (=, +, -, @, tab, CR first) is prefixed with a quote, as the web
-// view's CSV downloads do: list and file text is data, never code.
+// writeScreenCSV writes one hit a row, formula-safe (internal/csvsafe):
+// list and file text is data, never code.
 func writeScreenCSV(e *env, hits []screen.Hit) error {
-	w := csv.NewWriter(e.stdout)
-	row := func(cells ...string) {
-		for i, c := range cells {
-			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-				cells[i] = "'" + c
-			}
-		}
-		_ = w.Write(cells)
-	}
-	row("party_ref", "party_name", "list", "id", "name", "matched_name", "score", "matched", "conflicts", "programs")
+	w := csvsafe.NewWriter(e.stdout)
+	_ = w.Write("party_ref", "party_name", "list", "id", "name", "matched_name", "score", "matched", "conflicts", "programs")
 	for _, h := range hits {
-		row(h.Party.Ref, h.Party.Name, h.List, h.ID, h.Name, h.MatchedName, fmt.Sprintf("%.3f", h.Score),
+		_ = w.Write(h.Party.Ref, h.Party.Name, h.List, h.ID, h.Name, h.MatchedName, fmt.Sprintf("%.3f", h.Score),
 			strings.Join(h.Matched, "; "), strings.Join(h.Conflicts, "; "), strings.Join(h.Programs, "; "))
 	}
-	w.Flush()
-	return w.Error()
+	return w.Flush()
 }
 
 func writeScreenText(e *env, s *screen.Screener, snaps []tracker.Snapshot, hits []screen.Hit) {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"html/template"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/csvsafe"
 )
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -23,28 +23,16 @@ func writeJSONBody(w io.Writer, v any) {
 	_ = enc.Encode(v) // the client went away; nothing to tell it
 }
 
-// writeCSV sends rows as a CSV download. A cell a spreadsheet would run as
-// a formula (=, +, -, @, tab, CR first) is prefixed with a quote: list
-// text is data, never code, in this medium too.
+// writeCSV sends rows as a CSV download, formula-safe (internal/csvsafe):
+// list text is data, never code, in this medium too.
 func writeCSV(w http.ResponseWriter, file string, rows [][]string) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+file+`.csv"`)
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	for _, row := range rows {
-		out := make([]string, len(row))
-		for i, c := range row {
-			out[i] = csvCell(c)
-		}
-		_ = cw.Write(out)
+		_ = cw.Write(row...)
 	}
-	cw.Flush()
-}
-
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	_ = cw.Flush() // the client went away; nothing to tell it
 }
 
 // day formats a time as a date and time in UTC for people; zero is "".

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cybersanctions/tracker/internal/csvsafe"
 	"github.com/cybersanctions/tracker/internal/permalink"
 )
 
@@ -112,8 +113,8 @@ func TestEscaping(t *testing.T) {
 	mustLack(t, body, "<b>x")
 	mustContain(t, body, "&lt;b&gt;x")
 	// A cell a spreadsheet would run is defused.
-	if got := csvCell("=HYPERLINK(\"http://x\")"); got != "'=HYPERLINK(\"http://x\")" {
-		t.Errorf("csvCell: %q", got)
+	if got := csvsafe.Cell("=HYPERLINK(\"http://x\")"); got != "'=HYPERLINK(\"http://x\")" {
+		t.Errorf("csvsafe.Cell: %q", got)
 	}
 }
 
