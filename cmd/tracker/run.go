@@ -73,6 +73,16 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	}
 	defer p.Close()
 	p.ingester.Log = p.log // the daemon logs what each check stored
+	if sc := p.planner.Screening; sc != nil {
+		// Index the counterparties beside the first checks, not inside
+		// the first new snapshot's transaction; a failure is the first
+		// snapshot's to report.
+		go func() {
+			if err := sc.Warm(ctx); err != nil {
+				p.log.Warn("counterparty file not read ahead", "err", err)
+			}
+		}()
+	}
 	d := &daemon.Daemon{
 		Lists:            specs,
 		Store:            p.store,
