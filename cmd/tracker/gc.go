@@ -25,13 +25,17 @@ const oneShotMemoryLimit = 96 << 20
 // the limit nothing is collected; at it, the runtime collects as often as
 // needed, so a much larger input costs time rather than memory. The daemon
 // ('run') keeps the defaults, as does a process given GOGC or GOMEMLIMIT
-// in its environment. So does 'replay': it drops each version's parse
-// once stored, so the proportional collector frees most of what it marks,
-// and below the limit it would sit at 96 MiB for the whole history (308
-// OFAC versions: 127 MB resident with the one-shot setting, 98 MB with
-// the defaults, the same CPU time within the noise).
+// in its environment. 'replay' keeps the proportional collector: it drops
+// each version's parse once stored, so a collection frees most of what it
+// marks, and with the collector off it would sit at its limit for the
+// whole history (308 OFAC versions: 127 MB resident); it gets a memory
+// limit sized to its versions instead (fitReplayMemory).
 func tuneOneShotGC(command string) {
-	if !tuneGC || command == "run" || command == "replay" || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+	if !tuneGC || command == "run" || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if command == "replay" {
+		replayTuned = true
 		return
 	}
 	debug.SetGCPercent(-1)
@@ -39,8 +43,34 @@ func tuneOneShotGC(command string) {
 	oneShotTuned = true
 }
 
-// oneShotTuned says tuneOneShotGC took over the collector.
-var oneShotTuned bool
+// oneShotTuned says tuneOneShotGC took over the collector; replayTuned
+// that replay may set its memory limit.
+var oneShotTuned, replayTuned bool
+
+// fitReplayMemory caps a replay's memory by the largest version it has
+// read so far: replayMemoryPerByte times the version, at least
+// replayMemoryFloor. A replay keeps live the bundle reader's cache, a
+// version's raw file with the previous one (the base of its delta), and
+// one version's parse and store: on the OFAC history (2.0 MB versions at
+// first, 3.9 MB at the end) 13-22 MB after a collection at first, 16-34
+// MB at the end. Below the limit the proportional collector runs as
+// usual, at twice the live heap; the limit stops that doubling, which
+// took the replay to 110-130 MB resident, at about one and a half
+// collections per version (5% of the CPU against 2-3%). The limit counts
+// all of Go's memory, not only the heap (about 10 MB more), so a lower
+// one has the collector running nearly without pause at the end of the
+// history: 42 MiB, two per version, 6%; 36 MiB, five (docs/performance.md).
+func fitReplayMemory(versionBytes int64) {
+	if !replayTuned {
+		return
+	}
+	debug.SetMemoryLimit(max(replayMemoryFloor, replayMemoryPerByte*versionBytes))
+}
+
+const (
+	replayMemoryFloor   = 48 << 20
+	replayMemoryPerByte = 12
+)
 
 // fitMemoryToInput lowers a one-shot command's memory limit to what its
 // input needs, once the input's size is known: six times the published

@@ -13,6 +13,7 @@ import (
 	"github.com/cybersanctions/tracker/internal/ingest"
 	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/replay"
+	"github.com/cybersanctions/tracker/internal/source"
 	"github.com/cybersanctions/tracker/internal/store"
 )
 
@@ -143,6 +144,7 @@ type replayer struct {
 	in       *ingest.Ingester
 	versions []int // indexes of the source's versions to replay
 	verbose  bool
+	largest  int64 // bytes of the largest version read, for fitReplayMemory
 
 	start       time.Time
 	elapsed     time.Duration
@@ -190,6 +192,10 @@ func (r *replayer) run(ctx context.Context) error {
 				return nil
 			}
 			return err
+		}
+		if n := filesBytes(files); n > r.largest {
+			r.largest = n
+			fitReplayMemory(n)
 		}
 		res, err := r.in.Ingest(context.WithoutCancel(ctx), ingest.Request{List: r.list, Files: files, AsOf: v.Date})
 		if err != nil {
@@ -265,6 +271,15 @@ func (r *replayer) resumeAt(ctx context.Context) (int, error) {
 		"and that snapshot is none of this history's versions: the store takes versions oldest first. "+
 		"Replay into a new database, or with --from %s to add only what follows",
 		r.list.Name, latest.Label(), first.Date, first.Label, latest.PublishedAt)
+}
+
+// filesBytes is the size of a version's files together.
+func filesBytes(files []source.RawFile) int64 {
+	var n int64
+	for _, f := range files {
+		n += int64(len(f.Data))
+	}
+	return n
 }
 
 func tally(n map[tracker.ChangeKind]int, changes []tracker.Change) {
