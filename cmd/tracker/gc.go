@@ -52,14 +52,16 @@ var oneShotTuned, replayTuned bool
 // replayMemoryFloor. A replay keeps live the bundle reader's cache, a
 // version's raw file with the previous one (the base of its delta), and
 // one version's parse and store: on the OFAC history (2.0 MB versions at
-// first, 3.9 MB at the end) 13-22 MB after a collection at first, 16-34
-// MB at the end. Below the limit the proportional collector runs as
-// usual, at twice the live heap; the limit stops that doubling, which
-// took the replay to 110-130 MB resident, at about one and a half
-// collections per version (5% of the CPU against 2-3%). The limit counts
-// all of Go's memory, not only the heap (about 10 MB more), so a lower
-// one has the collector running nearly without pause at the end of the
-// history: 42 MiB, two per version, 6%; 36 MiB, five (docs/performance.md).
+// first, 3.9 MB at the end) 13-24 MB after a collection at first, up to
+// 34 MB at the end. Below the limit the proportional collector runs as
+// usual, at twice the live heap; the limit stops the heap going higher
+// when the live heap peaks, which took the replay to 110-140 MB resident.
+// The limit trades wall time for memory, since the collector and the
+// scavenger then work on the replay's path: measured over the 308 OFAC
+// versions (docs/performance.md), no limit 10.9-11.9 s and 110 MB, 64 MiB
+// 11.9 s and 89 MB, 56 MiB 13.6 s and 85 MB, 48 MiB 14.6-18 s and
+// 75-77 MB; 36 MiB collects nearly without pause. 64 MiB keeps the replay
+// near its time target.
 func fitReplayMemory(versionBytes int64) {
 	if !replayTuned {
 		return
@@ -68,8 +70,8 @@ func fitReplayMemory(versionBytes int64) {
 }
 
 const (
-	replayMemoryFloor   = 48 << 20
-	replayMemoryPerByte = 12
+	replayMemoryFloor   = 64 << 20
+	replayMemoryPerByte = 16
 )
 
 // fitMemoryToInput lowers a one-shot command's memory limit to what its

@@ -94,8 +94,8 @@ func TestFitReplayMemory(t *testing.T) {
 	}{
 		{"first OFAC version, 2.0 MB", true, 2_036_213, replayMemoryFloor},
 		{"last OFAC version, 3.9 MB", true, 3_909_739, replayMemoryFloor},
-		{"a 5 MB version", true, 5_000_000, 60_000_000},
-		{"EU full file, 25 MB", true, 25 << 20, 300 << 20},
+		{"a 5 MB version", true, 5_000_000, 80_000_000},
+		{"EU full file, 25 MB", true, 25 << 20, 400 << 20},
 		{"GOMEMLIMIT given or Run in process", false, 4_300_000, math.MaxInt64},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
