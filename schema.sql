@@ -384,3 +384,36 @@ CREATE TABLE screening_hits (
     raised_at       TEXT    NOT NULL,
     PRIMARY KEY (list, designation_id, party_ref)
 ) WITHOUT ROWID;
+
+-- migration: 11
+-- Raw files: line deltas (issue 16).
+
+-- Why: a publication of a list changes by whole lines, so a new version of
+-- a file is stored as a script of copies from its base and inserted lines
+-- (codec 'lines', internal/store/rawdelta.go), zstd-compressed on its own:
+-- as small as zstd with the base as raw dictionary, at a fifth of its cost
+-- (zstd hashes the whole base into its tables for every version). Rows of
+-- 'zstd' and 'gzip' stay as they are and are read as before. The table is
+-- rebuilt because SQLite cannot alter a CHECK constraint; the same columns,
+-- keys and indexes as migration 7's.
+CREATE TABLE raw_files_v11 (
+    snapshot_id   INTEGER NOT NULL REFERENCES snapshots (id),
+    seq           INTEGER NOT NULL,
+    name          TEXT    NOT NULL,
+    size          INTEGER NOT NULL,
+    sha256        TEXT    NOT NULL,
+    stem          TEXT    NOT NULL DEFAULT '',
+    codec         TEXT    NOT NULL DEFAULT 'zstd' CHECK (codec IN ('gzip', 'zstd', 'lines')),
+    base_snapshot INTEGER,
+    base_seq      INTEGER,
+    depth         INTEGER NOT NULL DEFAULT 0,
+    data          BLOB,
+    PRIMARY KEY (snapshot_id, seq),
+    FOREIGN KEY (base_snapshot, base_seq) REFERENCES raw_files_v11 (snapshot_id, seq) ON UPDATE CASCADE
+);
+INSERT INTO raw_files_v11 (snapshot_id, seq, name, size, sha256, stem, codec, base_snapshot, base_seq, depth, data)
+    SELECT snapshot_id, seq, name, size, sha256, stem, codec, base_snapshot, base_seq, depth, data FROM raw_files ORDER BY snapshot_id, seq;
+DROP TABLE raw_files;
+ALTER TABLE raw_files_v11 RENAME TO raw_files;
+CREATE INDEX raw_files_stem ON raw_files (stem, snapshot_id);
+CREATE INDEX raw_files_base ON raw_files (base_snapshot, base_seq) WHERE base_snapshot IS NOT NULL;

@@ -11,7 +11,7 @@ func runExportRaw(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("export-raw", "SNAPSHOT DIR | --verify", `
 Write the raw published files of a snapshot into DIR, byte for byte as
 they were fetched or imported; each file's sha256 is checked against the
-one recorded when it was stored. Files are stored as zstd deltas of the
+one recorded when it was stored. Files are stored as deltas of the
 list's previous version of the same file: a damaged or missing version is
 reported with every snapshot whose files need it. With raw_retention N >= 0,
 snapshots older than the newest N of their list keep only the files'

@@ -25,15 +25,19 @@ const oneShotMemoryLimit = 96 << 20
 // the limit nothing is collected; at it, the runtime collects as often as
 // needed, so a much larger input costs time rather than memory. The daemon
 // ('run') keeps the defaults, as does a process given GOGC or GOMEMLIMIT
-// in its environment. So does 'replay': it drops each version's parse
-// once stored, so the proportional collector frees most of what it marks,
-// and below the limit it would sit at 96 MiB for the whole history (308
-// OFAC versions: 127 MB resident with the one-shot setting, 98 MB with
-// the defaults, the same CPU time within the noise). And so does
-// 'screen': a 100k-row counterparty file's index alone outgrows the limit,
-// at which the collector would run without pause.
+// in its environment. 'replay' keeps the proportional collector: it drops
+// each version's parse once stored, so a collection frees most of what it
+// marks, and with the collector off it would sit at its limit for the
+// whole history (308 OFAC versions: 127 MB resident); it gets a memory
+// limit sized to its versions instead (fitReplayMemory). So does
+// 'screen': a 100k-row counterparty file's index alone outgrows the
+// one-shot limit, at which the collector would run without pause.
 func tuneOneShotGC(command string) {
-	if !tuneGC || command == "run" || command == "replay" || command == "screen" || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+	if !tuneGC || command == "run" || command == "screen" || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if command == "replay" {
+		replayTuned = true
 		return
 	}
 	debug.SetGCPercent(-1)
@@ -41,8 +45,36 @@ func tuneOneShotGC(command string) {
 	oneShotTuned = true
 }
 
-// oneShotTuned says tuneOneShotGC took over the collector.
-var oneShotTuned bool
+// oneShotTuned says tuneOneShotGC took over the collector; replayTuned
+// that replay may set its memory limit.
+var oneShotTuned, replayTuned bool
+
+// fitReplayMemory caps a replay's memory by the largest version it has
+// read so far: replayMemoryPerByte times the version, at least
+// replayMemoryFloor. A replay keeps live the bundle reader's cache, a
+// version's raw file with the previous one (the base of its delta), and
+// one version's parse and store: on the OFAC history (2.0 MB versions at
+// first, 3.9 MB at the end) 13-24 MB after a collection at first, up to
+// 34 MB at the end. Below the limit the proportional collector runs as
+// usual, at twice the live heap; the limit stops the heap going higher
+// when the live heap peaks, which took the replay to 110-140 MB resident.
+// The limit trades wall time for memory, since the collector and the
+// scavenger then work on the replay's path: measured over the 308 OFAC
+// versions (docs/performance.md), no limit 10.9-11.9 s and 110 MB, 64 MiB
+// 11.9 s and 89 MB, 56 MiB 13.6 s and 85 MB, 48 MiB 14.6-18 s and
+// 75-77 MB; 36 MiB collects nearly without pause. 64 MiB keeps the replay
+// near its time target.
+func fitReplayMemory(versionBytes int64) {
+	if !replayTuned {
+		return
+	}
+	debug.SetMemoryLimit(max(replayMemoryFloor, replayMemoryPerByte*versionBytes))
+}
+
+const (
+	replayMemoryFloor   = 64 << 20
+	replayMemoryPerByte = 16
+)
 
 // fitMemoryToInput lowers a one-shot command's memory limit to what its
 // input needs, once the input's size is known: six times the published

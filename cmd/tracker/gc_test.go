@@ -13,22 +13,25 @@ func TestTuneOneShotGC(t *testing.T) {
 		command string
 		env     map[string]string
 		tuned   bool
+		replay  bool // left to fitReplayMemory
 	}{
-		{"import", true, "import", nil, true},
-		{"diff", true, "diff", nil, true},
-		{"daemon keeps the defaults", true, "run", nil, false},
-		{"replay keeps the defaults", true, "replay", nil, false},
-		{"Run called in process", false, "import", nil, false},
-		{"GOGC given", true, "import", map[string]string{"GOGC": "50"}, false},
-		{"GOMEMLIMIT given", true, "import", map[string]string{"GOMEMLIMIT": "1GiB"}, false},
+		{"import", true, "import", nil, true, false},
+		{"diff", true, "diff", nil, true, false},
+		{"daemon keeps the defaults", true, "run", nil, false, false},
+		{"replay keeps the proportional collector", true, "replay", nil, false, true},
+		{"replay in process", false, "replay", nil, false, false},
+		{"replay with GOMEMLIMIT given", true, "replay", map[string]string{"GOMEMLIMIT": "1GiB"}, false, false},
+		{"Run called in process", false, "import", nil, false, false},
+		{"GOGC given", true, "import", map[string]string{"GOGC": "50"}, false, false},
+		{"GOMEMLIMIT given", true, "import", map[string]string{"GOMEMLIMIT": "1GiB"}, false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, k := range []string{"GOGC", "GOMEMLIMIT"} {
 				t.Setenv(k, tc.env[k])
 			}
-			defer func(old, tuned bool) { tuneGC, oneShotTuned = old, tuned }(tuneGC, oneShotTuned)
-			tuneGC = tc.process
+			defer func(old, tuned, replay bool) { tuneGC, oneShotTuned, replayTuned = old, tuned, replay }(tuneGC, oneShotTuned, replayTuned)
+			tuneGC, oneShotTuned, replayTuned = tc.process, false, false
 			percent := debug.SetGCPercent(100)
 			limit := debug.SetMemoryLimit(math.MaxInt64)
 			defer func() {
@@ -44,6 +47,9 @@ func TestTuneOneShotGC(t *testing.T) {
 			}
 			if !tc.tuned && (gotPercent != 100 || gotLimit != math.MaxInt64) {
 				t.Errorf("untuned process changed: GOGC %d, memory limit %d", gotPercent, gotLimit)
+			}
+			if replayTuned != tc.replay {
+				t.Errorf("replayTuned = %v, want %v", replayTuned, tc.replay)
 			}
 		})
 	}
@@ -69,6 +75,33 @@ func TestFitMemoryToInput(t *testing.T) {
 			oneShotTuned = tc.tuned
 			debug.SetMemoryLimit(math.MaxInt64)
 			fitMemoryToInput(tc.input)
+			if got := debug.SetMemoryLimit(math.MaxInt64); got != tc.want {
+				t.Errorf("memory limit %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFitReplayMemory(t *testing.T) {
+	defer func(old bool) { replayTuned = old }(replayTuned)
+	limit := debug.SetMemoryLimit(math.MaxInt64)
+	defer debug.SetMemoryLimit(limit)
+	for _, tc := range []struct {
+		name    string
+		tuned   bool
+		version int64
+		want    int64
+	}{
+		{"first OFAC version, 2.0 MB", true, 2_036_213, replayMemoryFloor},
+		{"last OFAC version, 3.9 MB", true, 3_909_739, replayMemoryFloor},
+		{"a 5 MB version", true, 5_000_000, 80_000_000},
+		{"EU full file, 25 MB", true, 25 << 20, 400 << 20},
+		{"GOMEMLIMIT given or Run in process", false, 4_300_000, math.MaxInt64},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			replayTuned = tc.tuned
+			debug.SetMemoryLimit(math.MaxInt64)
+			fitReplayMemory(tc.version)
 			if got := debug.SetMemoryLimit(math.MaxInt64); got != tc.want {
 				t.Errorf("memory limit %d, want %d", got, tc.want)
 			}

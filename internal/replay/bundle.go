@@ -268,6 +268,7 @@ func (b *bundle) read(ctx context.Context, v *Version) ([]source.RawFile, error)
 		}
 		files = append(files, source.RawFile{Name: filepath.Base(name), Origin: b.path + "@" + v.commit[:12] + ":" + name, Data: data})
 	}
+	b.pack.dropFree()
 	return files, nil
 }
 

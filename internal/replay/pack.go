@@ -171,6 +171,14 @@ func (p *pack) getBuf(n int64) []byte {
 	return make([]byte, 0, max(n, p.largest))
 }
 
+// dropFree lets the spare buffers go between two reads: the caller then
+// parses and stores the version it read, its memory's peak, and a version
+// rebuilt takes at most a couple of buffers again.
+func (p *pack) dropFree() {
+	clear(p.free)
+	p.free = p.free[:0]
+}
+
 func (p *pack) putBuf(b []byte) {
 	if b == nil {
 		return

@@ -30,8 +30,9 @@ const RawFullEvery = 64
 
 // Codecs of the raw_files.codec column.
 const (
-	CodecZstd = "zstd" // zstd, with the base version as raw dictionary when there is one
-	CodecGzip = "gzip" // rows stored before migration 7; re-encoded by Open
+	CodecZstd  = "zstd"  // zstd, with the base version as raw dictionary when there is one
+	CodecLines = "lines" // a line delta against the base version, zstd-compressed (rawdelta.go)
+	CodecGzip  = "gzip"  // rows stored before migration 7; re-encoded by Open
 )
 
 // rawDictID names the base in a delta's zstd frame header. There is only
@@ -82,17 +83,27 @@ func CompressRaw(name string, data []byte) (RawFile, error) {
 	return CompressRawAgainst(name, data, nil)
 }
 
-// CompressRawAgainst prepares a published file for storage as a zstd delta
+// CompressRawAgainst prepares a published file for storage as a delta
 // against base, the list's previous version of the same file (Store.RawBase),
-// or self-contained when base is nil. What was written is decompressed and
-// compared with data before it is returned, so a fault of the codec is
-// caught while the published bytes are still at hand.
+// or self-contained when base is nil. A file that changed by whole lines is
+// stored as a line delta (CodecLines), any other as zstd with the base as
+// raw dictionary. What was written is decompressed and compared with data
+// before it is returned, so a fault of the codec is caught while the
+// published bytes are still at hand.
 func CompressRawAgainst(name string, data []byte, base *RawBase) (RawFile, error) {
 	sum := sha256.Sum256(data)
 	f := RawFile{Name: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Codec: CodecZstd, plain: data, resolved: true}
 	var dict []byte
 	if base != nil {
 		f.Base, f.Depth, dict = &RawRef{base.Ref.Snapshot, base.Ref.Seq}, base.Depth+1, base.Data
+		blob, err := encodeLineDelta(dict, data) // checked against data
+		if err != nil {
+			return RawFile{}, fmt.Errorf("compress %s: %w", name, err)
+		}
+		if blob != nil {
+			f.Codec, f.Blob = CodecLines, blob
+			return f, nil
+		}
 	}
 	blob, err := zstdEncode(data, dict)
 	if err != nil {
@@ -163,16 +174,7 @@ func zstdDecode(blob, dict []byte, size int64) ([]byte, error) {
 // checks the result against the recorded size and sha256, so that what
 // comes back is byte for byte what was published.
 func decodeRaw(f RawFile, base []byte) ([]byte, error) {
-	var data []byte
-	var err error
-	switch f.Codec {
-	case CodecZstd:
-		data, err = zstdDecode(f.Blob, base, f.Size)
-	case CodecGzip:
-		data, err = gunzip(f.Blob, f.Size)
-	default:
-		err = fmt.Errorf("unknown codec %q", f.Codec)
-	}
+	data, err := decodeBlob(f.Codec, f.Blob, base, f.Size)
 	if err != nil {
 		return nil, fmt.Errorf("damaged, does not decompress: %w", err)
 	}
@@ -182,6 +184,20 @@ func decodeRaw(f RawFile, base []byte) ([]byte, error) {
 			len(data), got, f.Size, f.SHA256)
 	}
 	return data, nil
+}
+
+// decodeBlob decompresses a stored blob of the given codec, which holds
+// size bytes, given its base's content (nil for a self-contained one).
+func decodeBlob(codec string, blob, base []byte, size int64) ([]byte, error) {
+	switch codec {
+	case CodecZstd:
+		return zstdDecode(blob, base, size)
+	case CodecLines:
+		return decodeLineDelta(blob, base, size)
+	case CodecGzip:
+		return gunzip(blob, size)
+	}
+	return nil, fmt.Errorf("unknown codec %q", codec)
 }
 
 func gunzip(blob []byte, size int64) ([]byte, error) {
