@@ -17,8 +17,25 @@ import (
 	"time"
 
 	"github.com/cybersanctions/tracker"
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	sqlite3 "github.com/mattn/go-sqlite3"
 )
+
+// writerDriver is SQLite with its temporary files in memory, for the
+// writer. A multi-row INSERT inside a transaction keeps a statement
+// journal (the pages it changed, to undo the statement alone on a
+// constraint error): in a file, a first OFAC snapshot wrote 40 MB of it to
+// /var/tmp in 20,000 small writes, a third of the import's system time.
+// In memory it holds one statement's pages at a time.
+const writerDriver = "sqlite3-tracker-writer"
+
+func init() {
+	sql.Register(writerDriver, &sqlite3.SQLiteDriver{
+		ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+			return err
+		},
+	})
+}
 
 // Store is the tracker's database. It holds one writer connection, so
 // writes are serialized inside the process, and a small pool of readers
@@ -65,7 +82,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	pragmas.Set("_synchronous", "NORMAL")
 	pragmas.Set("_txlock", "immediate") // take the write lock at BEGIN: no deadlock-prone lock upgrades
 
-	w, err := sql.Open("sqlite3", "file:"+path+"?"+pragmas.Encode())
+	w, err := sql.Open(writerDriver, "file:"+path+"?"+pragmas.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
