@@ -108,3 +108,24 @@ func TestFitReplayMemory(t *testing.T) {
 		})
 	}
 }
+
+// TestFitMemoryForLinking: an import that will link its snapshot to other
+// lists gets the whole one-shot limit back after fitMemoryToInput lowered
+// it; a process whose collector was left alone is left alone.
+func TestFitMemoryForLinking(t *testing.T) {
+	defer func(old bool) { oneShotTuned = old }(oneShotTuned)
+	limit := debug.SetMemoryLimit(math.MaxInt64)
+	defer debug.SetMemoryLimit(limit)
+	for _, tc := range []struct {
+		tuned bool
+		want  int64
+	}{{true, oneShotMemoryLimit}, {false, math.MaxInt64}} {
+		oneShotTuned = tc.tuned
+		debug.SetMemoryLimit(math.MaxInt64)
+		fitMemoryToInput(4 << 20)
+		fitMemoryForLinking()
+		if got := debug.SetMemoryLimit(math.MaxInt64); got != tc.want {
+			t.Errorf("tuned %v: memory limit %d, want %d", tc.tuned, got, tc.want)
+		}
+	}
+}

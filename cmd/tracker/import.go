@@ -58,6 +58,11 @@ Lists: `+listNames())
 		return err
 	}
 	defer p.Close()
+	if others, err := p.store.OthersStored(ctx, l.Name); err != nil {
+		return err
+	} else if others {
+		fitMemoryForLinking()
+	}
 	res, err := p.ingester.Ingest(ctx, ingest.Request{List: l, Files: files, AsOf: *asOf})
 	if err != nil {
 		return err

@@ -228,3 +228,15 @@ func (s *Store) LatestIDs(ctx context.Context, list string) (*tracker.Snapshot, 
 	}
 	return sn, ids, nil
 }
+
+// OthersStored reports whether the database holds an active snapshot of a
+// list other than list: then storing list's snapshot links it to them.
+func (s *Store) OthersStored(ctx context.Context, list string) (bool, error) {
+	var yes bool
+	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM snapshots
+		WHERE list <> ? AND status = 'active' AND retracted_at = '')`, list).Scan(&yes)
+	if err != nil {
+		return false, fmt.Errorf("lists stored: %w", err)
+	}
+	return yes, nil
+}
