@@ -247,14 +247,14 @@ const (
 	nameExact                 // same folded words, in any order
 )
 
-// Date agreement.
-type dateAgreement int
+// DateAgreement is how two sets of dates (birth dates) agree.
+type DateAgreement int
 
 const (
-	dateUnknown dateAgreement = iota // one side states none
-	dateConflict
-	datePartial // "1985" and "1985-11-12"
-	dateExact   // the same full date
+	DateUnknown  DateAgreement = iota // one side states none
+	DateConflict                      // no date of one is compatible with a date of the other
+	DatePartial                       // "1985" and "1985-11-12"
+	DateExact                         // the same full date
 )
 
 // Compare decides whether a and b are the same subject. The rules, in order:
@@ -277,8 +277,8 @@ func Compare(a, b *Prepared) Verdict {
 		v.Conflicts = append(v.Conflicts, "different kinds ("+string(ka)+", "+string(kb)+")")
 		return v
 	}
-	dates := compareDates(a.BirthDates, b.BirthDates)
-	if dates == dateConflict {
+	dates := CompareDates(a.BirthDates, b.BirthDates)
+	if dates == DateConflict {
 		v.Conflicts = append(v.Conflicts, "different birth dates")
 	}
 	natConflict := len(a.Nationalities) > 0 && len(b.Nationalities) > 0 && !overlaps(a.Nationalities, b.Nationalities)
@@ -291,7 +291,7 @@ func Compare(a, b *Prepared) Verdict {
 	}
 	names := compareNames(a.Names, b.Names)
 
-	if idReason != "" && dates != dateConflict {
+	if idReason != "" && dates != DateConflict {
 		v.Strong, v.Score = true, 1
 		v.Reasons = append(v.Reasons, idReason)
 		if names >= nameVariant {
@@ -311,20 +311,20 @@ func Compare(a, b *Prepared) Verdict {
 			// former Soviet Union often enough (Russia or Ukraine) that
 			// the same full name on the same full birth date still links;
 			// anything less does not.
-			if names == nameExact && dates == dateExact {
+			if names == nameExact && dates == DateExact {
 				v.Strong, v.Score = true, 0.8
 				v.Reasons = append(v.Reasons, "same name and birth date (nationalities differ)")
 			}
 			return v
 		}
 		switch {
-		case names == nameExact && dates >= datePartial:
+		case names == nameExact && dates >= DatePartial:
 			v.Strong, v.Score = true, 0.9
 			v.Reasons = append(v.Reasons, "same name and birth date")
-		case names == nameVariant && dates == dateExact:
+		case names == nameVariant && dates == DateExact:
 			v.Strong, v.Score = true, 0.85
 			v.Reasons = append(v.Reasons, "same name (spelling variant) and birth date")
-		case names == nameSubset && dates == dateExact:
+		case names == nameSubset && dates == DateExact:
 			v.Strong, v.Score = true, 0.8
 			v.Reasons = append(v.Reasons, "same names (one without a middle name) and birth date")
 		}
@@ -377,18 +377,21 @@ func subset(small, big []string) bool {
 	return true
 }
 
-func compareDates(a, b []string) dateAgreement {
+// CompareDates is the best agreement between any two of the dates (ISO,
+// full or partial), a partial date agreeing with every full date it is the
+// start of. Linking and screening read birth dates alike.
+func CompareDates(a, b []string) DateAgreement {
 	if len(a) == 0 || len(b) == 0 {
-		return dateUnknown
+		return DateUnknown
 	}
-	best := dateConflict
+	best := DateConflict
 	for _, x := range a {
 		for _, y := range b {
 			switch {
 			case x == y && len(x) == 10:
-				return dateExact
+				return DateExact
 			case strings.HasPrefix(x, y) || strings.HasPrefix(y, x):
-				best = datePartial
+				best = DatePartial
 			}
 		}
 	}

@@ -2,9 +2,9 @@ package screen
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/cybersanctions/tracker"
+	"github.com/cybersanctions/tracker/internal/match"
 	edlib "github.com/hbollon/go-edlib"
 )
 
@@ -242,14 +242,14 @@ func adjust(v *verdict, d, p *subject) bool {
 		}
 		v.score -= kindConflict
 	}
-	switch compareDates(d.dates, p.dates) {
-	case dateExact:
+	switch match.CompareDates(d.dates, p.dates) {
+	case match.DateExact:
 		v.score += dateExactBonus
 		v.matched = append(v.matched, "birth date")
-	case datePartial:
+	case match.DatePartial:
 		v.score += datePartialBonus
 		v.matched = append(v.matched, "birth date")
-	case dateDiffer:
+	case match.DateConflict:
 		v.score -= dateConflict
 		v.conflicts = append(v.conflicts, "birth date")
 	}
@@ -264,35 +264,6 @@ func adjust(v *verdict, d, p *subject) bool {
 	}
 	v.score = min(max(v.score, 0), 1)
 	return true
-}
-
-type dateAgreement int
-
-const (
-	dateUnknown dateAgreement = iota // one side states none
-	dateDiffer
-	datePartial // "1985" and "1985-11-12"
-	dateExact
-)
-
-// compareDates: the best agreement between any two dates, a partial date
-// agreeing with every full date it is the start of.
-func compareDates(a, b []string) dateAgreement {
-	if len(a) == 0 || len(b) == 0 {
-		return dateUnknown
-	}
-	best := dateDiffer
-	for _, x := range a {
-		for _, y := range b {
-			switch {
-			case x == y && len(x) == 10:
-				return dateExact
-			case strings.HasPrefix(x, y) || strings.HasPrefix(y, x):
-				best = datePartial
-			}
-		}
-	}
-	return best
 }
 
 func overlaps(a, b []string) bool {
