@@ -117,14 +117,16 @@ func linkSnapshotTx(ctx context.Context, tx *sql.Tx, res *SaveResult, entities [
 	if err != nil {
 		return err
 	}
+	relinked := false
 	for _, l := range lists {
 		if l.name != sn.List && state[l.name] != l.latest {
 			if err := linkWholeList(ctx, tx, l.name, l.latest, relink.items(ctx, l.name, l.latest)); err != nil {
 				return err
 			}
+			relinked = true
 		}
 	}
-	if err := linkNewSnapshot(ctx, tx, res, entities, early, state); err != nil {
+	if err := linkNewSnapshot(ctx, tx, res, entities, early, state, relinked); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO link_state (list, snapshot_id) VALUES (?, ?)
@@ -161,8 +163,9 @@ func linkStates(ctx context.Context, tx *sql.Tx) (map[string]int64, error) {
 // linkNewSnapshot links the new snapshot's list: whole for its first
 // snapshot (what it holds is all it ever held, and already decoded) or
 // when its keys are stale, else only its added entities and the
-// amendments of fields linking reads.
-func linkNewSnapshot(ctx context.Context, tx *sql.Tx, res *SaveResult, entities []*tracker.Entity, early *earlyPrep, state map[string]int64) error {
+// amendments of fields linking reads. relinked says another list was
+// just relinked whole: its keys changed since the transaction began.
+func linkNewSnapshot(ctx context.Context, tx *sql.Tx, res *SaveResult, entities []*tracker.Entity, early *earlyPrep, state map[string]int64, relinked bool) error {
 	sn := res.Snapshot
 	switch {
 	case res.Previous == nil && !hasHistory(ctx, tx, sn.List, sn.ID):
@@ -173,7 +176,11 @@ func linkNewSnapshot(ctx context.Context, tx *sql.Tx, res *SaveResult, entities 
 		if err != nil {
 			return err
 		}
-		return linkItems(ctx, tx, sn.List, sn.ID, items, true)
+		var pre *candidates
+		if !relinked {
+			pre = early.candidates(ctx, items)
+		}
+		return linkItems(ctx, tx, sn.List, sn.ID, items, true, pre)
 	case res.Previous == nil || state[sn.List] != res.Previous.ID:
 		return linkWholeList(ctx, tx, sn.List, sn.ID, nil)
 	}
@@ -266,7 +273,7 @@ func linkWholeList(ctx context.Context, tx *sql.Tx, list string, snapshot int64,
 			return err
 		}
 	}
-	if err := linkItems(ctx, tx, list, snapshot, items, true); err != nil {
+	if err := linkItems(ctx, tx, list, snapshot, items, true, nil); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO link_state (list, snapshot_id) VALUES (?, ?)
@@ -512,11 +519,12 @@ func linkEntities(ctx context.Context, tx *sql.Tx, list string, snapshot int64, 
 	if err != nil {
 		return err
 	}
-	return linkItems(ctx, tx, list, snapshot, items, fresh)
+	return linkItems(ctx, tx, list, snapshot, items, fresh, nil)
 }
 
-// linkItems is linkEntities with the entities prepared.
-func linkItems(ctx context.Context, tx *sql.Tx, list string, snapshot int64, items []linkItem, fresh bool) error {
+// linkItems is linkEntities with the entities prepared. pre, when not
+// nil, is the candidates of items' keys, already read (earlyLookup).
+func linkItems(ctx context.Context, tx *sql.Tx, list string, snapshot int64, items []linkItem, fresh bool, pre *candidates) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -534,10 +542,6 @@ func linkItems(ctx context.Context, tx *sql.Tx, list string, snapshot int64, ite
 	for _, it := range items {
 		n += len(it.hashes)
 	}
-	hashes := make([]int64, 0, n)
-	for _, it := range items {
-		hashes = append(hashes, it.hashes...)
-	}
 	l.keyRows = make([]keyRow, 0, n)
 	l.factRows = make([]factRow, 0, len(items))
 	if !fresh {
@@ -547,10 +551,19 @@ func linkItems(ctx context.Context, tx *sql.Tx, list string, snapshot int64, ite
 	}
 	// With no other list, there is nothing to compare with: the run only
 	// stores facts and keys.
-	if others {
-		if err := l.lookup(hashes); err != nil {
+	switch {
+	case pre != nil:
+		l.byKey, l.cands = pre.byKey, pre.cands
+	case others:
+		hashes := make([]int64, 0, n)
+		for _, it := range items {
+			hashes = append(hashes, it.hashes...)
+		}
+		c, err := lookupCandidates(quiet, tx, list, hashes)
+		if err != nil {
 			return err
 		}
+		l.byKey, l.cands = c.byKey, c.cands
 	}
 	for i := range items {
 		if i%saveCtxEvery == 0 {
@@ -558,11 +571,24 @@ func linkItems(ctx context.Context, tx *sql.Tx, list string, snapshot int64, ite
 				return err
 			}
 		}
-		if err := l.link(&items[i]); err != nil {
+		if err := l.keep(&items[i]); err != nil {
 			return fmt.Errorf("link %s %s: %w", list, items[i].id, err)
 		}
 	}
-	return l.write()
+	// Comparing reads only the run's facts and the candidates, not the
+	// database: it runs on another goroutine while the writer stores the
+	// facts and keys, which leave a CPU idle. The links come out in the
+	// order of the items, as comparing them one by one would give them.
+	compared := make(chan error, 1)
+	go func() { compared <- l.compareAll(ctx, items) }()
+	werr := l.writeFactsAndKeys()
+	if err := <-compared; err != nil {
+		return err
+	}
+	if werr != nil {
+		return werr
+	}
+	return l.writeLinks()
 }
 
 // prepareParallelAt is how many entities make preparing them worth a
@@ -578,6 +604,82 @@ type earlyPrep struct {
 	done     chan struct{}
 	items    []linkItem
 	err      error
+	look     *earlyLookup
+}
+
+// earlyLookup reads the candidates of an early preparation's keys through
+// the reader pool, once it is done, while the writer is still storing the
+// snapshot: reading them on the writer afterwards cost as much as
+// comparing them.
+//
+// It is started inside the snapshot's write transaction, as earlyRelink
+// is, so the reader sees what the transaction started from. Until it
+// links, the transaction changes only its own list's entities and links,
+// which are no candidates, unless it relinks another list whole: then
+// the early candidates are not used (linkSnapshotTx).
+type earlyLookup struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	c      *candidates
+	err    error
+}
+
+// lookUp starts reading the candidates of the early preparation, unless
+// another list is stale (relink): the transaction relinks it whole, which
+// changes its keys. It returns the function that stops the reading and
+// waits for it: it reads through a pooled connection, which must not
+// outlive the save.
+func (ep *earlyPrep) lookUp(ctx context.Context, s *Store, list string, relink *earlyRelink) (stop func()) {
+	if ep == nil || relink != nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	el := &earlyLookup{cancel: cancel, done: make(chan struct{})}
+	ep.look = el
+	go func() {
+		defer close(el.done)
+		select {
+		case <-ep.done:
+		case <-ctx.Done():
+			el.err = ctx.Err()
+			return
+		}
+		if el.err = ep.err; el.err != nil {
+			return
+		}
+		var hashes []int64
+		for _, it := range ep.items {
+			hashes = append(hashes, it.hashes...)
+		}
+		el.err = s.readTx(ctx, func(tx *sql.Tx) error {
+			var err error
+			el.c, err = lookupCandidates(ctx, tx, list, hashes)
+			return err
+		})
+	}()
+	return func() {
+		cancel()
+		<-el.done
+	}
+}
+
+// candidates returns the early candidates of items, or nil if there are
+// none for them (then the run reads them itself).
+func (ep *earlyPrep) candidates(ctx context.Context, items []linkItem) *candidates {
+	if ep == nil || ep.look == nil || len(items) == 0 {
+		return nil
+	}
+	select {
+	case <-ep.look.done:
+	case <-ctx.Done():
+		return nil
+	}
+	// Without an error, the lookup saw the preparation done: its items
+	// are safe to read.
+	if ep.look.err != nil || len(ep.items) != len(items) || &ep.items[0] != &items[0] {
+		return nil
+	}
+	return ep.look.c
 }
 
 // startEarlyPrep starts preparing in's entities when its list has no
@@ -720,37 +822,45 @@ func (l *linker) loadOld(items []linkItem) error {
 	return rows.Err()
 }
 
-// lookup reads the other lists' entities holding any of the keys: which
-// entities hold them, then the facts of each once (an entity holds
-// several of a run's keys).
-func (l *linker) lookup(hashes []int64) error {
+// candidates are the other lists' entities sharing a key with one of a
+// run's.
+type candidates struct {
+	byKey map[int64][]int64
+	cands map[int64]*candidate // by link_facts id
+}
+
+// lookupCandidates reads the entities of lists other than list holding
+// any of the keys: which entities hold them, then the facts of each once
+// (an entity holds several of a run's keys). It sorts hashes.
+func lookupCandidates(ctx context.Context, q querier, list string, hashes []int64) (*candidates, error) {
 	slices.Sort(hashes)
 	hashes = slices.Compact(hashes)
-	rows, err := l.tx.QueryContext(l.ctx, `SELECT k.key, k.entity FROM json_each(?) j
+	rows, err := q.QueryContext(ctx, `SELECT k.key, k.entity FROM json_each(?) j
 		CROSS JOIN link_keys k ON k.key = j.value`, inJSONInts(hashes))
 	if err != nil {
-		return fmt.Errorf("read link keys: %w", err)
+		return nil, fmt.Errorf("read link keys: %w", err)
 	}
+	c := &candidates{cands: map[int64]*candidate{}}
 	byKey := map[int64][]int64{}
 	var ids []int64
 	for rows.Next() {
 		var key, id int64
 		if err := rows.Scan(&key, &id); err != nil {
 			rows.Close()
-			return err
+			return nil, err
 		}
 		byKey[key] = append(byKey[key], id)
 		ids = append(ids, id)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	slices.Sort(ids)
-	rows, err = l.tx.QueryContext(l.ctx, `SELECT f.id, f.list, f.entity_id, f.facts FROM json_each(?) j
-		CROSS JOIN link_facts f ON f.id = j.value WHERE f.list <> ?`, inJSONInts(slices.Compact(ids)), l.list)
+	rows, err = q.QueryContext(ctx, `SELECT f.id, f.list, f.entity_id, f.facts FROM json_each(?) j
+		CROSS JOIN link_facts f ON f.id = j.value WHERE f.list <> ?`, inJSONInts(slices.Compact(ids)), list)
 	if err != nil {
-		return fmt.Errorf("read link facts: %w", err)
+		return nil, fmt.Errorf("read link facts: %w", err)
 	}
 	defer rows.Close()
 	// The facts are copied into a few large chunks: as []byte, each would
@@ -759,34 +869,33 @@ func (l *linker) lookup(hashes []int64) error {
 	for rows.Next() {
 		var id int64
 		var facts sql.RawBytes
-		c := &candidate{}
-		if err := rows.Scan(&id, &c.ref.list, &c.ref.id, &facts); err != nil {
-			return err
+		cand := &candidate{}
+		if err := rows.Scan(&id, &cand.ref.list, &cand.ref.id, &facts); err != nil {
+			return nil, err
 		}
 		if cap(chunk)-len(chunk) < len(facts) {
 			chunk = make([]byte, 0, max(64<<10, len(facts)))
 		}
 		start := len(chunk)
 		chunk = append(chunk, facts...)
-		c.facts = chunk[start:len(chunk):len(chunk)]
-		l.cands[id] = c
+		cand.facts = chunk[start:len(chunk):len(chunk)]
+		c.cands[id] = cand
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	// The run's own list's entities hold some of the keys too: they are
 	// no candidates.
-	l.byKey = byKey
+	c.byKey = byKey
 	for k, ids := range byKey {
-		byKey[k] = slices.DeleteFunc(ids, func(id int64) bool { return l.cands[id] == nil })
+		byKey[k] = slices.DeleteFunc(ids, func(id int64) bool { return c.cands[id] == nil })
 	}
-	return nil
+	return c, nil
 }
 
-// link stores one entity's facts and keys, replacing those of its
-// previous version and its links, and links it to the candidates that
-// Compare finds the same.
-func (l *linker) link(it *linkItem) error {
+// keep stores one entity's facts and queues its keys, replacing those of
+// its previous version and its links.
+func (l *linker) keep(it *linkItem) error {
 	id, err := l.store(it.id, it.facts)
 	if err != nil {
 		return err
@@ -794,9 +903,30 @@ func (l *linker) link(it *linkItem) error {
 	for _, h := range it.hashes {
 		l.keyRows = append(l.keyRows, keyRow{h, id})
 	}
+	return nil
+}
+
+// compareAll queues the links of every item, in order.
+func (l *linker) compareAll(ctx context.Context, items []linkItem) error {
 	if l.byKey == nil {
 		return nil
 	}
+	for i := range items {
+		if i%saveCtxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := l.compare(&items[i]); err != nil {
+			return fmt.Errorf("link %s %s: %w", l.list, items[i].id, err)
+		}
+	}
+	return nil
+}
+
+// compare links an entity to the candidates that Compare finds the same.
+func (l *linker) compare(it *linkItem) error {
+	var err error
 	clear(l.seen)
 	for _, h := range it.hashes {
 		for _, cid := range l.byKey[h] {
@@ -890,39 +1020,39 @@ func (l *linker) unlink(id int64, old []byte, entityID string) error {
 	return nil
 }
 
-// write stores the queued facts, keys and links, addBatch rows to a statement;
-// the keys in key order, which SQLite appends to its index faster than
-// it inserts them at random.
-func (l *linker) write() error {
+// writeFactsAndKeys stores the queued facts and keys, addBatch rows to a
+// statement; the keys in key order, which SQLite appends to its index
+// faster than it inserts them at random.
+func (l *linker) writeFactsAndKeys() error {
 	slices.SortFunc(l.keyRows, func(a, b keyRow) int {
 		if c := cmp.Compare(a.key, b.key); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.entity, b.entity)
 	})
-	for _, w := range []struct {
-		rows, n     int
-		q, conflict string
-		what        string
-		row         func(args []any, i int) []any
-	}{
-		{len(l.factRows), 4, `INSERT INTO link_facts (id, list, entity_id, facts) VALUES `, "", "link facts",
-			func(args []any, i int) []any {
-				r := &l.factRows[i]
-				return append(args, r.id, l.list, r.entityID, r.facts)
-			}},
-		{len(l.keyRows), 2, `INSERT OR IGNORE INTO link_keys (key, entity) VALUES `, "", "link keys",
-			func(args []any, i int) []any { return append(args, l.keyRows[i].key, l.keyRows[i].entity) }},
-		{len(l.linkRows), 7, `INSERT INTO links (list, entity_id, other_list, other_id, score, reason, snapshot_id) VALUES `,
-			` ON CONFLICT DO UPDATE SET score = excluded.score, reason = excluded.reason, snapshot_id = excluded.snapshot_id`, "links",
-			func(args []any, i int) []any {
-				r := &l.linkRows[i]
-				return append(args, r.list, r.entityID, r.otherList, r.otherID, r.score, r.reason, l.snap)
-			}},
-	} {
-		if err := insertBatched(l.ctx, l.tx, w.q, w.conflict, w.n, w.rows, w.row); err != nil {
-			return fmt.Errorf("store %s: %w", w.what, err)
-		}
+	if err := insertBatched(l.ctx, l.tx, `INSERT INTO link_facts (id, list, entity_id, facts) VALUES `, "", 4, len(l.factRows),
+		func(args []any, i int) []any {
+			r := &l.factRows[i]
+			return append(args, r.id, l.list, r.entityID, r.facts)
+		}); err != nil {
+		return fmt.Errorf("store link facts: %w", err)
+	}
+	if err := insertBatched(l.ctx, l.tx, `INSERT OR IGNORE INTO link_keys (key, entity) VALUES `, "", 2, len(l.keyRows),
+		func(args []any, i int) []any { return append(args, l.keyRows[i].key, l.keyRows[i].entity) }); err != nil {
+		return fmt.Errorf("store link keys: %w", err)
+	}
+	return nil
+}
+
+// writeLinks stores the queued links, addBatch rows to a statement.
+func (l *linker) writeLinks() error {
+	if err := insertBatched(l.ctx, l.tx, `INSERT INTO links (list, entity_id, other_list, other_id, score, reason, snapshot_id) VALUES `,
+		` ON CONFLICT DO UPDATE SET score = excluded.score, reason = excluded.reason, snapshot_id = excluded.snapshot_id`, 7, len(l.linkRows),
+		func(args []any, i int) []any {
+			r := &l.linkRows[i]
+			return append(args, r.list, r.entityID, r.otherList, r.otherID, r.score, r.reason, l.snap)
+		}); err != nil {
+		return fmt.Errorf("store links: %w", err)
 	}
 	return nil
 }

@@ -97,9 +97,10 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 	early := s.startEarlyPrep(ctx, in)
 	var res *SaveResult
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		// Started under the write lock: see earlyRelink.
+		// Started under the write lock: see earlyRelink and earlyLookup.
 		relink := s.startEarlyRelink(ctx, tx, in.List)
 		defer relink.stop()
+		defer early.lookUp(ctx, s, in.List, relink)()
 		var err error
 		if in.Accepts != 0 {
 			if err := checkAcceptable(ctx, tx, in.List, in.Accepts); err != nil {
