@@ -96,8 +96,11 @@ func checkScreening(ctx context.Context, e *env, cfg *config.Config) error {
 	if cfg.Slack != nil {
 		to = "Slack " + cmp.Or(cfg.ScreeningChannel(), "webhook")
 	}
-	if sc.Mention != "" {
+	switch {
+	case sc.Mention != "" && cfg.Slack != nil:
 		to += " after " + sc.Mention
+	case sc.Mention != "":
+		to += " (screening.mention is for Slack: not used)"
 	}
 	fmt.Fprintf(e.stdout, "  screening: %s: %d counterparties, %d rows skipped; threshold %.2f; lists: %s; regimes: %s; hits to %s\n",
 		sc.File, len(f.Parties), len(f.Problems), sc.Threshold, scope(sc.Lists, "all tracked"), scope(sc.Regimes, "all"), to)

@@ -130,6 +130,9 @@ func TestScreeningStdout(t *testing.T) {
 	cfg := filepath.Join(tmp, "tracker.yaml")
 	writeTestFile(t, cfg, "screening:\n  file: "+parties+"\n  mention: \"<!here>\"\n")
 	c := newCLI(t)
+	if out := c.mustRun(0, "--config", cfg, "config", "check"); !strings.Contains(out, "hits to stdout (screening.mention is for Slack: not used)") {
+		t.Errorf("config check does not say the mention goes unused without Slack:\n%s", out)
+	}
 	c.mustRun(0, "--config", cfg, "import", "--list", "ofac-sdn", "--as-of", "2021-10-29", filepath.Join(dir, "ofac/sdn-csv/2021-10-29.sdn.csv"))
 	out := c.mustRun(0, "--config", cfg, "import", "--list", "ofac-sdn", "--as-of", "2021-11-08", filepath.Join(dir, "ofac/sdn-csv/2021-11-08.sdn.csv"))
 	want := "?? Possible match: your C-1 'Yaroslav Vasinsky' ↔ US OFAC (SDN List) 33859 VASINSKYI, Yaroslav — "
