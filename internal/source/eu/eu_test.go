@@ -18,6 +18,7 @@ import (
 	"github.com/cybersanctions/tracker/internal/diff"
 	"github.com/cybersanctions/tracker/internal/shareddata"
 	"github.com/cybersanctions/tracker/internal/source"
+	"github.com/cybersanctions/tracker/internal/source/sourcetest"
 )
 
 const (
@@ -615,23 +616,7 @@ func FuzzParseEU(f *testing.F) {
 	f.Add([]byte(`<export><sanctionEntity logicalId="1"><nameAlias wholeName="A"/><birthdate year="19" monthOfYear="13"/></sanctionEntity></export>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		pub, err := Parse(context.Background(), []source.RawFile{{Name: "fuzz", Data: data}})
-		if err != nil {
-			var pe *source.ParseError
-			if !errors.As(err, &pe) || pub != nil {
-				t.Fatalf("got %v, %v (%T); want nil and a *source.ParseError", pub, err, err)
-			}
-			return
-		}
-		seen := map[string]bool{}
-		for _, e := range pub.Entities {
-			if e.ID == "" || e.Name == "" || seen[e.ID] {
-				t.Fatalf("bad entity %+v", e)
-			}
-			seen[e.ID] = true
-		}
-		if len(seen) == 0 {
-			t.Fatal("a publication without entities")
-		}
+		sourcetest.CheckParse(t, pub, err, "fuzz")
 	})
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/cybersanctions/tracker/internal/diff"
 	"github.com/cybersanctions/tracker/internal/shareddata"
 	"github.com/cybersanctions/tracker/internal/source"
+	"github.com/cybersanctions/tracker/internal/source/sourcetest"
 )
 
 // The real OFAC files in the shared data.
@@ -824,23 +825,7 @@ func FuzzParseOFAC(f *testing.F) {
 			files = append(files, source.RawFile{Name: sideNames[which%4], Data: extra})
 		}
 		pub, err := Parse(context.Background(), files)
-		if err != nil {
-			var pe *source.ParseError
-			if !errors.As(err, &pe) || pub != nil {
-				t.Fatalf("got %v, %v (%T); want nil and a *source.ParseError", pub, err, err)
-			}
-			return
-		}
-		seen := map[string]bool{}
-		for _, e := range pub.Entities {
-			if e.ID == "" || e.Name == "" || seen[e.ID] {
-				t.Fatalf("bad entity %+v", e)
-			}
-			seen[e.ID] = true
-		}
-		if len(seen) == 0 {
-			t.Fatal("a publication without entities")
-		}
+		sourcetest.CheckParse(t, pub, err, "")
 	})
 }
 

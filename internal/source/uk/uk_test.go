@@ -20,6 +20,7 @@ import (
 	"github.com/cybersanctions/tracker/internal/diff"
 	"github.com/cybersanctions/tracker/internal/shareddata"
 	"github.com/cybersanctions/tracker/internal/source"
+	"github.com/cybersanctions/tracker/internal/source/sourcetest"
 )
 
 const ukCyberTitle = "The Cyber (Sanctions) (EU Exit) Regulations 2020"
@@ -878,22 +879,10 @@ func FuzzParseUK(f *testing.F) {
 			parse = ParseConList
 		}
 		pub, err := parse(context.Background(), []source.RawFile{{Name: "fuzz", Data: data}})
-		if err != nil {
-			var pe *source.ParseError
-			if !errors.As(err, &pe) || pe.File != "fuzz" {
-				t.Fatalf("error %v is not a *source.ParseError for file fuzz", err)
-			}
+		if !sourcetest.CheckParse(t, pub, err, "fuzz") {
 			return
 		}
-		if len(pub.Entities) == 0 {
-			t.Fatal("success without entities")
-		}
-		seen := map[string]bool{}
 		for _, e := range pub.Entities {
-			if e.ID == "" || e.Name == "" || seen[e.ID] {
-				t.Fatalf("bad entity id %q name %q", e.ID, e.Name)
-			}
-			seen[e.ID] = true
 			enc, err := e.Encode()
 			if err != nil {
 				t.Fatal(err)
