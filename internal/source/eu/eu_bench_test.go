@@ -101,21 +101,7 @@ func BenchmarkParseEU(b *testing.B) {
 	} {
 		data := bc.build(b, bc.mb<<20)
 		b.Run(fmt.Sprintf("%s-%dMB", bc.format, bc.mb), func(b *testing.B) {
-			files := []source.RawFile{{Name: "full." + bc.format, Data: data}}
-			b.SetBytes(int64(len(data)))
-			b.ReportAllocs()
-			var n int
-			for b.Loop() {
-				pub, err := Parse(context.Background(), files)
-				if err != nil {
-					b.Fatal(err)
-				}
-				n = len(pub.Entities)
-			}
-			b.ReportMetric(float64(n), "entities")
-			retained, peak := euMeasureHeap(b, files)
-			b.ReportMetric(float64(retained)/(1<<20), "retained-MB")
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			benchParseEU(b, "full."+bc.format, data, -1)
 		})
 	}
 }
@@ -175,24 +161,33 @@ func BenchmarkParseEUGrowth(b *testing.B) {
 	for _, x := range []int{1, 2, 4} {
 		data := euBenchFile(b, x*25<<20)
 		b.Run(fmt.Sprintf("xml-%dx-%dMB", x, x*25), func(b *testing.B) {
-			files := []source.RawFile{{Name: "full.xml", Data: data}}
-			b.SetBytes(int64(len(data)))
-			b.ReportAllocs()
-			var n int
-			for b.Loop() {
-				pub, err := Parse(context.Background(), files)
-				if err != nil {
-					b.Fatal(err)
-				}
-				n = len(pub.Entities)
-			}
-			b.ReportMetric(float64(n), "entities")
-			old := debug.SetGCPercent(10)
-			retained, peak := euMeasureHeap(b, files)
-			debug.SetGCPercent(old)
-			b.ReportMetric(float64(retained)/(1<<20), "retained-MB")
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			retained, peak := benchParseEU(b, "full.xml", data, 10)
 			b.ReportMetric(float64(peak)/float64(max(retained, 1)), "peak/retained")
 		})
 	}
+}
+
+// benchParseEU times Parse of one file, then measures its retained and
+// peak heap (euMeasureHeap), with the collector at gcPercent while it
+// measures (negative: as it is), and reports all of it.
+func benchParseEU(b *testing.B, name string, data []byte, gcPercent int) (retained, peak uint64) {
+	files := []source.RawFile{{Name: name, Data: data}}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		pub, err := Parse(context.Background(), files)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(pub.Entities)
+	}
+	b.ReportMetric(float64(n), "entities")
+	if gcPercent >= 0 {
+		defer debug.SetGCPercent(debug.SetGCPercent(gcPercent))
+	}
+	retained, peak = euMeasureHeap(b, files)
+	b.ReportMetric(float64(retained)/(1<<20), "retained-MB")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	return retained, peak
 }
