@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/cybersanctions/tracker/internal/shareddata"
@@ -15,26 +16,10 @@ import (
 // (14,965 entries, 3.9 MB), a full CSV trio, and the 2025 Consolidated XML
 // (443 entries, 0.9 MB).
 func BenchmarkParseOFAC(b *testing.B) {
-	for _, bc := range []struct {
-		name  string
-		paths []string
-	}{
-		{"sdn-csv-2024-05-03", []string{"ofac/sdn-csv/2024-05-03.sdn.csv"}},
-		{"sdn-csv-trio-2021-07-07", []string{
-			"ofac/sdn-csv-trio/2021-07-07/sdn.csv",
-			"ofac/sdn-csv-trio/2021-07-07/add.csv",
-			"ofac/sdn-csv-trio/2021-07-07/alt.csv",
-		}},
-		{"consolidated-xml-2025-03-28", []string{"ofac/xml/2025-03-28.consolidated.xml"}},
-	} {
+	cases := slices.Concat(benchCSVCases, []benchCase{{"consolidated-xml-2025-03-28", []string{"ofac/xml/2025-03-28.consolidated.xml"}}})
+	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
-			files := make([]source.RawFile, len(bc.paths))
-			size := 0
-			for i, p := range bc.paths {
-				files[i] = ofacRead(b, shareddata.Path(b, p))
-				size += len(files[i].Data)
-			}
-			b.SetBytes(int64(size))
+			files := benchFiles(b, bc.paths)
 			b.ReportAllocs()
 			ctx := context.Background()
 			for b.Loop() {
@@ -64,30 +49,14 @@ func BenchmarkParseOFAC(b *testing.B) {
 // remarks and canonicalizing add to tokenizing the bytes, and cannot be
 // flattered by a floor that pays for slices it throws away.
 func BenchmarkReadCSV(b *testing.B) {
-	for _, bc := range []struct {
-		name  string
-		paths []string
-	}{
-		{"sdn-csv-2024-05-03", []string{"ofac/sdn-csv/2024-05-03.sdn.csv"}},
-		{"sdn-csv-trio-2021-07-07", []string{
-			"ofac/sdn-csv-trio/2021-07-07/sdn.csv",
-			"ofac/sdn-csv-trio/2021-07-07/add.csv",
-			"ofac/sdn-csv-trio/2021-07-07/alt.csv",
-		}},
-	} {
+	for _, bc := range benchCSVCases {
 		b.Run(bc.name, func(b *testing.B) {
-			files := make([][]byte, len(bc.paths))
-			size := 0
-			for i, p := range bc.paths {
-				files[i] = ofacRead(b, shareddata.Path(b, p)).Data
-				size += len(files[i])
-			}
-			b.SetBytes(int64(size))
+			files := benchFiles(b, bc.paths)
 			b.ReportAllocs()
 			for b.Loop() {
 				records := 0
-				for _, data := range files {
-					r := csv.NewReader(bytes.NewReader(data))
+				for _, f := range files {
+					r := csv.NewReader(bytes.NewReader(f.Data))
 					r.FieldsPerRecord = -1
 					r.ReuseRecord = true
 					for {
@@ -107,4 +76,33 @@ func BenchmarkReadCSV(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchCase is a set of real files BenchmarkParseOFAC and
+// BenchmarkReadCSV read; the CSV ones are read by both, in the same run.
+type benchCase struct {
+	name  string
+	paths []string
+}
+
+var benchCSVCases = []benchCase{
+	{"sdn-csv-2024-05-03", []string{"ofac/sdn-csv/2024-05-03.sdn.csv"}},
+	{"sdn-csv-trio-2021-07-07", []string{
+		"ofac/sdn-csv-trio/2021-07-07/sdn.csv",
+		"ofac/sdn-csv-trio/2021-07-07/add.csv",
+		"ofac/sdn-csv-trio/2021-07-07/alt.csv",
+	}},
+}
+
+// benchFiles reads a case's files from ../shared/data and sets the
+// benchmark's bytes to their total size.
+func benchFiles(b *testing.B, paths []string) []source.RawFile {
+	files := make([]source.RawFile, len(paths))
+	size := 0
+	for i, p := range paths {
+		files[i] = ofacRead(b, shareddata.Path(b, p))
+		size += len(files[i].Data)
+	}
+	b.SetBytes(int64(size))
+	return files
 }
