@@ -190,13 +190,12 @@ func encodeLineDelta(base, data []byte) ([]byte, error) {
 	if inserted*lineDeltaMaxInsert > len(data) {
 		return nil, nil
 	}
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1),
-		zstd.WithLowerEncoderMem(true), zstd.WithWindowSize(windowFor(len(script))))
+	// A script is compressed as a self-contained raw version is
+	// (SpeedDefault, a window of its own length).
+	blob, err := zstdEncode(script, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer enc.Close()
-	blob := enc.EncodeAll(script, make([]byte, 0, len(script)/2+64))
 	back, err := inflateScript(blob, int64(len(data)))
 	if err == nil {
 		err = lineScriptGives(base, back, data)
