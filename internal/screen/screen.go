@@ -190,29 +190,6 @@ func (s *Screener) bestName(d, p *subject, sc *scratch) (float64, string) {
 	return best, matched
 }
 
-// Entity is the party in the designations' shape, for code that reads
-// both with internal/match (Screen prepares parties itself).
-func (p *Party) Entity() *tracker.Entity {
-	e := &tracker.Entity{ID: p.Ref, Kind: p.Kind, Name: p.Name}
-	for _, a := range p.Aliases {
-		e.Aliases = append(e.Aliases, tracker.Alias{Name: a})
-	}
-	if p.BirthDate != "" {
-		e.BirthDates = []string{p.BirthDate}
-	}
-	if p.Country != "" {
-		e.Nationalities = []string{p.Country}
-		e.Addresses = []tracker.Address{{Country: p.Country}}
-	}
-	for _, id := range p.Identifiers {
-		e.Identifiers = append(e.Identifiers, tracker.Identifier{Type: "Identification Number", Value: id})
-	}
-	for _, w := range p.Wallets {
-		e.Identifiers = append(e.Identifiers, tracker.Identifier{Type: "Digital Currency Address", Value: w})
-	}
-	return e
-}
-
 // Designation is one designation to screen, with its list.
 type Designation struct {
 	List   string
