@@ -555,11 +555,7 @@ func linkItems(ctx context.Context, tx *sql.Tx, list string, snapshot int64, ite
 	case pre != nil:
 		l.byKey, l.cands = pre.byKey, pre.cands
 	case others:
-		hashes := make([]int64, 0, n)
-		for _, it := range items {
-			hashes = append(hashes, it.hashes...)
-		}
-		c, err := lookupCandidates(quiet, tx, list, hashes)
+		c, err := lookupCandidates(quiet, tx, list, keyHashes(items, n))
 		if err != nil {
 			return err
 		}
@@ -647,13 +643,9 @@ func (ep *earlyPrep) lookUp(ctx context.Context, s *Store, list string, relink *
 		if el.err = ep.err; el.err != nil {
 			return
 		}
-		var hashes []int64
-		for _, it := range ep.items {
-			hashes = append(hashes, it.hashes...)
-		}
 		el.err = s.readTx(ctx, func(tx *sql.Tx) error {
 			var err error
-			el.c, err = lookupCandidates(ctx, tx, list, hashes)
+			el.c, err = lookupCandidates(ctx, tx, list, keyHashes(ep.items, 0))
 			return err
 		})
 	}()
@@ -820,6 +812,16 @@ func (l *linker) loadOld(items []linkItem) error {
 		l.old[id] = sf
 	}
 	return rows.Err()
+}
+
+// keyHashes is every key hash of items, in one slice of capacity n (a
+// hint; 0 when not counted).
+func keyHashes(items []linkItem, n int) []int64 {
+	hashes := make([]int64, 0, n)
+	for _, it := range items {
+		hashes = append(hashes, it.hashes...)
+	}
+	return hashes
 }
 
 // candidates are the other lists' entities sharing a key with one of a
