@@ -12,17 +12,14 @@ import (
 	"github.com/cybersanctions/tracker"
 )
 
-// updateMemberships makes the list's open memberships those of the new
-// snapshot, enc: an unchanged entity keeps its open interval, so storage
-// grows with what changed. It returns the versions that were closed
-// (entities amended or removed) and the entities newly stored (added or
-// amended), which are all the diff needs. Its statements run with quiet,
-// and ctx is checked every saveCtxEvery entities (see saveTx).
-func updateMemberships(ctx, quiet context.Context, tx *sql.Tx, list string, snapshot int64, enc []encoded, sizeHint int) (changedOld []int64, changedNew []*tracker.Entity, err error) {
-	open, err := openMemberships(quiet, tx, list, sizeHint)
-	if err != nil {
-		return nil, nil, err
-	}
+// updateMemberships makes the list's open memberships, open (sorted by
+// id), those of the new snapshot, enc: an unchanged entity keeps its open
+// interval, so storage grows with what changed. It returns the versions
+// that were closed (entities amended or removed) and the entities newly
+// stored (added or amended), which are all the diff needs. Its statements
+// run with quiet, and ctx is checked every saveCtxEvery entities (see
+// saveTx).
+func updateMemberships(ctx, quiet context.Context, tx *sql.Tx, list string, snapshot int64, enc []encoded, open []openMembership) (changedOld []int64, changedNew []*tracker.Entity, err error) {
 	w, err := newMembershipWriter(quiet, tx, list, snapshot)
 	if err != nil {
 		return nil, nil, err

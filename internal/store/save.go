@@ -96,12 +96,17 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 
 	early := s.startEarlyPrep(ctx, in)
 	var res *SaveResult
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	cached := s.open.take(in.List)
+	var left *openSet // the open memberships this save leaves for the next
+	err = s.countedWriteTx(ctx, func(tx *sql.Tx, n uint64) error {
 		// Started under the write lock: see earlyRelink and earlyLookup.
 		relink := s.startEarlyRelink(ctx, tx, in.List)
 		defer relink.stop()
 		defer early.lookUp(ctx, s, in.List, relink)()
-		var err error
+		st, err := readTxState(ctx, tx, n)
+		if err != nil {
+			return err
+		}
 		if in.Accepts != 0 {
 			if err := checkAcceptable(ctx, tx, in.List, in.Accepts); err != nil {
 				return err
@@ -112,11 +117,13 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT guarded`); err != nil {
 			return err
 		}
-		res, err = saveTx(ctx, tx, in, enc, content)
+		res, err = saveTx(ctx, tx, in, enc, content, cached, st)
 		if err != nil {
 			return err
 		}
 		if !res.Created {
+			// The latest is unchanged, and so are its memberships.
+			left = cached.renewed(st, res.Snapshot.ID)
 			if in.Accepts != 0 { // the accepted content is already the latest
 				return markAccepted(ctx, tx, in.Accepts, res.Snapshot.ID, false)
 			}
@@ -137,6 +144,8 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 			}
 		} else if err := keepRawFiles(ctx, tx, in, res.Snapshot.ID); err != nil {
 			return err
+		} else {
+			left = newOpenSet(in.List, res.Snapshot.ID, st, enc)
 		}
 		if _, err := tx.ExecContext(ctx, `RELEASE guarded`); err != nil {
 			return err
@@ -157,6 +166,9 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot %s: %w", in.List, err)
 	}
+	if left != nil {
+		s.open.put(left)
+	}
 	if res.Created && in.Accepts == 0 && len(in.RawFiles) > 0 {
 		s.lastRaw.set(res.Snapshot.ID, in.RawFiles)
 	}
@@ -166,7 +178,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 // saveTx stores the publication as the list's new active snapshot, unless
 // its content equals the latest's, and computes and stores the changes
 // from that latest snapshot.
-func saveTx(ctx context.Context, tx *sql.Tx, in NewSnapshot, enc []encoded, content string) (*SaveResult, error) {
+func saveTx(ctx context.Context, tx *sql.Tx, in NewSnapshot, enc []encoded, content string, cached *openSet, st txState) (*SaveResult, error) {
 	prev, err := latestTx(ctx, tx, in.List)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
@@ -189,11 +201,15 @@ func saveTx(ctx context.Context, tx *sql.Tx, in NewSnapshot, enc []encoded, cont
 	// saveCtxEvery entities instead, and the transaction, begun with ctx,
 	// still rolls back when it is cancelled.
 	quiet := context.WithoutCancel(ctx)
-	hint := 0
+	var open []openMembership
 	if prev != nil {
-		hint = prev.EntityCount
+		if open = cached.usable(st, prev.ID); open == nil {
+			if open, err = openMemberships(quiet, tx, in.List, prev.EntityCount); err != nil {
+				return nil, err
+			}
+		}
 	}
-	changedOld, changedNew, err := updateMemberships(ctx, quiet, tx, in.List, snap.ID, enc, hint)
+	changedOld, changedNew, err := updateMemberships(ctx, quiet, tx, in.List, snap.ID, enc, open)
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,7 @@ const writerDriver = "sqlite3-tracker-writer"
 func init() {
 	sql.Register(writerDriver, &sqlite3.SQLiteDriver{
 		ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			writerConns.Add(1)
 			_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
 			return err
 		},
@@ -55,6 +56,9 @@ type Store struct {
 	// lastRaw holds the raw files this Store last wrote: the bases of the
 	// list's next publication.
 	lastRaw rawCache
+	// open holds the open memberships of the snapshot this Store last
+	// stored: where the list's next snapshot starts.
+	open openCache
 }
 
 // busyTimeout is how long a connection waits for another process's lock
@@ -351,12 +355,20 @@ func checkOwner(ctx context.Context, db *sql.DB, path string, version int) (mark
 
 // writeTx runs fn in a write transaction, committing if it returns nil.
 func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.countedWriteTx(ctx, func(tx *sql.Tx, _ uint64) error { return fn(tx) })
+}
+
+// countedWriteTx is writeTx that also gives fn the transaction's number
+// among this Store's write transactions. The one writer connection makes
+// them run one at a time, so the number is counted once the transaction
+// has begun: it is their order.
+func (s *Store) countedWriteTx(ctx context.Context, fn func(tx *sql.Tx, n uint64) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if err := fn(tx); err != nil {
+	if err := fn(tx, s.open.writes.Add(1)); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
