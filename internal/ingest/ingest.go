@@ -68,39 +68,14 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (*store.SaveResult,
 			return nil, fmt.Errorf("%s: --as-of %q: want YYYY-MM-DD", req.List.Name, req.AsOf)
 		}
 	}
-	// Compressing the raw files for audit runs beside the parse: on two
-	// cores it then costs no wall time.
-	var raw []store.RawFile
-	var rawErr error
-	compressed := make(chan struct{})
-	go func() {
-		defer close(compressed)
-		if in.RawRetention == 0 {
-			return
-		}
-		for i, f := range req.Files {
-			// Each file is stored as a delta of the list's previous version
-			// of it: a few KB where a self-contained copy takes hundreds.
-			base, err := in.Store.RawBase(ctx, req.List.Name, i, f.Name)
-			if err != nil {
-				rawErr = err
-				return
-			}
-			rf, err := store.CompressRawAgainst(f.Name, f.Data, base)
-			if err != nil {
-				rawErr = err
-				return
-			}
-			raw = append(raw, rf)
-		}
-	}()
+	// The raw files are hashed beside the parse, then compressed for
+	// audit beside the parse and the snapshot's writes: on two cores that
+	// costs no wall time.
+	raw := in.startRaw(ctx, req)
+	defer raw.wait() // no compression outlives the import
 	pub, err := req.List.Parse(ctx, req.Files)
-	<-compressed
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", req.List.Name, err)
-	}
-	if rawErr != nil {
-		return nil, fmt.Errorf("%s: %w", req.List.Name, rawErr)
 	}
 	if pub.Unsealed != "" {
 		if req.Downloaded {
@@ -110,7 +85,7 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (*store.SaveResult,
 			in.Log.Warn("file lacks its publisher's end: if it has removals it is quarantined", "list", req.List.Name, "why", pub.Unsealed)
 		}
 	}
-	ns := in.newSnapshot(req, pub, rawSHA256Of(req.Files, raw))
+	ns := in.newSnapshot(req, pub, raw.digest())
 	// Refused publications cost nothing more: the checks below read the
 	// database, may store a re-read and may download again.
 	if err := checkNotFuture(req, ns.PublishedAt); err != nil {
@@ -122,7 +97,7 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (*store.SaveResult,
 	if ns.Suspect, err = in.suspectCut(ctx, req, pub); err != nil {
 		return nil, err
 	}
-	ns.RawFiles = raw
+	ns.PendingRaw = raw.files
 	res, err := in.Store.SaveSnapshot(ctx, ns)
 	if err != nil {
 		return nil, err
@@ -198,21 +173,6 @@ func rawDigest(files []source.RawFile, sums [][sha256.Size]byte) string {
 		h.Write(sums[i][:])
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// rawSHA256Of is RawSHA256 from the per-file hashes CompressRaw already
-// computed, so the files are not read a second time on the import's path.
-func rawSHA256Of(files []source.RawFile, raw []store.RawFile) string {
-	if len(raw) != len(files) {
-		return RawSHA256(files)
-	}
-	sums := make([][sha256.Size]byte, len(files))
-	for i, r := range raw {
-		if n, err := hex.Decode(sums[i][:], []byte(r.SHA256)); err != nil || n != sha256.Size {
-			return RawSHA256(files)
-		}
-	}
-	return rawDigest(files, sums)
 }
 
 // MaxFutureSkew is how far past now a publication date may lie: a day for

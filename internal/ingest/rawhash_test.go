@@ -1,36 +1,53 @@
 package ingest
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"testing"
 
+	"github.com/cybersanctions/tracker/internal/lists"
 	"github.com/cybersanctions/tracker/internal/source"
-	"github.com/cybersanctions/tracker/internal/store"
 )
 
 // TestRawSHA256FromCompressed: the publication hash taken from the
-// per-file hashes CompressRaw computed equals the one computed from the
-// bytes, so a snapshot's raw_sha256 does not depend on raw retention.
+// per-file hashes the compressor is given equals the one computed from
+// the bytes, so a snapshot's raw_sha256 does not depend on raw retention,
+// and each compressed file carries its own file's hash.
 func TestRawSHA256FromCompressed(t *testing.T) {
 	files := []source.RawFile{
 		{Name: "sdn.csv", Data: read(t, "ofac/sdn-csv-trio/2021-07-07/sdn.csv")},
 		{Name: "add.csv", Data: read(t, "ofac/sdn-csv-trio/2021-07-07/add.csv")},
 		{Name: "alt.csv", Data: []byte{}},
 	}
-	var raw []store.RawFile
-	for _, f := range files {
-		r, err := store.CompressRaw(f.Name, f.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw = append(raw, r)
+	l, err := lists.Lookup("ofac-sdn")
+	if err != nil {
+		t.Fatal(err)
 	}
 	want := RawSHA256(files)
 	for _, tt := range []struct {
-		name string
-		raw  []store.RawFile
-	}{{"compressed", raw}, {"not kept (retention 0)", nil}} {
-		if got := rawSHA256Of(files, tt.raw); got != want {
+		name      string
+		retention int
+		kept      int
+	}{{"kept", -1, len(files)}, {"not kept (retention 0)", 0, 0}} {
+		in := newIngester(t)
+		in.RawRetention = tt.retention
+		p := in.startRaw(context.Background(), Request{List: l, Files: files})
+		if got := p.digest(); got != want {
 			t.Errorf("%s: %s, want %s", tt.name, got, want)
+		}
+		raw, err := p.files()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) != tt.kept {
+			t.Fatalf("%s: %d compressed files, want %d", tt.name, len(raw), tt.kept)
+		}
+		for i, r := range raw {
+			sum := sha256.Sum256(files[i].Data)
+			if r.Name != files[i].Name || r.SHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("%s: file %d is %s %s, want %s %x", tt.name, i, r.Name, r.SHA256, files[i].Name, sum)
+			}
 		}
 	}
 	swapped := []source.RawFile{files[1], files[0], files[2]}

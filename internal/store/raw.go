@@ -91,7 +91,12 @@ func CompressRaw(name string, data []byte) (RawFile, error) {
 // before it is returned, so a fault of the codec is caught while the
 // published bytes are still at hand.
 func CompressRawAgainst(name string, data []byte, base *RawBase) (RawFile, error) {
-	sum := sha256.Sum256(data)
+	return CompressRawSummed(name, data, sha256.Sum256(data), base)
+}
+
+// CompressRawSummed is CompressRawAgainst for a caller that already has
+// the file's sha256, sum.
+func CompressRawSummed(name string, data []byte, sum [sha256.Size]byte, base *RawBase) (RawFile, error) {
 	f := RawFile{Name: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Codec: CodecZstd, plain: data, resolved: true}
 	var dict []byte
 	if base != nil {

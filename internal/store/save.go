@@ -25,6 +25,12 @@ type NewSnapshot struct {
 	Guards Guards
 	// RawFiles are the published files, kept with the snapshot for audit.
 	RawFiles []RawFile
+	// PendingRaw, when set, gives RawFiles once they are ready. They are
+	// only written at the end of the snapshot's transaction, so the caller
+	// can compress them while the entities are stored: SQLite writes on
+	// one core and leaves the other to the compressor. An error from it
+	// rolls the snapshot back.
+	PendingRaw func() ([]RawFile, error)
 	// RawRetention is how many of the list's newest active snapshots keep
 	// their raw files' data; negative keeps all.
 	RawRetention int
@@ -129,6 +135,9 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 			}
 			return nil
 		}
+		if err := in.awaitRaw(); err != nil {
+			return err
+		}
 		reason := in.Guards.Check(res)
 		if reason == "" && in.Suspect != "" && hasRemovals(res.Changes) {
 			reason = in.Suspect
@@ -173,6 +182,20 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 		s.lastRaw.set(res.Snapshot.ID, in.RawFiles)
 	}
 	return res, nil
+}
+
+// awaitRaw makes RawFiles what PendingRaw gives, once.
+func (in *NewSnapshot) awaitRaw() error {
+	if in.PendingRaw == nil {
+		return nil
+	}
+	raw, err := in.PendingRaw()
+	in.PendingRaw = nil
+	if err != nil {
+		return fmt.Errorf("raw files: %w", err)
+	}
+	in.RawFiles = raw
+	return nil
 }
 
 // saveTx stores the publication as the list's new active snapshot, unless
