@@ -97,6 +97,11 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 			st.Close()
 		}
 	}()
+	if l.NewReader != nil {
+		// Consecutive versions share nearly every line: a parser that
+		// remembers the last version parses only what changed.
+		l.Parse = l.NewReader()
+	}
 	r := &replayer{e: e, list: l, src: src, in: p.ingester, versions: versions, verbose: *verbose}
 	runErr := r.run(ctx)
 	if !r.began {

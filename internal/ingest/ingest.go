@@ -128,6 +128,7 @@ func (in *Ingester) newSnapshot(req Request, pub *source.Publication, rawSHA256 
 		AfterSave:     in.AfterSave,
 		ParserVersion: source.ParserVersion,
 		Drift:         pub.Drift,
+		Remembered:    pub.Remembered,
 	}
 	if in.Guards != nil {
 		ns.Guards = in.Guards(req.List.Name)

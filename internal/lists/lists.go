@@ -27,6 +27,11 @@ type List struct {
 	// URLs are the official download URLs (config may override them).
 	URLs  []string
 	Parse source.Parser
+	// NewReader, if set, returns a parser like Parse that remembers the
+	// last publication it read, for reading many of the list's versions
+	// in a row (a replay): each then costs what changed since the one
+	// before. It holds a publication's entities between reads.
+	NewReader func() source.Parser
 	// Formats says in words what the list's files look like, and
 	// Recognises tells them from the first bytes, for `tracker doctor`.
 	Formats    string

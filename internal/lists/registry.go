@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cybersanctions/tracker/internal/fetch"
+	"github.com/cybersanctions/tracker/internal/source"
 	"github.com/cybersanctions/tracker/internal/source/eu"
 	"github.com/cybersanctions/tracker/internal/source/ofac"
 	"github.com/cybersanctions/tracker/internal/source/uk"
@@ -117,6 +118,7 @@ func ofacList(name, publisher, export string, enabled bool) List {
 		Authority: "US",
 		URLs:      []string{"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/" + export},
 		Parse:     ofac.Parse,
+		NewReader: func() source.Parser { return new(ofac.Reader).Parse },
 		// OFAC's legacy XML, or its CSV, which has no header: the first
 		// field is an ent_num.
 		Formats:       "XML <sdnList> or OFAC CSV",

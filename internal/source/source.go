@@ -54,6 +54,11 @@ type Publication struct {
 	// Unsealed says which file lacks the end its publisher always gives
 	// it, when the format has one: a download cut short looks like that.
 	Unsealed string
+	// Remembered: the parser remembers the publication before (a reader
+	// of many versions in a row), and gives an entity it read again as the
+	// same object. Entities are never changed once parsed, so an object
+	// met again holds what it held then: its hash need not be taken again.
+	Remembered bool
 	// Drift is what the publication holds that the parser does not know
 	// (a new column, element, attribute, or a value outside a closed set),
 	// each once, in the order first seen. The entities keep such values

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -33,7 +34,7 @@ func TestEncodeAll(t *testing.T) {
 		seen[id] = true
 		es = append(es, &tracker.Entity{ID: id, Name: fmt.Sprintf("N%d", r.IntN(5))})
 	}
-	enc, content, err := encodeAll(es)
+	enc, content, err := encodeAll(es, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,5 +57,59 @@ func TestEncodeAll(t *testing.T) {
 	}
 	if wantContent := hex.EncodeToString(h.Sum(nil)); content != wantContent {
 		t.Errorf("content hash %s, want %s", content, wantContent)
+	}
+}
+
+// TestEncodeAllKnown: an entity object in known takes the hash known
+// gives, without encoding it; any other is hashed. (known is trusted: the
+// wrong hash given for one entity shows it was taken.)
+func TestEncodeAllKnown(t *testing.T) {
+	es := ents("1=ALPHA/CYBER2", "2=BRAVO/SDGT", "3=CHARLIE/CUBA")
+	copyOf2 := *es[1]
+	marked := [sha256.Size]byte{1, 2, 3}
+	known := map[*tracker.Entity][sha256.Size]byte{es[0]: marked, &copyOf2: marked}
+	enc, _, err := encodeAll(es, known)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range enc {
+		body, err := json.Marshal(x.e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := sha256.Sum256(body)
+		if x.e == es[0] {
+			want = marked // the same object: known
+		}
+		if x.hash != want {
+			t.Errorf("%s: hash %x, want %x", x.e.ID, x.hash, want)
+		}
+	}
+}
+
+// TestSaveRemembered stores a list's versions as a remembering parser
+// gives them (an unchanged entity is the same object): the changes are
+// those of fresh objects, and the Store keeps the last version's hashes.
+func TestSaveRemembered(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	v1 := ents("1=ALPHA/CYBER2", "2=BRAVO/SDGT", "3=CHARLIE/CUBA")
+	v2 := []*tracker.Entity{v1[0], ents("2=BRAVO 2/SDGT")[0], ents("4=DELTA/CYBER2")[0]}
+	var res *SaveResult
+	for i, es := range [][]*tracker.Entity{v1, v2} {
+		var err error
+		res, err = s.SaveSnapshot(ctx, NewSnapshot{List: "ofac-sdn", Source: "test", PublishedAt: fmt.Sprintf("2024-01-0%d", i+1),
+			RawSHA256: fmt.Sprint(i), Entities: es, Remembered: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		known := s.hashes.take("ofac-sdn")
+		if len(known) != len(es) {
+			t.Fatalf("version %d: %d hashes kept, want %d", i+1, len(known), len(es))
+		}
+		s.hashes.byList["ofac-sdn"] = known
+	}
+	if got, want := changeKinds(res.Changes), []string{"added 4", "amended 2", "removed 3"}; !slices.Equal(got, want) {
+		t.Errorf("changes %v, want %v", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -53,6 +54,10 @@ type NewSnapshot struct {
 	// also runs for a new quarantined snapshot (Snapshot.Status says so),
 	// whose Changes are what storing it would have meant.
 	AfterSave func(ctx context.Context, tx *sql.Tx, res *SaveResult) error
+	// Remembered: the parser gives an entity it gave before as the same
+	// object (source.Publication.Remembered), so the Store keeps the
+	// hashes of this snapshot's entities for the list's next one.
+	Remembered bool
 	// Drift is the publication's format drift (source.Publication.Drift).
 	// It is recorded with a new snapshot, active or quarantined; an
 	// unchanged publication stores nothing, so its drift waits for the
@@ -95,9 +100,16 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 	if in.FetchedAt.IsZero() {
 		in.FetchedAt = s.Now()
 	}
-	enc, content, err := encodeAll(in.Entities)
+	var known map[*tracker.Entity][sha256.Size]byte
+	if in.Remembered {
+		known = s.hashes.take(in.List)
+	}
+	enc, content, err := encodeAll(in.Entities, known)
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot %s: %w", in.List, err)
+	}
+	if in.Remembered {
+		s.hashes.put(in.List, enc)
 	}
 
 	early := s.startEarlyPrep(ctx, in)

@@ -59,6 +59,9 @@ type Store struct {
 	// open holds the open memberships of the snapshot this Store last
 	// stored: where the list's next snapshot starts.
 	open openCache
+	// hashes holds the entity hashes of the last snapshot of a list
+	// parsed by a remembering parser.
+	hashes hashMemo
 }
 
 // busyTimeout is how long a connection waits for another process's lock

@@ -47,6 +47,11 @@ const ofacCtxEvery = 1000
 // carries them: see ofac_remarks.go for how the CSV's remarks are read back
 // into the fields the XML publishes as lists.
 func Parse(ctx context.Context, files []source.RawFile) (*source.Publication, error) {
+	return parse(ctx, files, nil)
+}
+
+// parse is Parse, with memo the memory of a Reader, or nil.
+func parse(ctx context.Context, files []source.RawFile, memo *Reader) (*source.Publication, error) {
 	if len(files) == 0 {
 		return nil, &source.ParseError{File: "ofac", Err: errors.New("no files: want sdn.xml, consolidated.xml or a CSV set")}
 	}
@@ -62,6 +67,7 @@ func Parse(ctx context.Context, files []source.RawFile) (*source.Publication, er
 		}
 	}
 	if xmlAt >= 0 {
+		memo.forget()
 		if len(files) > 1 {
 			return nil, &source.ParseError{File: names[xmlAt], Err: fmt.Errorf("markup in a set of %d files: want one OFAC XML file on its own, or a CSV set", len(files))}
 		}
@@ -75,7 +81,9 @@ func Parse(ctx context.Context, files []source.RawFile) (*source.Publication, er
 	if err != nil {
 		return nil, err
 	}
-	return newOFACCSVRead(set.files[ofacPrimary]).parse(ctx, set)
+	r := newOFACCSVRead(set.files[ofacPrimary])
+	r.memo = memo
+	return r.parse(ctx, set)
 }
 
 func ofacFileName(f source.RawFile) string {

@@ -155,7 +155,12 @@ func (r *ofacCSVRead) read(ctx context.Context, set *ofacCSVSet) (*source.Public
 	case set.files[ofacAdd] != nil || set.files[ofacAlt] != nil:
 		done = ofacDoneColumns
 	}
+	if done != ofacDoneEntity {
+		r.memo.forget() // the lines' entities depend on the other files
+		r.memo = nil
+	}
 	if err := r.primary(ctx, done); err != nil {
+		r.memo.forget()
 		return nil, err
 	}
 	if err := r.details(ctx, set.files[ofacComments], ofacCSVComment); err != nil {
@@ -196,6 +201,7 @@ type ofacCSVRead struct {
 	sequential bool     // read the main file in one part the way any file is read, as tests compare
 	parts      int      // the number of parts to read a plain main file in; 0: one per core, for a large file
 	alloc      ofacEntryAlloc
+	memo       *Reader // the lines of the last main file read on its own, or nil
 }
 
 // ofacEntryAlloc allocates entries and entities ofacBlock at a time: one
@@ -264,6 +270,8 @@ func (r *ofacCSVRead) primary(ctx context.Context, done ofacDone) error {
 			return nil
 		}
 	}
+	r.memo.forget()
+	r.memo = nil
 	return r.primarySeq(ctx)
 }
 

@@ -39,6 +39,10 @@ type ofacCSVPart struct {
 	lines    int             // line breaks read
 	rows     int             // records read
 	ok       bool            // every line was plain
+
+	memo  *Reader         // when the entities are done: the last main file's lines
+	seen  []*ofacMemoLine // lines of the memory read again
+	fresh []ofacFreshLine // lines parsed here
 }
 
 // primaryParts reads the main file in parts, each entry as far as done,
@@ -52,6 +56,11 @@ func (r *ofacCSVRead) primaryParts(ctx context.Context, data []byte, done ofacDo
 		}
 	}
 	parts := ofacSplitParts(data, n)
+	if done == ofacDoneEntity && r.memo != nil {
+		for i := range parts {
+			parts[i].memo = r.memo
+		}
+	}
 	var wg sync.WaitGroup
 	for i := range parts {
 		if i > 0 {
@@ -75,6 +84,9 @@ func (r *ofacCSVRead) primaryParts(ctx context.Context, data []byte, done ofacDo
 		r.rows += p.rows
 	}
 	r.done = done
+	if parts[0].memo != nil {
+		r.memo.commit(parts)
+	}
 	if done == ofacDoneEntity {
 		r.entities = make([]*tracker.Entity, 0, total)
 		for i := range parts {
@@ -142,10 +154,23 @@ func (p *ofacCSVPart) read(ctx context.Context, done ofacDone) {
 				}
 				utf8Checked = true
 			}
-			if !ofacSplitLine(l, rec[:]) {
+			if p.rows++; p.rows%ofacCtxEvery == 0 && ctx.Err() != nil {
 				return
 			}
-			if p.rows++; p.rows%ofacCtxEvery == 0 && ctx.Err() != nil {
+			if m, ok := p.memo.lookup(l); ok {
+				// The same line gave this entity, so it passed the checks
+				// below then; only its place among the lines is new.
+				if !ofacIDBefore(last, m.e.ID) {
+					return
+				}
+				last = m.e.ID
+				p.entities = append(p.entities, m.e)
+				p.seen = append(p.seen, m)
+				off += n + 1
+				p.lines++
+				continue
+			}
+			if !ofacSplitLine(l, rec[:]) {
 				return
 			}
 			id, err := ofacEntNum(rec[0])
@@ -172,6 +197,9 @@ func (p *ofacCSVPart) read(ctx context.Context, done ofacDone) {
 			case ofacDoneEntity:
 				ent.columns((*[9]string)(rec[2:11]), &b)
 				ent.e.Canonicalize()
+				if p.memo != nil {
+					p.fresh = append(p.fresh, ofacFreshLine{line: l, at: len(p.entities) - 1})
+				}
 			}
 		}
 		off += n + 1
