@@ -40,9 +40,8 @@ type ofacCSVPart struct {
 	rows     int             // records read
 	ok       bool            // every line was plain
 
-	memo  *Reader         // when the entities are done: the last main file's lines
-	seen  []*ofacMemoLine // lines of the memory read again
-	fresh []ofacFreshLine // lines parsed here
+	memo       *ofacMemoCursor // when the entities are done: where the part is in the last main file
+	remembered []ofacMemoLine  // with a memo: each line read, its entity nil where parsed here
 }
 
 // primaryParts reads the main file in parts, each entry as far as done,
@@ -58,7 +57,7 @@ func (r *ofacCSVRead) primaryParts(ctx context.Context, data []byte, done ofacDo
 	parts := ofacSplitParts(data, n)
 	if done == ofacDoneEntity && r.memo != nil {
 		for i := range parts {
-			parts[i].memo = r.memo
+			parts[i].memo = &ofacMemoCursor{lines: r.memo.lines}
 		}
 	}
 	var wg sync.WaitGroup
@@ -157,15 +156,15 @@ func (p *ofacCSVPart) read(ctx context.Context, done ofacDone) {
 			if p.rows++; p.rows%ofacCtxEvery == 0 && ctx.Err() != nil {
 				return
 			}
-			if m, ok := p.memo.lookup(l); ok {
+			if m := p.memo.find(l); m != nil {
 				// The same line gave this entity, so it passed the checks
 				// below then; only its place among the lines is new.
-				if !ofacIDBefore(last, m.e.ID) {
+				if !ofacIDBefore(last, m.id) {
 					return
 				}
-				last = m.e.ID
+				last = m.id
 				p.entities = append(p.entities, m.e)
-				p.seen = append(p.seen, m)
+				p.remember(l, m.id, m.e)
 				off += n + 1
 				p.lines++
 				continue
@@ -197,9 +196,7 @@ func (p *ofacCSVPart) read(ctx context.Context, done ofacDone) {
 			case ofacDoneEntity:
 				ent.columns((*[9]string)(rec[2:11]), &b)
 				ent.e.Canonicalize()
-				if p.memo != nil {
-					p.fresh = append(p.fresh, ofacFreshLine{line: l, at: len(p.entities) - 1})
-				}
+				p.remember(l, id, nil)
 			}
 		}
 		off += n + 1

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -22,21 +23,23 @@ import (
 // shared between the two publications, so entities must not be changed
 // once parsed (nothing after the parsers changes them).
 //
-// What it keeps is detached from the files it was read from: each entity
-// is copied with its strings in one buffer of its own, so that a
-// publication's text and the parser's blocks are dropped after the parse.
-// A publication read any other way (XML, a CSV set, a file that is not
-// plain) is parsed as Parse does and empties the memory.
+// Lines are found again by walking both files in ent_num order, as both
+// list them, and compared byte for byte. What the Reader keeps is the
+// last file's text and entities detached from their parse: each entity
+// parsed is copied with its strings in one buffer of its own, so that the
+// parser's blocks and the older texts are dropped. A publication read any
+// other way (XML, a CSV set, a file that is not plain, an error) is parsed
+// as Parse does and empties the memory.
 type Reader struct {
 	mu    sync.Mutex
-	lines map[string]*ofacMemoLine
-	gen   uint64
+	lines []ofacMemoLine // the last main file's lines, ent_nums rising
 }
 
-// ofacMemoLine is a line of the last main file and the entity it gave.
+// ofacMemoLine is a line of a main file (without its line break), the
+// entity it gave and that entity's id (its ent_num).
 type ofacMemoLine struct {
-	e   *tracker.Entity
-	gen uint64 // the read that last saw the line
+	line, id string
+	e        *tracker.Entity
 }
 
 // Parse is Parse, with the Reader's memory of the last publication.
@@ -50,16 +53,6 @@ func (r *Reader) Parse(ctx context.Context, files []source.RawFile) (*source.Pub
 	return pub, err
 }
 
-// lookup returns the entity the line gave in the last publication, if
-// it was in it. Parts look up at the same time; only commit writes.
-func (r *Reader) lookup(line string) (*ofacMemoLine, bool) {
-	if r == nil || r.lines == nil {
-		return nil, false
-	}
-	m, ok := r.lines[line]
-	return m, ok
-}
-
 // forget empties the memory: the publication was not read line by line.
 func (r *Reader) forget() {
 	if r != nil {
@@ -68,36 +61,67 @@ func (r *Reader) forget() {
 }
 
 // commit makes the parts' lines the memory, and the entities of the
-// lines not seen before detached copies, in the parts and in the
-// memory alike.
+// lines parsed anew detached copies, in the parts and in the memory
+// alike.
 func (r *Reader) commit(parts []ofacCSVPart) {
-	if r.lines == nil {
-		n := 0
-		for i := range parts {
-			n += len(parts[i].entities)
-		}
-		r.lines = make(map[string]*ofacMemoLine, n)
+	n := 0
+	for i := range parts {
+		n += len(parts[i].remembered)
 	}
-	r.gen++
+	lines := make([]ofacMemoLine, 0, n)
 	for i := range parts {
 		p := &parts[i]
-		for _, m := range p.seen {
-			m.gen = r.gen
+		for k := range p.remembered {
+			if p.remembered[k].e == nil {
+				p.entities[k] = ofacDetach(p.entities[k])
+				// The id from the detached entity: one cut from the
+				// line would hold on to the whole text.
+				p.remembered[k].e, p.remembered[k].id = p.entities[k], p.entities[k].ID
+			}
 		}
-		for _, n := range p.fresh {
-			e := ofacDetach(p.entities[n.at])
-			p.entities[n.at] = e
-			r.lines[strings.Clone(n.line)] = &ofacMemoLine{e: e, gen: r.gen}
-		}
+		lines = append(lines, p.remembered...)
 	}
-	maps.DeleteFunc(r.lines, func(_ string, m *ofacMemoLine) bool { return m.gen != r.gen })
+	r.lines = lines
 }
 
-// ofacFreshLine is a line a part parsed, not found in the memory, and
-// where its entity is in the part's entities.
-type ofacFreshLine struct {
-	line string
-	at   int
+// remember records a line the part read, and the entity it was given
+// from the memory (nil: parsed here).
+func (p *ofacCSVPart) remember(line, id string, e *tracker.Entity) {
+	if p.memo != nil {
+		p.remembered = append(p.remembered, ofacMemoLine{line: line, id: id, e: e})
+	}
+}
+
+// ofacMemoCursor is where a part is in the memory's lines: the part's own
+// lines come in ent_num order too, so each is looked for from where the
+// one before was.
+type ofacMemoCursor struct {
+	lines   []ofacMemoLine
+	at      int
+	started bool
+}
+
+// find returns the memory's line that is l, if there is one. l's ent_num
+// only says where to look: only the whole line, byte for byte, is a match.
+func (c *ofacMemoCursor) find(l string) *ofacMemoLine {
+	if c == nil {
+		return nil
+	}
+	id, _, ok := strings.Cut(l, ",")
+	if !ok || id == "" {
+		return nil
+	}
+	if !c.started {
+		c.at = sort.Search(len(c.lines), func(i int) bool { return ofacCompareIDs(c.lines[i].id, id) >= 0 })
+		c.started = true
+	}
+	for c.at < len(c.lines) && ofacCompareIDs(c.lines[c.at].id, id) < 0 {
+		c.at++
+	}
+	if c.at < len(c.lines) && c.lines[c.at].line == l {
+		return &c.lines[c.at]
+	}
+	return nil
 }
 
 // ofacDetach copies a parsed entity so that it holds on to nothing of
