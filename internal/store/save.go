@@ -100,16 +100,9 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 	if in.FetchedAt.IsZero() {
 		in.FetchedAt = s.Now()
 	}
-	var known map[*tracker.Entity][sha256.Size]byte
-	if in.Remembered {
-		known = s.hashes.take(in.List)
-	}
-	enc, content, err := encodeAll(in.Entities, known)
+	enc, content, err := s.encodeSnapshot(in)
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot %s: %w", in.List, err)
-	}
-	if in.Remembered {
-		s.hashes.put(in.List, enc)
 	}
 
 	early := s.startEarlyPrep(ctx, in)
@@ -147,25 +140,11 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 			}
 			return nil
 		}
-		if err := in.awaitRaw(); err != nil {
+		var active bool
+		if res, active, err = guardTx(ctx, tx, &in, res, content); err != nil {
 			return err
 		}
-		reason := in.Guards.Check(res)
-		if reason == "" && in.Suspect != "" && hasRemovals(res.Changes) {
-			reason = in.Suspect
-		}
-		if reason != "" && in.Accepts == 0 {
-			// Undo the snapshot but keep a record of it, out of the
-			// list's history: no alerts, not the latest, kept for review.
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO guarded`); err != nil {
-				return err
-			}
-			if res, err = quarantineTx(ctx, tx, in, res, content, reason); err != nil {
-				return err
-			}
-		} else if err := keepRawFiles(ctx, tx, in, res.Snapshot.ID); err != nil {
-			return err
-		} else {
+		if active {
 			left = newOpenSet(in.List, res.Snapshot.ID, st, enc)
 		}
 		if _, err := tx.ExecContext(ctx, `RELEASE guarded`); err != nil {
@@ -187,13 +166,61 @@ func (s *Store) SaveSnapshot(ctx context.Context, in NewSnapshot) (*SaveResult, 
 	if err != nil {
 		return nil, fmt.Errorf("save snapshot %s: %w", in.List, err)
 	}
-	if left != nil {
-		s.open.put(left)
+	s.keepForNext(in, res, left)
+	return res, nil
+}
+
+// keepForNext keeps what a committed save leaves for the list's next
+// one: the open memberships, and the raw files the next are deltas of.
+func (s *Store) keepForNext(in NewSnapshot, res *SaveResult, open *openSet) {
+	if open != nil {
+		s.open.put(open)
 	}
 	if res.Created && in.Accepts == 0 && len(in.RawFiles) > 0 {
 		s.lastRaw.set(res.Snapshot.ID, in.RawFiles)
 	}
-	return res, nil
+}
+
+// encodeSnapshot hashes the publication's entities (encodeAll), taking
+// the hashes the Store kept of a remembering parser's last publication of
+// the list, and keeping this one's.
+func (s *Store) encodeSnapshot(in NewSnapshot) ([]encoded, string, error) {
+	var known map[*tracker.Entity][sha256.Size]byte
+	if in.Remembered {
+		known = s.hashes.take(in.List)
+	}
+	enc, content, err := encodeAll(in.Entities, known)
+	if err == nil && in.Remembered {
+		s.hashes.put(in.List, enc)
+	}
+	return enc, content, err
+}
+
+// guardTx quarantines a new snapshot that breaks the list's guards (or
+// the caller's suspicion), and otherwise keeps its raw files. It returns
+// the result, that of the quarantined snapshot if it was, and whether the
+// new snapshot stays the list's active latest.
+func guardTx(ctx context.Context, tx *sql.Tx, in *NewSnapshot, res *SaveResult, content string) (*SaveResult, bool, error) {
+	if err := in.awaitRaw(); err != nil {
+		return nil, false, err
+	}
+	reason := in.Guards.Check(res)
+	if reason == "" && in.Suspect != "" && hasRemovals(res.Changes) {
+		reason = in.Suspect
+	}
+	if reason != "" && in.Accepts == 0 {
+		// Undo the snapshot but keep a record of it, out of the list's
+		// history: no alerts, not the latest, kept for review.
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO guarded`); err != nil {
+			return nil, false, err
+		}
+		res, err := quarantineTx(ctx, tx, *in, res, content, reason)
+		return res, false, err
+	}
+	if err := keepRawFiles(ctx, tx, *in, res.Snapshot.ID); err != nil {
+		return nil, false, err
+	}
+	return res, true, nil
 }
 
 // awaitRaw makes RawFiles what PendingRaw gives, once.
