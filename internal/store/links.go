@@ -43,7 +43,8 @@ type linkItem struct {
 	hashes []int64
 }
 
-// keyRow is a link_keys row.
+// keyRow is a pair of the key index: a key hash and the link_facts id
+// of an entity holding it.
 type keyRow struct{ key, entity int64 }
 
 // storedFacts is an entity's facts row from before the run.
@@ -76,6 +77,12 @@ type linker struct {
 	nextID   int64
 	factRows []factRow
 	keyRows  []keyRow
+	// dropKeys and dropAll are the key pairs of the run's entities'
+	// previous facts, removed from the key index before keyRows are
+	// added: dropAll the ids whose old facts did not decode, all of whose
+	// pairs go.
+	dropKeys []keyRow
+	dropAll  map[int64]bool
 	linkRows []linkRow
 	seen     map[int64]bool
 }
@@ -490,10 +497,9 @@ func clearLinks(ctx context.Context, tx *sql.Tx, list string) error {
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM link_facts WHERE list = ?)`, list).Scan(&has); err != nil {
 		return fmt.Errorf("relink %s: %w", list, err)
 	}
-	qs := []string{`DELETE FROM links WHERE list = ?1 OR other_list = ?1`}
+	qs := []string{`DELETE FROM links WHERE list = ?1 OR other_list = ?1`, `DELETE FROM link_index WHERE list = ?`}
 	if has {
-		qs = append(qs, `DELETE FROM link_keys WHERE entity IN (SELECT id FROM link_facts WHERE list = ?)`,
-			`DELETE FROM link_facts WHERE list = ?`)
+		qs = append(qs, `DELETE FROM link_facts WHERE list = ?`)
 	}
 	for _, q := range qs {
 		if _, err := tx.ExecContext(ctx, q, list); err != nil {
@@ -835,32 +841,15 @@ type candidates struct {
 // any of the keys: which entities hold them, then the facts of each once
 // (an entity holds several of a run's keys). It sorts hashes.
 func lookupCandidates(ctx context.Context, q querier, list string, hashes []int64) (*candidates, error) {
-	slices.Sort(hashes)
+	slices.SortFunc(hashes, func(a, b int64) int { return cmp.Compare(uint64(a), uint64(b)) })
 	hashes = slices.Compact(hashes)
-	rows, err := q.QueryContext(ctx, `SELECT k.key, k.entity FROM json_each(?) j
-		CROSS JOIN link_keys k ON k.key = j.value`, inJSONInts(hashes))
+	byKey, ids, err := keyIndexLookup(ctx, q, list, hashes)
 	if err != nil {
-		return nil, fmt.Errorf("read link keys: %w", err)
-	}
-	c := &candidates{cands: map[int64]*candidate{}}
-	byKey := map[int64][]int64{}
-	var ids []int64
-	for rows.Next() {
-		var key, id int64
-		if err := rows.Scan(&key, &id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		byKey[key] = append(byKey[key], id)
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	slices.Sort(ids)
-	rows, err = q.QueryContext(ctx, `SELECT f.id, f.list, f.entity_id, f.facts FROM json_each(?) j
-		CROSS JOIN link_facts f ON f.id = j.value WHERE f.list <> ?`, inJSONInts(slices.Compact(ids)), list)
+	c := &candidates{cands: map[int64]*candidate{}}
+	rows, err := q.QueryContext(ctx, `SELECT f.id, f.list, f.entity_id, f.facts FROM json_each(?) j
+		CROSS JOIN link_facts f ON f.id = j.value WHERE f.list <> ?`, inJSONInts(ids), list)
 	if err != nil {
 		return nil, fmt.Errorf("read link facts: %w", err)
 	}
@@ -886,8 +875,7 @@ func lookupCandidates(ctx context.Context, q querier, list string, hashes []int6
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// The run's own list's entities hold some of the keys too: they are
-	// no candidates.
+	// An id whose facts are gone or of the run's list is no candidate.
 	c.byKey = byKey
 	for k, ids := range byKey {
 		byKey[k] = slices.DeleteFunc(ids, func(id int64) bool { return c.cands[id] == nil })
@@ -987,20 +975,23 @@ func (l *linker) store(entityID string, facts []byte) (int64, error) {
 	return id, nil
 }
 
-// unlink removes the keys of an entity's previous facts and its links,
-// both directions. Its keys are those its old facts give: no index from
-// entity to key is kept, since it would cost every key written. (Keys a
-// former version of the code gave, and this one does not, stay: they only
-// make the entity a candidate once more, which Compare decides.)
+// unlink removes an entity's links, both directions, and queues the
+// keys of its previous facts for removal from the key index
+// (writeFactsAndKeys). Its keys are those its old facts give: no index
+// from entity to key is kept, since it would cost every key written.
+// (Keys a former version of the code gave, and this one does not, stay:
+// they only make the entity a candidate once more, which Compare
+// decides.)
 func (l *linker) unlink(id int64, old []byte, entityID string) error {
 	if p, err := match.DecodeFacts(old); err == nil {
 		for _, k := range match.Keys(p) {
-			if _, err := l.tx.ExecContext(l.ctx, `DELETE FROM link_keys WHERE key = ? AND entity = ?`, match.KeyHash(k), id); err != nil {
-				return err
-			}
+			l.dropKeys = append(l.dropKeys, keyRow{match.KeyHash(k), id})
 		}
-	} else if _, err := l.tx.ExecContext(l.ctx, `DELETE FROM link_keys WHERE entity = ?`, id); err != nil {
-		return err
+	} else {
+		if l.dropAll == nil {
+			l.dropAll = map[int64]bool{}
+		}
+		l.dropAll[id] = true
 	}
 	rows, err := l.tx.QueryContext(l.ctx, `DELETE FROM links WHERE list = ? AND entity_id = ? RETURNING other_list, other_id`, l.list, entityID)
 	if err != nil {
@@ -1022,16 +1013,9 @@ func (l *linker) unlink(id int64, old []byte, entityID string) error {
 	return nil
 }
 
-// writeFactsAndKeys stores the queued facts and keys, addBatch rows to a
-// statement; the keys in key order, which SQLite appends to its index
-// faster than it inserts them at random.
+// writeFactsAndKeys stores the queued facts, addBatch rows to a
+// statement, and the keys in the list's key index.
 func (l *linker) writeFactsAndKeys() error {
-	slices.SortFunc(l.keyRows, func(a, b keyRow) int {
-		if c := cmp.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.entity, b.entity)
-	})
 	if err := insertBatched(l.ctx, l.tx, `INSERT INTO link_facts (id, list, entity_id, facts) VALUES `, "", 4, len(l.factRows),
 		func(args []any, i int) []any {
 			r := &l.factRows[i]
@@ -1039,11 +1023,12 @@ func (l *linker) writeFactsAndKeys() error {
 		}); err != nil {
 		return fmt.Errorf("store link facts: %w", err)
 	}
-	if err := insertBatched(l.ctx, l.tx, `INSERT OR IGNORE INTO link_keys (key, entity) VALUES `, "", 2, len(l.keyRows),
-		func(args []any, i int) []any { return append(args, l.keyRows[i].key, l.keyRows[i].entity) }); err != nil {
-		return fmt.Errorf("store link keys: %w", err)
+	add := sortKeyRows(l.keyRows)
+	if l.fresh {
+		// The list's index was just cleared: nothing to read or remove.
+		return writeKeyBuckets(l.ctx, l.tx, l.list, add, nil, nil)
 	}
-	return nil
+	return updateKeyIndex(l.ctx, l.tx, l.list, add, sortKeyRows(l.dropKeys), l.dropAll)
 }
 
 // writeLinks stores the queued links, addBatch rows to a statement.
