@@ -567,8 +567,17 @@ func linkItems(ctx context.Context, tx *sql.Tx, list string, snapshot int64, ite
 		}
 		l.byKey, l.cands = c.byKey, c.cands
 	}
-	for i := range items {
-		if i%saveCtxEvery == 0 {
+	// New facts rows are numbered, and so inserted, in the order of their
+	// entity ids: both link_facts' rowids and its (list, entity_id) index
+	// are then appended to, not inserted into at random (a first snapshot
+	// of OFAC in file order took 30 ms to insert instead of 18).
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(items[a].id, items[b].id) })
+	for n, i := range order {
+		if n%saveCtxEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
