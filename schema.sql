@@ -423,11 +423,12 @@ CREATE INDEX raw_files_base ON raw_files (base_snapshot, base_seq) WHERE base_sn
 
 -- Why: a list's first snapshot has ~45,000 blocking keys, and inserting
 -- them as rows of link_keys cost a fifth of its import. Its keys are now
--- (match.KeyHash, link_facts id) pairs packed into rows of a few KB, one
--- per list and top byte of the key hash (internal/store/linkindex.go
--- gives the encoding): a first snapshot writes 256 rows, a later
--- publication rewrites only the buckets its changed entities' keys fall
--- in. Candidates are found by reading the buckets of a run's keys.
+-- (match.KeyHash, link_facts id) pairs packed into rows of a few hundred
+-- bytes, one per list and top 10 bits of the key hash
+-- (internal/store/linkindex.go gives the encoding): a first snapshot
+-- writes 1,024 rows, a later publication rewrites only the buckets its
+-- changed entities' keys fall in. Candidates are found by reading the
+-- buckets of a run's keys.
 CREATE TABLE link_index (
     list   TEXT    NOT NULL,
     bucket INTEGER NOT NULL,
