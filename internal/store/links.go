@@ -560,6 +560,9 @@ func linkItems(ctx context.Context, tx *sql.Tx, list string, snapshot int64, ite
 	switch {
 	case pre != nil:
 		l.byKey, l.cands = pre.byKey, pre.cands
+		if pre.compared {
+			l.linkRows, l.byKey = pre.links, nil
+		}
 	case others:
 		c, err := lookupCandidates(quiet, tx, list, keyHashes(items, n))
 		if err != nil {
@@ -590,6 +593,7 @@ func linkItems(ctx context.Context, tx *sql.Tx, list string, snapshot int64, ite
 	// database: it runs on another goroutine while the writer stores the
 	// facts and keys, which leave a CPU idle. The links come out in the
 	// order of the items, as comparing them one by one would give them.
+	// (With byKey nil, the links are compared already: earlyLookup.)
 	compared := make(chan error, 1)
 	go func() { compared <- l.compareAll(ctx, items) }()
 	werr := l.writeFactsAndKeys()
@@ -619,9 +623,11 @@ type earlyPrep struct {
 }
 
 // earlyLookup reads the candidates of an early preparation's keys through
-// the reader pool, once it is done, while the writer is still storing the
-// snapshot: reading them on the writer afterwards cost as much as
-// comparing them.
+// the reader pool, once it is done, and compares the items with them,
+// while the writer is still storing the snapshot: reading them on the
+// writer afterwards cost as much as comparing them, and comparing them
+// after the snapshot's writes left only the facts' and keys' writes to
+// overlap with.
 //
 // It is started inside the snapshot's write transaction, as earlyRelink
 // is, so the reader sees what the transaction started from. Until it
@@ -663,6 +669,16 @@ func (ep *earlyPrep) lookUp(ctx context.Context, s *Store, list string, relink *
 			el.c, err = lookupCandidates(ctx, tx, list, keyHashes(ep.items, 0))
 			return err
 		})
+		if el.err != nil {
+			return
+		}
+		// Comparing reads only the items and the candidates: done here,
+		// it runs while the writer still stores the snapshot, instead of
+		// after it.
+		l := &linker{list: list, byKey: el.c.byKey, cands: el.c.cands, seen: map[int64]bool{}}
+		if el.err = l.compareAll(ctx, ep.items); el.err == nil {
+			el.c.links, el.c.compared = l.linkRows, true
+		}
 	}()
 	return func() {
 		cancel()
@@ -844,6 +860,10 @@ func keyHashes(items []linkItem, n int) []int64 {
 type candidates struct {
 	byKey map[int64][]int64
 	cands map[int64]*candidate // by link_facts id
+	// links, when compared is set, are the links of the items the
+	// candidates were read for (earlyLookup compares them too).
+	links    []linkRow
+	compared bool
 }
 
 // lookupCandidates reads the entities of lists other than list holding
@@ -1040,8 +1060,16 @@ func (l *linker) writeFactsAndKeys() error {
 	return updateKeyIndex(l.ctx, l.tx, l.list, add, sortKeyRows(l.dropKeys), l.dropAll)
 }
 
-// writeLinks stores the queued links, addBatch rows to a statement.
+// writeLinks stores the queued links, addBatch rows to a statement, in
+// the order of links' primary key, which SQLite appends to its b-tree
+// faster than it inserts them in the order they were found (each link
+// comes with its reverse, of another list). The sort is stable: a link
+// found twice is stored as found last.
 func (l *linker) writeLinks() error {
+	slices.SortStableFunc(l.linkRows, func(a, b linkRow) int {
+		return cmp.Or(strings.Compare(a.list, b.list), strings.Compare(a.entityID, b.entityID),
+			strings.Compare(a.otherList, b.otherList), strings.Compare(a.otherID, b.otherID))
+	})
 	if err := insertBatched(l.ctx, l.tx, `INSERT INTO links (list, entity_id, other_list, other_id, score, reason, snapshot_id) VALUES `,
 		` ON CONFLICT DO UPDATE SET score = excluded.score, reason = excluded.reason, snapshot_id = excluded.snapshot_id`, 7, len(l.linkRows),
 		func(args []any, i int) []any {
