@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -337,5 +339,51 @@ func TestMigrateLinkKeys(t *testing.T) {
 	saveList(t, s, "eu-fsf", "2024-04-01", linkPerson("EU.1", "Guangzong ZHAO", "1985-11-12", "CYB"))
 	if got := linked(t, s, "eu-fsf", "EU.1"); len(got) != 1 || !strings.HasPrefix(got[0], "uk-sanctions-list CYB0045 ") {
 		t.Errorf("EU.1 after the migration linked to %q; want the UK's CYB0045", got)
+	}
+}
+
+// TestScanLinkView: where scanLinkView reads a body, it reads what
+// json.Unmarshal does; where it is unsure, it says so, and
+// decodeForLinking asks encoding/json.
+func TestScanLinkView(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body string
+		fast bool // scanLinkView reads it itself
+	}{
+		{"as the tracker writes it", `{"id":"1","kind":"person","name":"NI, Gaobin","aliases":[{"name":"NI Gaobin","strength":"strong","type":"aka"}],"birth_dates":["1985-10-27"],"nationalities":["CN"],"addresses":[{"city":"Wuhan","country":"CN"}],"identifiers":[{"type":"National ID No.","value":"420106198510272012","country":"CN","note":"x"}],"attrs":{"uk_ref":"CYB0046","other":"long text"}}`, true},
+		{"escapes and HTML characters", `{"id":"2","name":"A \"B\" \u00e9 \ud83d\ude00 \u003cC\u003e \/ \\","aliases":[{"name":"tab\there"}]}`, true},
+		{"non-ASCII without escapes", `{"id":"3","name":"Ахмед Östlund 王"}`, true},
+		{"invalid UTF-8", "{\"id\":\"4\",\"name\":\"bad \xff byte\"}", true},
+		{"white space", " { \"id\" : \"5\" , \"birth_dates\" : [ \"1970\" , \"1971\" ] , \"attrs\" : { } } ", true},
+		{"skipped values of every kind", `{"id":"6","programs":["A","B"],"score":-1.5e3,"ok":true,"no":false,"none":null,"nested":{"a":[{"b":"}]\""}],"c":{}},"name":"X"}`, true},
+		{"a key twice", `{"id":"7","name":"first","name":"second","aliases":[{"name":"a"}],"aliases":[{"name":"b"}]}`, true},
+		{"empty arrays", `{"id":"8","birth_dates":[],"aliases":[],"identifiers":[]}`, true},
+		{"an escaped key", `{"\u0069d":"9"}`, true},
+		{"null for a string read", `{"id":"10","name":null}`, false},
+		{"null for an array read", `{"id":"11","aliases":null}`, false},
+		{"a key matching only without case", `{"id":"12","Name":"X"}`, false},
+		{"a nested key matching only without case", `{"id":"13","attrs":{"UK_REF":"X"}}`, false},
+		{"a number for a string", `{"id":14}`, false},
+		{"bytes after the object", `{"id":"15"}x`, false},
+		{"cut short", `{"id":"16","name":"X`, false},
+		{"a bad literal", `{"id":"17","x":nul}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, fast := scanLinkView([]byte(tc.body))
+			if fast != tc.fast {
+				t.Fatalf("scanLinkView read it: %v, want %v", fast, tc.fast)
+			}
+			if !fast {
+				return
+			}
+			var want linkView
+			if err := json.Unmarshal([]byte(tc.body), &want); err != nil {
+				t.Fatalf("json.Unmarshal: %v", err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("scanLinkView = %+v\nwant %+v", got, want)
+			}
+		})
 	}
 }

@@ -327,35 +327,46 @@ func linkedEntities(ctx context.Context, q querier, list string) ([]*tracker.Ent
 // cost. TestDecodeForLinking holds it to what match.Prepare makes of the
 // whole entity.
 type linkView struct {
-	ID      string       `json:"id"`
-	Kind    tracker.Kind `json:"kind"`
-	Name    string       `json:"name"`
-	Aliases []struct {
-		Name     string `json:"name"`
-		Strength string `json:"strength"`
-	} `json:"aliases"`
-	BirthDates    []string `json:"birth_dates"`
-	Nationalities []string `json:"nationalities"`
-	Addresses     []struct {
-		Country string `json:"country"`
-	} `json:"addresses"`
-	Identifiers []struct {
-		Type    string `json:"type"`
-		Value   string `json:"value"`
-		Country string `json:"country"`
-	} `json:"identifiers"`
-	Attrs struct {
-		UKRef string `json:"uk_ref"`
-		UNRef string `json:"un_ref"`
-	} `json:"attrs"`
+	ID            string        `json:"id"`
+	Kind          tracker.Kind  `json:"kind"`
+	Name          string        `json:"name"`
+	Aliases       []linkAlias   `json:"aliases"`
+	BirthDates    []string      `json:"birth_dates"`
+	Nationalities []string      `json:"nationalities"`
+	Addresses     []linkAddress `json:"addresses"`
+	Identifiers   []linkIdent   `json:"identifiers"`
+	Attrs         linkAttrs     `json:"attrs"`
+}
+
+type linkAlias struct {
+	Name     string `json:"name"`
+	Strength string `json:"strength"`
+}
+
+type linkAddress struct {
+	Country string `json:"country"`
+}
+
+type linkIdent struct {
+	Type    string `json:"type"`
+	Value   string `json:"value"`
+	Country string `json:"country"`
+}
+
+type linkAttrs struct {
+	UKRef string `json:"uk_ref"`
+	UNRef string `json:"un_ref"`
 }
 
 // decodeForLinking decodes the parts of a stored entity that linking
 // reads.
 func decodeForLinking(body []byte) (*tracker.Entity, error) {
-	var v linkView
-	if err := json.Unmarshal(body, &v); err != nil {
-		return nil, fmt.Errorf("decode entity: %w", err)
+	v, ok := scanLinkView(body)
+	if !ok {
+		v = linkView{}
+		if err := json.Unmarshal(body, &v); err != nil {
+			return nil, fmt.Errorf("decode entity: %w", err)
+		}
 	}
 	e := &tracker.Entity{ID: v.ID, Kind: v.Kind, Name: v.Name, BirthDates: v.BirthDates, Nationalities: v.Nationalities}
 	if len(v.Aliases) > 0 {
