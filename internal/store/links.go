@@ -183,10 +183,7 @@ func linkNewSnapshot(ctx context.Context, tx *sql.Tx, res *SaveResult, entities 
 		if err != nil {
 			return err
 		}
-		var pre *candidates
-		if !relinked {
-			pre = early.candidates(ctx, items)
-		}
+		pre := early.candidates(ctx, items, relinked)
 		return linkItems(ctx, tx, sn.List, sn.ID, items, true, pre)
 	case res.Previous == nil || state[sn.List] != res.Previous.ID:
 		return linkWholeList(ctx, tx, sn.List, sn.ID, nil)
@@ -417,6 +414,10 @@ type earlyRelink struct {
 	done   chan struct{}
 	lists  map[linkRef][]linkItem // by list and its latest snapshot (linkRef.id)
 	err    error
+	// all says the stale lists are all the other lists with keys or
+	// snapshots: once relinked, their entities are all the candidates
+	// there are, and relinkCandidates can find them in memory.
+	all bool
 }
 
 // startEarlyRelink starts loading the other lists of list whose keys are
@@ -444,8 +445,21 @@ func (s *Store) startEarlyRelink(ctx context.Context, tx *sql.Tx, list string) *
 	if len(stale) == 0 {
 		return nil
 	}
+	others := len(lists)
+	if slices.ContainsFunc(lists, func(l listLatest) bool { return l.name == list }) {
+		others--
+	}
+	all := len(stale) == others
+	if all {
+		// A list with keys but no active snapshot (all retracted) is
+		// not relinked, and its keys are candidates too.
+		var keyed bool
+		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM link_index WHERE list <> ?1 AND list NOT IN (SELECT value FROM json_each(?2)))`,
+			list, inJSONLists(stale)).Scan(&keyed)
+		all = err == nil && !keyed
+	}
 	ctx, cancel := context.WithCancel(ctx)
-	er := &earlyRelink{cancel: cancel, done: make(chan struct{})}
+	er := &earlyRelink{cancel: cancel, done: make(chan struct{}), all: all}
 	go func() {
 		defer close(er.done)
 		er.lists, er.err = loadStale(ctx, s, stale)
@@ -473,6 +487,47 @@ func loadStale(ctx context.Context, s *Store, stale []listLatest) (map[linkRef][
 		return nil
 	})
 	return out, err
+}
+
+// inJSONLists is inJSON of the lists' names.
+func inJSONLists(ls []listLatest) string {
+	names := make([]string, len(ls))
+	for i, l := range ls {
+		names[i] = l.name
+	}
+	js, _ := inJSON(names) // strings always encode
+	return js
+}
+
+// relinkCandidates returns the entities of every stale list holding any
+// key, from their early preparation: what lookupCandidates would read
+// once they are relinked, when they are all the other lists (er.all).
+// Their ids are not link_facts ids, which the transaction has not given
+// yet, but compare uses ids only to tell candidates apart.
+func (er *earlyRelink) relinkCandidates(ctx context.Context) (*candidates, error) {
+	select {
+	case <-er.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if er.err != nil {
+		return nil, er.err
+	}
+	c := &candidates{byKey: map[int64][]int64{}, cands: map[int64]*candidate{}}
+	id := int64(0)
+	for ref, items := range er.lists {
+		for _, it := range items {
+			id++
+			c.cands[id] = &candidate{ref: linkRef{ref.list, it.id}, facts: it.facts}
+			for _, h := range it.hashes {
+				// An entity's key once, however many of its names give it.
+				if ids := c.byKey[h]; len(ids) == 0 || ids[len(ids)-1] != id {
+					c.byKey[h] = append(ids, id)
+				}
+			}
+		}
+	}
+	return c, nil
 }
 
 // items returns the early preparation of list at its latest snapshot, or
@@ -650,19 +705,25 @@ type earlyLookup struct {
 	done   chan struct{}
 	c      *candidates
 	err    error
+	// memory says the candidates are the relinked lists' entities
+	// (earlyRelink.relinkCandidates), not read from the database: only
+	// a run after that relinking may use them.
+	memory bool
 }
 
 // lookUp starts reading the candidates of the early preparation, unless
 // another list is stale (relink): the transaction relinks it whole, which
-// changes its keys. It returns the function that stops the reading and
-// waits for it: it reads through a pooled connection, which must not
-// outlive the save.
+// changes its keys. When the stale lists are all the others (a list's
+// first snapshot beside lists stored alone), the candidates are their
+// entities, which relink prepares: they are compared in memory. It
+// returns the function that stops the reading and waits for it: it reads
+// through a pooled connection, which must not outlive the save.
 func (ep *earlyPrep) lookUp(ctx context.Context, s *Store, list string, relink *earlyRelink) (stop func()) {
-	if ep == nil || relink != nil {
+	if ep == nil || (relink != nil && !relink.all) {
 		return func() {}
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	el := &earlyLookup{cancel: cancel, done: make(chan struct{})}
+	el := &earlyLookup{cancel: cancel, done: make(chan struct{}), memory: relink != nil}
 	ep.look = el
 	go func() {
 		defer close(el.done)
@@ -675,11 +736,15 @@ func (ep *earlyPrep) lookUp(ctx context.Context, s *Store, list string, relink *
 		if el.err = ep.err; el.err != nil {
 			return
 		}
-		el.err = s.readTx(ctx, func(tx *sql.Tx) error {
-			var err error
-			el.c, err = lookupCandidates(ctx, tx, list, keyHashes(ep.items, 0))
-			return err
-		})
+		if el.memory {
+			el.c, el.err = relink.relinkCandidates(ctx)
+		} else {
+			el.err = s.readTx(ctx, func(tx *sql.Tx) error {
+				var err error
+				el.c, err = lookupCandidates(ctx, tx, list, keyHashes(ep.items, 0))
+				return err
+			})
+		}
 		if el.err != nil {
 			return
 		}
@@ -698,9 +763,11 @@ func (ep *earlyPrep) lookUp(ctx context.Context, s *Store, list string, relink *
 }
 
 // candidates returns the early candidates of items, or nil if there are
-// none for them (then the run reads them itself).
-func (ep *earlyPrep) candidates(ctx context.Context, items []linkItem) *candidates {
-	if ep == nil || ep.look == nil || len(items) == 0 {
+// none for them (then the run reads them itself). relinked says the other
+// lists were just relinked whole: then only candidates found in memory
+// among them serve.
+func (ep *earlyPrep) candidates(ctx context.Context, items []linkItem, relinked bool) *candidates {
+	if ep == nil || ep.look == nil || len(items) == 0 || ep.look.memory != relinked {
 		return nil
 	}
 	select {
