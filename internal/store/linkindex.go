@@ -120,13 +120,16 @@ func writeKeyBuckets(ctx context.Context, tx *sql.Tx, list string, rows, old []k
 	var out []bucketRow
 	// One buffer for every bucket: OFAC's are half a megabyte together.
 	buf := make([]byte, 0, len(rows)*10+keyBuckets*2)
+	lo := 0 // old's first pair of bucket b or after: both are sorted
 	for i := 0; i < len(rows); {
 		b := keyBucket(rows[i].key)
 		j := i + 1
 		for j < len(rows) && keyBucket(rows[j].key) == b {
 			j++
 		}
-		lo, _ := slices.BinarySearchFunc(old, b, func(r keyRow, b int64) int { return cmp.Compare(keyBucket(r.key), b) })
+		for lo < len(old) && keyBucket(old[lo].key) < b {
+			lo++
+		}
 		hi := lo
 		for hi < len(old) && keyBucket(old[hi].key) == b {
 			hi++
@@ -205,10 +208,15 @@ func updateKeyIndex(ctx context.Context, tx *sql.Tx, list string, add, drop []ke
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return fmt.Errorf("read key index of %s: %w", list, err)
 	}
-	// all is sorted: its buckets were read in order, each sorted.
+	// all is sorted: its buckets were read in order, each sorted; so is
+	// drop, and one walk finds the pairs to drop.
 	kept := make([]keyRow, 0, len(all))
+	d := 0
 	for _, r := range all {
-		if _, found := slices.BinarySearchFunc(drop, r, compareKeyRows); found || dropAll[r.entity] {
+		for d < len(drop) && compareKeyRows(drop[d], r) < 0 {
+			d++
+		}
+		if d < len(drop) && drop[d] == r || dropAll[r.entity] {
 			continue
 		}
 		kept = append(kept, r)
