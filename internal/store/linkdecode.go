@@ -42,67 +42,85 @@ func scanLinkView(body []byte) (linkView, bool) {
 		case "nationalities":
 			return s.strs(&v.Nationalities)
 		case "aliases":
-			v.Aliases = []linkAlias{}
-			return s.array(func() bool {
-				var a linkAlias
-				good := s.object(func(key []byte) bool {
-					switch string(key) {
-					case "name":
-						return s.strTo(&a.Name)
-					case "strength":
-						return s.strTo(&a.Strength)
-					}
-					return s.other(key, "name", "strength")
-				})
-				v.Aliases = append(v.Aliases, a)
-				return good
-			})
+			return s.aliases(&v.Aliases)
 		case "addresses":
-			v.Addresses = []linkAddress{}
-			return s.array(func() bool {
-				var a linkAddress
-				good := s.object(func(key []byte) bool {
-					if string(key) == "country" {
-						return s.strTo(&a.Country)
-					}
-					return s.other(key, "country")
-				})
-				v.Addresses = append(v.Addresses, a)
-				return good
-			})
+			return s.addresses(&v.Addresses)
 		case "identifiers":
-			v.Identifiers = []linkIdent{}
-			return s.array(func() bool {
-				var id linkIdent
-				good := s.object(func(key []byte) bool {
-					switch string(key) {
-					case "type":
-						return s.strTo(&id.Type)
-					case "value":
-						return s.strTo(&id.Value)
-					case "country":
-						return s.strTo(&id.Country)
-					}
-					return s.other(key, "type", "value", "country")
-				})
-				v.Identifiers = append(v.Identifiers, id)
-				return good
-			})
+			return s.identifiers(&v.Identifiers)
 		case "attrs":
-			return s.object(func(key []byte) bool {
-				switch string(key) {
-				case "uk_ref":
-					return s.strTo(&v.Attrs.UKRef)
-				case "un_ref":
-					return s.strTo(&v.Attrs.UNRef)
-				}
-				return s.other(key, "uk_ref", "un_ref")
-			})
+			return s.attrs(&v.Attrs)
 		}
 		return s.other(key, "id", "kind", "name", "birth_dates", "nationalities", "aliases", "addresses", "identifiers", "attrs")
 	})
 	s.ws()
 	return v, done && s.i == len(s.b)
+}
+
+func (s *linkScanner) aliases(dst *[]linkAlias) bool {
+	*dst = []linkAlias{}
+	return s.array(func() bool {
+		var a linkAlias
+		good := s.object(func(key []byte) bool {
+			switch string(key) {
+			case "name":
+				return s.strTo(&a.Name)
+			case "strength":
+				return s.strTo(&a.Strength)
+			}
+			return s.other(key, "name", "strength")
+		})
+		*dst = append(*dst, a)
+		return good
+	})
+}
+
+func (s *linkScanner) addresses(dst *[]linkAddress) bool {
+	*dst = []linkAddress{}
+	return s.array(func() bool {
+		var a linkAddress
+		good := s.object(func(key []byte) bool {
+			if string(key) == "country" {
+				return s.strTo(&a.Country)
+			}
+			return s.other(key, "country")
+		})
+		*dst = append(*dst, a)
+		return good
+	})
+}
+
+func (s *linkScanner) identifiers(dst *[]linkIdent) bool {
+	*dst = []linkIdent{}
+	return s.array(func() bool {
+		var id linkIdent
+		good := s.object(func(key []byte) bool {
+			switch string(key) {
+			case "type":
+				return s.strTo(&id.Type)
+			case "value":
+				return s.strTo(&id.Value)
+			case "country":
+				return s.strTo(&id.Country)
+			}
+			return s.other(key, "type", "value", "country")
+		})
+		*dst = append(*dst, id)
+		return good
+	})
+}
+
+// attrs reads the attributes into dst, as encoding/json decodes an object
+// into a struct: the fields it names are set, the others kept.
+func (s *linkScanner) attrs(dst *linkAttrs) bool {
+	return s.object(func(key []byte) bool {
+		switch string(key) {
+		case "uk_ref":
+			return s.strTo(&dst.UKRef)
+		case "un_ref":
+			return s.strTo(&dst.UNRef)
+		}
+		return s.other(key, "uk_ref", "un_ref")
+	})
 }
 
 // linkScanner reads JSON from b at i.
