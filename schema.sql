@@ -417,3 +417,25 @@ DROP TABLE raw_files;
 ALTER TABLE raw_files_v11 RENAME TO raw_files;
 CREATE INDEX raw_files_stem ON raw_files (stem, snapshot_id);
 CREATE INDEX raw_files_base ON raw_files (base_snapshot, base_seq) WHERE base_snapshot IS NOT NULL;
+
+-- migration: 12
+-- Cross-list links: the blocking keys as one index per list (issue 17).
+
+-- Why: a list's first snapshot has ~45,000 blocking keys, and inserting
+-- them as rows of link_keys cost a fifth of its import. Its keys are now
+-- (match.KeyHash, link_facts id) pairs packed into rows of a few hundred
+-- bytes, one per list and top 10 bits of the key hash
+-- (internal/store/linkindex.go gives the encoding): a first snapshot
+-- writes 1,024 rows, a later publication rewrites only the buckets its
+-- changed entities' keys fall in. Candidates are found by reading the
+-- buckets of a run's keys.
+CREATE TABLE link_index (
+    list   TEXT    NOT NULL,
+    bucket INTEGER NOT NULL,
+    data   BLOB    NOT NULL,
+    PRIMARY KEY (list, bucket)
+) WITHOUT ROWID;
+-- SQL cannot write the index's varints: link_keys is kept under another
+-- name for the migration's Go step (convertLinkKeys), which moves its
+-- keys into link_index and drops it in the same transaction.
+ALTER TABLE link_keys RENAME TO link_keys_v11;

@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -44,6 +46,15 @@ func TestDecodeForLinking(t *testing.T) {
 				got, err := decodeForLinking(body)
 				if err != nil {
 					t.Fatalf("%s: %v", e.ID, err)
+				}
+				// Every body the tracker writes is read without
+				// encoding/json, as encoding/json reads it.
+				var view linkView
+				if err := json.Unmarshal(body, &view); err != nil {
+					t.Fatal(err)
+				}
+				if fast, ok := scanLinkView(body); !ok || !reflect.DeepEqual(fast, view) {
+					t.Fatalf("%s: scanLinkView = %+v, %v; want %+v", e.ID, fast, ok, view)
 				}
 				if got.ID != e.ID {
 					t.Fatalf("id %q, want %q", got.ID, e.ID)

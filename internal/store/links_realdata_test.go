@@ -264,57 +264,74 @@ func shareNumber(a, b *tracker.Entity) bool {
 // TestLinksFirstSnapshotEarly: OFAC's first snapshot beside a keyed OFSI
 // list reads its candidates through the reader while it is stored
 // (earlyLookup); relinking OFAC whole afterwards, with the candidates read
-// on the writer, must give the same links, scores and reasons.
+// on the writer, must give the same links, scores and reasons. The same
+// beside OFSI stored alone, keyed in the same transaction: OFAC's
+// candidates are then OFSI's prepared entities, found in memory
+// (earlyRelink.relinkCandidates).
 func TestLinksFirstSnapshotEarly(t *testing.T) {
-	ctx := context.Background()
-	s := openTest(t)
-	small := func(published, name string) NewSnapshot {
-		e := linkPerson("EU1", name, "1970-01-01")
-		e.Canonicalize()
-		return NewSnapshot{List: "eu-fsf", Source: "test", PublishedAt: published, RawSHA256: "eu" + published, Entities: []*tracker.Entity{e}}
-	}
-	// The second list's first snapshot keys OFSI: OFAC's then finds
-	// every other list current, the case the early lookup serves.
-	storeAll(t, s, realOFSI(t, "2025-04-10"), small("2025-01-01", "Test Person"), benchSnapshot("2024-05-03", benchOFAC(t, "2024-05-03")))
-	links := func() []string {
-		t.Helper()
-		rows, err := s.r.QueryContext(ctx, `SELECT list, entity_id, other_list, other_id, score, reason FROM links
-			WHERE 'ofac-sdn' IN (list, other_list) ORDER BY 1, 2, 3, 4`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := scanAll(rows, func(r scanner) (string, error) {
-			var l, id, ol, oid, reason string
-			var score float64
-			err := r.Scan(&l, &id, &ol, &oid, &score, &reason)
-			return fmt.Sprintf("%s %s %s %s %g %s", l, id, ol, oid, score, reason), err
+	for _, tc := range []struct {
+		name   string
+		before []NewSnapshot
+	}{
+		// The second list's first snapshot keys OFSI: OFAC's then finds
+		// every other list current, the case the early lookup serves.
+		{"other lists keyed", []NewSnapshot{realOFSI(t, "2025-04-10"), smallEU("2025-01-01", "Test Person")}},
+		{"other list stored alone", []NewSnapshot{realOFSI(t, "2025-04-10")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := openTest(t)
+			storeAll(t, s, append(tc.before, benchSnapshot("2024-05-03", benchOFAC(t, "2024-05-03")))...)
+			early := ofacLinks(t, s)
+			if len(early) < 1000 {
+				t.Fatalf("%d links of OFAC's first snapshot, want the thousands OFSI shares with it", len(early))
+			}
+			// OFAC's keys marked stale: the next snapshot of another list
+			// relinks OFAC whole.
+			if _, err := s.w.ExecContext(ctx, `UPDATE link_state SET snapshot_id = 0 WHERE list = 'ofac-sdn'`); err != nil {
+				t.Fatal(err)
+			}
+			storeAll(t, s, smallEU("2025-02-01", "Test Person Two"))
+			if again := ofacLinks(t, s); !slices.Equal(early, again) {
+				t.Errorf("early lookup: %d links, relinked whole: %d", len(early), len(again))
+				for _, l := range early {
+					if !slices.Contains(again, l) {
+						t.Errorf("only early: %s", l)
+					}
+				}
+				for _, l := range again {
+					if !slices.Contains(early, l) {
+						t.Errorf("only relinked: %s", l)
+					}
+				}
+			}
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
 	}
-	early := links()
-	if len(early) < 1000 {
-		t.Fatalf("%d links of OFAC's first snapshot, want the thousands OFSI shares with it", len(early))
-	}
-	// OFAC's keys marked stale: the next snapshot of another list
-	// relinks OFAC whole.
-	if _, err := s.w.ExecContext(ctx, `UPDATE link_state SET snapshot_id = 0 WHERE list = 'ofac-sdn'`); err != nil {
+}
+
+// smallEU is a one-entity snapshot of the EU list.
+func smallEU(published, name string) NewSnapshot {
+	e := linkPerson("EU1", name, "1970-01-01")
+	e.Canonicalize()
+	return NewSnapshot{List: "eu-fsf", Source: "test", PublishedAt: published, RawSHA256: "eu" + published, Entities: []*tracker.Entity{e}}
+}
+
+// ofacLinks returns every stored link of an OFAC entity, both directions.
+func ofacLinks(t *testing.T, s *Store) []string {
+	t.Helper()
+	rows, err := s.r.QueryContext(context.Background(), `SELECT list, entity_id, other_list, other_id, score, reason FROM links
+		WHERE 'ofac-sdn' IN (list, other_list) ORDER BY 1, 2, 3, 4`)
+	if err != nil {
 		t.Fatal(err)
 	}
-	storeAll(t, s, small("2025-02-01", "Test Person Two"))
-	if again := links(); !slices.Equal(early, again) {
-		t.Errorf("early lookup: %d links, relinked whole: %d", len(early), len(again))
-		for _, l := range early {
-			if !slices.Contains(again, l) {
-				t.Errorf("only early: %s", l)
-			}
-		}
-		for _, l := range again {
-			if !slices.Contains(early, l) {
-				t.Errorf("only relinked: %s", l)
-			}
-		}
+	out, err := scanAll(rows, func(r scanner) (string, error) {
+		var l, id, ol, oid, reason string
+		var score float64
+		err := r.Scan(&l, &id, &ol, &oid, &score, &reason)
+		return fmt.Sprintf("%s %s %s %s %g %s", l, id, ol, oid, score, reason), err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return out
 }

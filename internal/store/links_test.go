@@ -141,7 +141,7 @@ func TestLinksStaleList(t *testing.T) {
 	if got := linked(t, s, "ofac-sdn", "47818"); len(got) != 1 {
 		t.Fatalf("not linked: %q", got)
 	}
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM links; DELETE FROM link_keys; DELETE FROM link_facts; DELETE FROM link_state`); err != nil {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM links; DELETE FROM link_index; DELETE FROM link_facts; DELETE FROM link_state`); err != nil {
 		t.Fatal(err)
 	}
 	saveList(t, s, "eu-fsf", "2024-04-01", linkPerson("EU.1", "Ni GAOBIN", "1985-10-27", "CYB"))

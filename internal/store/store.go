@@ -239,6 +239,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err := convertGzipRaw(ctx, tx); err != nil {
 			return err
 		}
+		if err := convertLinkKeys(ctx, tx); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
 			return fmt.Errorf("set schema version: %w", err)
 		}
