@@ -69,11 +69,12 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (*store.SaveResult,
 		}
 	}
 	// The raw files are hashed beside the parse, then compressed for
-	// audit beside the parse and the snapshot's writes: on two cores that
-	// costs no wall time.
+	// audit beside the snapshot's writes: on two cores that costs no wall
+	// time.
 	raw := in.startRaw(ctx, req)
 	defer raw.wait() // no compression outlives the import
 	pub, err := req.List.Parse(ctx, req.Files)
+	raw.parseDone(err == nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", req.List.Name, err)
 	}

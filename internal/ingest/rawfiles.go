@@ -14,24 +14,29 @@ type pendingRaw struct {
 	in     []source.RawFile
 	sums   [][sha256.Size]byte
 	hashed chan struct{} // sums are ready
+	parsed chan bool     // the parse is over: true if it succeeded
 	done   chan struct{} // out and err are ready
 	out    []store.RawFile
 	err    error
 }
 
-// startRaw hashes the request's files, then, unless raw files are not
-// kept, compresses each as a delta of the list's previous version of it:
-// a few KB where a self-contained copy takes hundreds.
+// startRaw hashes the request's files and, once the parse succeeded
+// (parseDone), unless raw files are not kept, compresses each as a delta
+// of the list's previous version of it: a few KB where a self-contained
+// copy takes hundreds. The compressor waits for the parse because the
+// parse reads a large file on every core: beside it, a first OFAC
+// import's parse took 25 ms instead of 13. SQLite then writes the
+// snapshot on one core and leaves the other to the compressor.
 func (in *Ingester) startRaw(ctx context.Context, req Request) *pendingRaw {
 	p := &pendingRaw{in: req.Files, sums: make([][sha256.Size]byte, len(req.Files)),
-		hashed: make(chan struct{}), done: make(chan struct{})}
+		hashed: make(chan struct{}), parsed: make(chan bool, 1), done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
 		for i, f := range req.Files {
 			p.sums[i] = sha256.Sum256(f.Data)
 		}
 		close(p.hashed)
-		if in.RawRetention == 0 {
+		if ok := <-p.parsed; !ok || in.RawRetention == 0 {
 			return
 		}
 		for i, f := range req.Files {
@@ -63,5 +68,9 @@ func (p *pendingRaw) files() ([]store.RawFile, error) {
 	<-p.done
 	return p.out, p.err
 }
+
+// parseDone lets the compressor start, or stop when the parse failed.
+// Called once.
+func (p *pendingRaw) parseDone(ok bool) { p.parsed <- ok }
 
 func (p *pendingRaw) wait() { <-p.done }

@@ -33,6 +33,7 @@ func TestRawSHA256FromCompressed(t *testing.T) {
 		in := newIngester(t)
 		in.RawRetention = tt.retention
 		p := in.startRaw(context.Background(), Request{List: l, Files: files})
+		p.parseDone(true)
 		if got := p.digest(); got != want {
 			t.Errorf("%s: %s, want %s", tt.name, got, want)
 		}
