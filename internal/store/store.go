@@ -20,20 +20,42 @@ import (
 	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
-// writerDriver is SQLite with its temporary files in memory, for the
-// writer. A multi-row INSERT inside a transaction keeps a statement
-// journal (the pages it changed, to undo the statement alone on a
-// constraint error): in a file, a first OFAC snapshot wrote 40 MB of it to
-// /var/tmp in 20,000 small writes, a third of the import's system time.
-// In memory it holds one statement's pages at a time.
+// writerDriver is SQLite as the writer connection sets it up:
+//
+//   - A new database gets 8 KiB pages (newPageSize) before it is put in
+//     WAL mode, after which its page size is fixed; an existing one keeps
+//     its own, and the pragma does nothing to it.
+//   - Temporary files are in memory. A multi-row INSERT inside a
+//     transaction keeps a statement journal (the pages it changed, to undo
+//     the statement alone on a constraint error): in a file, a first OFAC
+//     snapshot wrote 40 MB of it to /var/tmp in 20,000 small writes, a
+//     third of the import's system time. In memory it holds one
+//     statement's pages at a time.
 const writerDriver = "sqlite3-tracker-writer"
+
+// newPageSize is the page size of a new database. Every page is written
+// twice, to the WAL and then by the checkpoint, each a system call or
+// two: 8 KiB pages halve the calls. A first OFAC import took 0.141 ->
+// 0.131 s (medians of 11 interleaved runs), its database 8.36 -> 8.29 MB,
+// the 308-version replay's 18.0 -> 17.5 MB; every other import case was
+// as fast or faster. 16 KiB pages were no faster than 8 and took the
+// first import's peak RSS past 60 MB.
+const newPageSize = 8192
 
 func init() {
 	sql.Register(writerDriver, &sqlite3.SQLiteDriver{
 		ConnectHook: func(c *sqlite3.SQLiteConn) error {
 			writerConns.Add(1)
-			_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
-			return err
+			for _, pragma := range []string{
+				fmt.Sprintf("PRAGMA page_size = %d", newPageSize),
+				"PRAGMA journal_mode = WAL",
+				"PRAGMA temp_store = MEMORY",
+			} {
+				if _, err := c.Exec(pragma, nil); err != nil {
+					return fmt.Errorf("%s: %w", pragma, err)
+				}
+			}
+			return nil
 		},
 	})
 }
@@ -89,7 +111,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	pragmas.Set("_synchronous", "NORMAL")
 	pragmas.Set("_txlock", "immediate") // take the write lock at BEGIN: no deadlock-prone lock upgrades
 
-	w, err := sql.Open(writerDriver, "file:"+path+"?"+pragmas.Encode())
+	// The writer sets WAL mode itself, after the page size (writerDriver).
+	writer := url.Values{}
+	for k, v := range pragmas {
+		if k != "_journal_mode" {
+			writer[k] = v
+		}
+	}
+	w, err := sql.Open(writerDriver, "file:"+path+"?"+writer.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}

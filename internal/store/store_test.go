@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -150,5 +151,54 @@ func TestReopenKeepsSchema(t *testing.T) {
 	snaps, err := s.Snapshots(ctx, "")
 	if err != nil || len(snaps) != 1 || !snaps[0].FetchedAt.Equal(time.Unix(0, 0)) {
 		t.Fatalf("after reopen: %+v, %v", snaps, err)
+	}
+}
+
+// TestPageSize: a new database gets newPageSize pages and WAL mode; a
+// database made with SQLite's default 4 KiB pages (every database before
+// newPageSize) keeps them, and stores and reads as ever.
+func TestPageSize(t *testing.T) {
+	ctx := context.Background()
+	pageSize := func(t *testing.T, s *Store) (int, string) {
+		t.Helper()
+		var size int
+		var mode string
+		if err := s.r.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.r.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		return size, mode
+	}
+
+	s := openTest(t)
+	save(t, s, "2024-01-01", ents("1=ALPHA/CYBER2"))
+	if size, mode := pageSize(t, s); size != newPageSize || mode != "wal" {
+		t.Errorf("new database: page size %d, journal mode %s; want %d, wal", size, mode, newPageSize)
+	}
+
+	// A database of 4 KiB pages, as SQLite makes them by default.
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(ctx, `PRAGMA page_size = 4096; PRAGMA journal_mode = WAL`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	s2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	save(t, s2, "2024-01-01", ents("1=ALPHA/CYBER2", "2=BRAVO/SDGT"))
+	res := save(t, s2, "2024-01-02", ents("1=ALPHA/CYBER2"))
+	if got := changeKinds(res.Changes); !slices.Equal(got, []string{"removed 2"}) {
+		t.Errorf("changes %v, want [removed 2]", got)
+	}
+	if size, mode := pageSize(t, s2); size != 4096 || mode != "wal" {
+		t.Errorf("existing database: page size %d, journal mode %s; want 4096, wal", size, mode)
 	}
 }
