@@ -28,7 +28,9 @@ fi
 go tool staticcheck ./...
 
 # A short fuzz of every parser (OFAC CSV and XML, EU XML and CSV, UK FCDO
-# XML and CSV, OFSI CSV) and of the download body decoder. go test -fuzz
+# XML and CSV, OFSI CSV), of the OFAC reader replay uses (a publication
+# read after another must be what Parse makes of it) and of the download
+# body decoder. go test -fuzz
 # takes one target at a time. A crash fails the run and is written to the
 # package's testdata/fuzz/, to be fixed and kept there as a seed.
 # Minimizing each new input may otherwise take a minute of the budget.
@@ -38,8 +40,8 @@ go tool staticcheck ./...
 # fixed in go1.27; seen here on FuzzParseEU, no crasher written). 100,000
 # executions take 6-24 s per target on this project's 2-core machine.
 fuzztime=${TRACKER_FUZZTIME:-100000x}
-for target in FuzzParseOFAC:./internal/source/ofac/ FuzzParseEU:./internal/source/eu/ \
-	FuzzParseUK:./internal/source/uk/ FuzzReadBody:./internal/fetch/; do
+for target in FuzzParseOFAC:./internal/source/ofac/ FuzzReader:./internal/source/ofac/ \
+	FuzzParseEU:./internal/source/eu/ FuzzParseUK:./internal/source/uk/ FuzzReadBody:./internal/fetch/; do
 	go test -run='^$' -fuzz="^${target%%:*}\$" -fuzztime="$fuzztime" -fuzzminimizetime=2s "${target#*:}"
 done
 
