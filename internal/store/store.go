@@ -104,27 +104,22 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, err
 		}
 	}
+	// The writer sets WAL mode itself, after the page size (writerDriver);
+	// the readers' DSN asks for it.
 	pragmas := url.Values{}
-	pragmas.Set("_journal_mode", "WAL")
 	pragmas.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
 	pragmas.Set("_foreign_keys", "on")
 	pragmas.Set("_synchronous", "NORMAL")
 	pragmas.Set("_txlock", "immediate") // take the write lock at BEGIN: no deadlock-prone lock upgrades
 
-	// The writer sets WAL mode itself, after the page size (writerDriver).
-	writer := url.Values{}
-	for k, v := range pragmas {
-		if k != "_journal_mode" {
-			writer[k] = v
-		}
-	}
-	w, err := sql.Open(writerDriver, "file:"+path+"?"+writer.Encode())
+	w, err := sql.Open(writerDriver, "file:"+path+"?"+pragmas.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 
+	pragmas.Set("_journal_mode", "WAL")
 	pragmas.Set("_txlock", "deferred")
 	pragmas.Set("_query_only", "1")
 	r, err := sql.Open("sqlite3", "file:"+path+"?"+pragmas.Encode())
