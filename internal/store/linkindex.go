@@ -158,24 +158,27 @@ func writeKeyBuckets(ctx context.Context, tx *sql.Tx, list string, rows, old []k
 	return nil
 }
 
-// bucketsOf returns the distinct buckets of rows, which are sorted.
-func bucketsOf(rows []keyRow) []int64 {
+// bucketsOf returns the distinct buckets of the keys of xs, which are
+// sorted by key (key pairs, or key hashes).
+func bucketsOf[T any](xs []T, key func(T) int64) []int64 {
 	var bs []int64
-	for _, r := range rows {
-		if b := keyBucket(r.key); len(bs) == 0 || bs[len(bs)-1] != b {
+	for _, x := range xs {
+		if b := keyBucket(key(x)); len(bs) == 0 || bs[len(bs)-1] != b {
 			bs = append(bs, b)
 		}
 	}
 	return bs
 }
 
+func rowKey(r keyRow) int64 { return r.key }
+
 // updateKeyIndex changes list's key index: it removes drop (sorted) and
 // every pair of the ids in dropAll, then adds add (sorted). Only the
 // buckets these fall in are read and written, unless dropAll names an
 // entity: its pairs may be in any bucket.
 func updateKeyIndex(ctx context.Context, tx *sql.Tx, list string, add, drop []keyRow, dropAll map[int64]bool) error {
-	touched := bucketsOf(add)
-	touched = append(touched, bucketsOf(drop)...)
+	touched := bucketsOf(add, rowKey)
+	touched = append(touched, bucketsOf(drop, rowKey)...)
 	slices.Sort(touched)
 	touched = slices.Compact(touched)
 	if len(touched) == 0 && len(dropAll) == 0 {
@@ -250,12 +253,7 @@ func mergeKeyRows(a, b []keyRow) []keyRow {
 // duplicates): byKey's ids in increasing order, and every id once, in
 // increasing order.
 func keyIndexLookup(ctx context.Context, q querier, list string, hashes []int64) (map[int64][]int64, []int64, error) {
-	var buckets []int64
-	for _, h := range hashes {
-		if b := keyBucket(h); len(buckets) == 0 || buckets[len(buckets)-1] != b {
-			buckets = append(buckets, b)
-		}
-	}
+	buckets := bucketsOf(hashes, func(h int64) int64 { return h })
 	rows, err := q.QueryContext(ctx, `SELECT list, bucket, data FROM link_index
 		WHERE list <> ?1 AND bucket IN (SELECT value FROM json_each(?2))`, list, inJSONInts(buckets))
 	if err != nil {

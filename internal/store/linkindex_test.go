@@ -167,7 +167,7 @@ func TestKeyIndexUpdate(t *testing.T) {
 			if err := s.r.QueryRow(`SELECT count(*) FROM link_index WHERE list = 'a'`).Scan(&rows); err != nil {
 				t.Fatal(err)
 			}
-			if buckets := len(bucketsOf(wantRows)); rows != buckets {
+			if buckets := len(bucketsOf(wantRows, rowKey)); rows != buckets {
 				t.Errorf("a has %d bucket rows for pairs in %d buckets", rows, buckets)
 			}
 		})
