@@ -33,14 +33,7 @@ func TestParseRowsAndProblems(t *testing.T) {
 		`parties.csv:5:3: kind "robot": want person, organisation or vessel`,
 		`parties.csv:7:1: ref "ACME-17" already on line 2`,
 	}
-	if len(f.Problems) != len(want) {
-		t.Fatalf("problems = %v", f.Problems)
-	}
-	for i, w := range want {
-		if got := f.Problems[i].Error(); got != w {
-			t.Errorf("problem %d = %q, want %q", i, got, w)
-		}
-	}
+	checkProblems(t, f.Problems, want)
 }
 
 func TestScreenWalletMixedCase(t *testing.T) {
@@ -171,14 +164,7 @@ func TestParseYAML(t *testing.T) {
 		`parties.yaml:19:3: no ref`,
 		`parties.yaml:20:8: ref "ACME-17" already on line 1`,
 	}
-	if len(f.Problems) != len(want) {
-		t.Fatalf("problems = %v", f.Problems)
-	}
-	for i, w := range want {
-		if got := f.Problems[i].Error(); got != w {
-			t.Errorf("problem %d = %q, want %q", i, got, w)
-		}
-	}
+	checkProblems(t, f.Problems, want)
 	if _, err := Parse([]byte("ref: x\n"), "p.yml"); err == nil || !strings.Contains(err.Error(), "p.yml:1:1: want a list") {
 		t.Errorf("a mapping at the top: err = %v", err)
 	}
@@ -225,5 +211,18 @@ func TestScreenAllMatchesScreen(t *testing.T) {
 	slices.Sort(got)
 	if len(want) == 0 || !slices.Equal(got, want) {
 		t.Errorf("ScreenAll found %d hits, Screen one by one %d", len(got), len(want))
+	}
+}
+
+// checkProblems fails t unless problems are want, in order.
+func checkProblems(t *testing.T, problems []*RowError, want []string) {
+	t.Helper()
+	if len(problems) != len(want) {
+		t.Fatalf("problems = %v", problems)
+	}
+	for i, w := range want {
+		if got := problems[i].Error(); got != w {
+			t.Errorf("problem %d = %q, want %q", i, got, w)
+		}
 	}
 }
