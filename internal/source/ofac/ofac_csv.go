@@ -160,8 +160,7 @@ func (r *ofacCSVRead) read(ctx context.Context, set *ofacCSVSet) (*source.Public
 		r.memo = nil
 	}
 	if err := r.primary(ctx, done); err != nil {
-		r.memo.forget()
-		return nil, err
+		return nil, err // only the sequential read fails, and it forgot
 	}
 	if err := r.details(ctx, set.files[ofacComments], ofacCSVComment); err != nil {
 		return nil, err
