@@ -30,14 +30,13 @@ type openCache struct {
 	writes atomic.Uint64
 }
 
-// openSet is one snapshot's open memberships and what makes them current.
+// openSet is one snapshot's open memberships and what makes them current:
+// the state of the write transaction that left them.
 type openSet struct {
-	list        string
-	snapshot    int64
-	writes      uint64 // the write transaction that left it
-	dataVersion int64  // PRAGMA data_version in that transaction
-	conns       uint64 // writerConns then
-	open        []openMembership
+	list     string
+	snapshot int64
+	left     txState
+	open     []openMembership
 }
 
 // writerConns counts the writer connections SQLite opened in this
@@ -66,9 +65,9 @@ func (c *openCache) put(set *openSet) {
 // txState is what a write transaction checks a cached set against and a
 // new set records.
 type txState struct {
-	writes      uint64
-	dataVersion int64
-	conns       uint64
+	writes      uint64 // the transaction's number (countedWriteTx)
+	dataVersion int64  // PRAGMA data_version in it
+	conns       uint64 // writerConns then
 }
 
 // readTxState reads the transaction's state; writes is the number
@@ -84,8 +83,8 @@ func readTxState(ctx context.Context, tx *sql.Tx, writes uint64) (txState, error
 // usable returns the cached memberships if they are still those of the
 // list's latest snapshot, prev, as seen by the transaction in state st.
 func (set *openSet) usable(st txState, prev int64) []openMembership {
-	if set == nil || set.snapshot != prev || set.writes+1 != st.writes ||
-		set.dataVersion != st.dataVersion || set.conns != st.conns {
+	if set == nil || set.snapshot != prev || set.left.writes+1 != st.writes ||
+		set.left.dataVersion != st.dataVersion || set.left.conns != st.conns {
 		return nil
 	}
 	return set.open
@@ -111,7 +110,7 @@ func newOpenSet(list string, snapshot int64, st txState, enc []encoded) *openSet
 		open[i] = openMembership{id: ids[at : at+len(x.e.ID)], hash: x.hash}
 		at += len(x.e.ID)
 	}
-	return &openSet{list: list, snapshot: snapshot, writes: st.writes, dataVersion: st.dataVersion, conns: st.conns, open: open}
+	return &openSet{list: list, snapshot: snapshot, left: st, open: open}
 }
 
 // renewed is the cached set, still that of the list's latest snapshot,
@@ -122,6 +121,6 @@ func (set *openSet) renewed(st txState, latest int64) *openSet {
 		return nil
 	}
 	renewed := *set
-	renewed.writes, renewed.dataVersion, renewed.conns = st.writes, st.dataVersion, st.conns
+	renewed.left = st
 	return &renewed
 }
