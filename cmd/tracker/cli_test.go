@@ -286,12 +286,14 @@ func TestDiffJSONAlsoListed(t *testing.T) {
 	c.mustRun(0, "import", "--list", "ofac-sdn", "--as-of", "2023-02-08", filepath.Join(ofacDir, "2023-02-08.sdn.csv"))
 	c.mustRun(0, "import", "--list", "uk-ofsi-conlist", filepath.Join(data, "uk", "ofsi", "2023-06-05.ConList.from-xlsx.csv"))
 	alert := c.mustRun(0, "import", "--list", "ofac-sdn", "--as-of", "2023-02-09", filepath.Join(ofacDir, "2023-02-09.sdn.csv"))
-	// The alert leads with the "newly joined" signal: the UK had them all.
-	if n := strings.Count(alert, "!! Newly joined: "); n != 7 || strings.Index(alert, "!! Newly joined") > strings.Index(alert, "\n+ ") {
-		t.Errorf("%d newly-joined lines, want 7 before the cards:\n%s", n, alert)
+	// The alert leads with the signal: the UK designated all seven the
+	// same day as OFAC, a coordinated action, not the US catching up.
+	if n := strings.Count(alert, "!! Same-day designation: "); n != 7 || strings.Index(alert, "!! Same-day") > strings.Index(alert, "\n+ ") {
+		t.Errorf("%d same-day lines, want 7 before the cards:\n%s", n, alert)
 	}
-	if !strings.Contains(alert, "!! Newly joined: KARYAGIN, Valentin Olegovich — already listed by the UK since 2023-02-09") {
-		t.Errorf("no newly-joined line for KARYAGIN:\n%s", alert)
+	if !strings.Contains(alert, "!! Same-day designation: KARYAGIN, Valentin Olegovich — also designated by the UK on 2023-02-09") ||
+		strings.Contains(alert, "Newly joined") {
+		t.Errorf("no same-day line for KARYAGIN, or one says newly joined:\n%s", alert)
 	}
 	out := c.mustRun(1, "diff", "--list", "ofac-sdn", "--format", "json")
 	var got struct {

@@ -62,9 +62,9 @@ type content struct {
 	nRem         int
 	// diffURL is the snapshot's changes on the web view, "" without one.
 	diffURL string
-	// signals come first: a designation another authority already had,
-	// or a delisting while another still lists it (what analysts scan
-	// for). Plain text, cleaned.
+	// signals come first: a designation another authority already had
+	// or made the same day, or a delisting while another still lists it
+	// (what analysts scan for). Plain text, cleaned.
 	signals []string
 }
 
@@ -132,7 +132,7 @@ func buildContent(a Alert) *content {
 	if a.SnapshotID != 0 {
 		c.diffURL = pageURL(a, permalink.SnapshotDiff(a.List, a.SnapshotID))
 	}
-	c.signals = signals(a.Changes)
+	c.signals = signals(a.Changes, a.PublishedAt)
 	kinds := 0
 	for _, n := range []int{c.nAdded, c.nAmd, c.nRem} {
 		if n > 0 {
@@ -306,33 +306,48 @@ func newCard(ch *tracker.Change) card {
 	return cd
 }
 
-// signals words the "newly joined" lines: an added designation that
-// another authority lists already ("Newly joined: X — already listed by
-// the UK since 2023-02-09"), and a removal while another still lists it.
-func signals(changes []tracker.Change) []string {
+// signals words the lines an analyst scans for first: an added
+// designation that another authority lists already ("Newly joined: X —
+// already listed by the UK since 2023-02-09"), one it designated the same
+// day as this publication ("Same-day designation: X — also designated by
+// the UK on 2024-03-25": coordinated, not catching up), and a removal
+// while another still lists it. published is the publication's date ("":
+// unknown, every other listing then counts as earlier).
+func signals(changes []tracker.Change, published string) []string {
 	var out []string
 	for i := range changes {
 		ch := &changes[i]
-		var by []string
+		var earlier, sameDay, still []string
 		for _, l := range ch.AlsoListed {
 			if !l.StillListed {
 				continue
 			}
 			who := authority(cmp.Or(l.Authority, l.List))
+			since := who
 			if l.Designated != "" {
-				who += " since " + l.Designated
+				since += " since " + l.Designated
 			}
-			by = append(by, who)
-		}
-		if len(by) == 0 {
-			continue
+			still = append(still, since)
+			switch {
+			case published == "" || l.Designated == "" || l.Designated < published:
+				// A partial date ("2023-02") sorts before the days it
+				// holds: it may be earlier, and says so as it is.
+				earlier = append(earlier, since)
+			case l.Designated == published:
+				sameDay = append(sameDay, who)
+			}
+			// Designated after this publication (a history imported out
+			// of order): the other authority followed, this one did not
+			// join it.
 		}
 		name := truncate(clean(cmp.Or(ch.Name, ch.ID)), capName)
-		switch ch.Kind {
-		case tracker.Added:
-			out = append(out, "Newly joined: "+name+" — already listed by "+clean(joinCapped(by, 3, capCompact)))
-		case tracker.Removed:
-			out = append(out, "Dropped: "+name+" — still listed by "+clean(joinCapped(by, 3, capCompact)))
+		switch {
+		case ch.Kind == tracker.Added && len(earlier) > 0:
+			out = append(out, "Newly joined: "+name+" — already listed by "+clean(joinCapped(earlier, 3, capCompact)))
+		case ch.Kind == tracker.Added && len(sameDay) > 0:
+			out = append(out, "Same-day designation: "+name+" — also designated by "+clean(joinCapped(sameDay, 3, capCompact))+" on "+clean(published))
+		case ch.Kind == tracker.Removed && len(still) > 0:
+			out = append(out, "Dropped: "+name+" — still listed by "+clean(joinCapped(still, 3, capCompact)))
 		}
 	}
 	return out
