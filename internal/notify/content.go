@@ -335,10 +335,11 @@ func signals(changes []tracker.Change, published string) []string {
 				earlier = append(earlier, since)
 			case l.Designated == published:
 				sameDay = append(sameDay, who)
+			default:
+				// Designated after this publication (a history imported
+				// out of order): the other authority followed, this one
+				// did not join it. Only a removal names it.
 			}
-			// Designated after this publication (a history imported out
-			// of order): the other authority followed, this one did not
-			// join it.
 		}
 		name := truncate(clean(cmp.Or(ch.Name, ch.ID)), capName)
 		switch {
